@@ -1,0 +1,42 @@
+import type { Clock } from './clock.ts';
+import type { Db } from './db/connect.ts';
+import { newId } from './db/ids.ts';
+
+export type AuditEvent =
+  | 'user.signed_up'
+  | 'user.email_verified'
+  | 'login.succeeded'
+  | 'login.failed'
+  | 'password_reset.requested'
+  | 'password_reset.completed'
+  | 'email.changed'
+  | 'newsletter.unsubscribed'
+  | 'newsletter.resubscribed'
+  | 'invitation.sent'
+  | 'invitation.accepted'
+  | 'invitation.revoked'
+  | 'sessions.revoked';
+
+export interface AuditEntry {
+  event: AuditEvent;
+  userId?: string | null;
+  ip?: string | null;
+  /** Small and free of secrets: never a token, a password or a session id. */
+  detail?: Record<string, string | number | boolean | null>;
+}
+
+/** Records an event in the caller's transaction, so the trail never claims what did not commit. */
+export async function recordAudit(db: Db, clock: Clock, entry: AuditEntry): Promise<void> {
+  const at = clock.now();
+  await db
+    .insertInto('audit_events')
+    .values({
+      id: newId(at),
+      at,
+      user_id: entry.userId ?? null,
+      event: entry.event,
+      ip: entry.ip ?? null,
+      detail: entry.detail ? JSON.stringify(entry.detail) : null,
+    })
+    .execute();
+}

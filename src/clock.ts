@@ -1,0 +1,20 @@
+/** Milliseconds since the epoch. Every timestamp oto stores is one of these, in both databases. */
+export type Millis = number;
+
+/** Time comes through this, so tests can cross an expiry without sleeping. */
+export interface Clock {
+  now(): Millis;
+}
+
+export const systemClock: Clock = { now: () => Date.now() };
+
+/** A clock for tests: starts at a fixed instant and moves only when told to. */
+export function manualClock(start: Millis = Date.UTC(2030, 0, 1)): Clock & { advance(ms: number): void } {
+  let current = start;
+  return {
+    now: () => current,
+    advance(ms: number) {
+      current += ms;
+    },
+  };
+}

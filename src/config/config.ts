@@ -1,0 +1,276 @@
+import { parseDurationSeconds } from './duration.ts';
+
+/** A configuration value that cannot be used; its message names the variable and the reason. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+export type DatabaseTarget = { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string };
+
+/** The token purposes that oto's own flows use; the token API may use any purpose matching PURPOSE_PATTERN. */
+export const FLOW_PURPOSES = ['verify_email', 'password_reset', 'email_change', 'invitation'] as const;
+export type FlowPurpose = (typeof FLOW_PURPOSES)[number];
+
+export type LinkKind = 'verifyEmail' | 'resetPassword' | 'confirmEmail' | 'invite' | 'unsubscribe';
+
+export interface Config {
+  readonly env: string;
+  readonly production: boolean;
+  readonly port: number;
+  readonly host: string;
+  /** Origin (scheme://host[:port], no trailing slash) of every link oto emails. Never derived from a request. */
+  readonly publicUrl: string;
+  readonly appName: string;
+  readonly database: DatabaseTarget;
+  readonly dbPoolSize: number;
+  /** false: the socket address is the client IP; otherwise handed to Fastify's trustProxy. */
+  readonly trustProxy: boolean | number | string;
+  readonly logLevel: string;
+  readonly apiKeys: readonly string[];
+  /** Lifetime of each flow purpose's tokens, and the default for API-issued tokens, in seconds. */
+  readonly tokenTtl: Readonly<Record<FlowPurpose | 'default', number>>;
+  readonly linkTemplates: Readonly<Partial<Record<LinkKind, string>>>;
+  readonly mail: {
+    readonly smtpUrl: string | null;
+    readonly from: string;
+    readonly newsletterFrom: string;
+    readonly maxAttempts: number;
+    readonly batchSize: number;
+    readonly pollIntervalMs: number;
+    readonly leaseSeconds: number;
+    readonly capVerifyPerHour: number;
+    readonly capResetPerHour: number;
+  };
+  readonly worker: { readonly enabled: boolean };
+  readonly purge: {
+    readonly intervalSeconds: number;
+    readonly tokenRetentionSeconds: number;
+    readonly outboxRetentionSeconds: number;
+    readonly auditRetentionSeconds: number;
+    readonly batchSize: number;
+  };
+  readonly sessions: {
+    readonly ttlSeconds: number;
+    readonly idleTtlSeconds: number;
+    readonly cookieName: string;
+  };
+  readonly passwords: { readonly minLength: number };
+  readonly limits: {
+    readonly ratePerMinute: number;
+    readonly redisUrl: string | null;
+    readonly loginMaxFailures: number;
+    readonly loginFailureWindowSeconds: number;
+    readonly loginCooldownSeconds: number;
+  };
+  readonly subscribedByDefault: boolean;
+  /** Raw OTO_SIGNING_KEYS (id:secret,…); parsed and validated by the signed-token key ring. */
+  readonly signingKeys: string | null;
+  readonly metrics: { readonly enabled: boolean; readonly token: string | null };
+  readonly shutdownTimeoutMs: number;
+}
+
+type Env = Record<string, string | undefined>;
+
+function read(env: Env, name: string): string | undefined {
+  const value = env[name];
+  return value === undefined || value.trim() === '' ? undefined : value.trim();
+}
+
+function fail(name: string, reason: string): never {
+  throw new ConfigError(`${name}: ${reason}`);
+}
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = read(env, name);
+  if (raw === undefined) return fallback;
+  if (!/^\d+$/.test(raw)) fail(name, `must be a whole number, got "${raw}"`);
+  const value = Number(raw);
+  if (value < min || value > max) fail(name, `must be between ${min} and ${max}, got ${value}`);
+  return value;
+}
+
+function duration(env: Env, name: string, fallback: string): number {
+  const raw = read(env, name) ?? fallback;
+  const seconds = parseDurationSeconds(raw);
+  if (seconds === null) fail(name, `must be a positive duration such as 90s, 15m, 1h or 7d, got "${raw}"`);
+  return seconds;
+}
+
+function boolean(env: Env, name: string, fallback: boolean): boolean {
+  const raw = read(env, name);
+  if (raw === undefined) return fallback;
+  if (/^(1|true|yes|on)$/i.test(raw)) return true;
+  if (/^(0|false|no|off)$/i.test(raw)) return false;
+  return fail(name, `must be true or false, got "${raw}"`);
+}
+
+function httpOrigin(name: string, raw: string): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    fail(name, `must be an http(s) origin such as https://auth.example.com, got "${raw}"`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    fail(name, `must use http or https, got "${raw}"`);
+  if (
+    url.username ||
+    url.password ||
+    url.search ||
+    url.hash ||
+    (url.pathname !== '/' && url.pathname !== '')
+  ) {
+    fail(name, `must be an origin only (scheme, host and port), got "${raw}"`);
+  }
+  return url.origin;
+}
+
+export function parseDatabaseUrl(raw: string): DatabaseTarget {
+  if (/^postgres(ql)?:\/\//i.test(raw)) {
+    try {
+      new URL(raw);
+    } catch {
+      fail('DATABASE_URL', `is not a valid postgres:// URL`);
+    }
+    return { kind: 'postgres', url: raw };
+  }
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(raw)) {
+    fail('DATABASE_URL', `must be postgres://…, sqlite:<path>, a file path or :memory:`);
+  }
+  const path = raw.replace(/^sqlite:(\/\/)?/i, '');
+  if (path === '') fail('DATABASE_URL', 'sqlite: needs a file path or :memory:');
+  return { kind: 'sqlite', path };
+}
+
+function trustProxy(env: Env): boolean | number | string {
+  const raw = read(env, 'TRUST_PROXY');
+  if (raw === undefined || /^(0|false|no|off)$/i.test(raw)) return false;
+  if (/^(true|yes|on)$/i.test(raw)) return true;
+  if (/^\d+$/.test(raw)) return Number(raw);
+  // A comma-separated list of trusted proxy addresses or CIDR ranges.
+  if (/^[0-9a-fA-F:.,/\s]+$/.test(raw)) return raw;
+  return fail('TRUST_PROXY', `must be false, true, a hop count, or a list of proxy addresses, got "${raw}"`);
+}
+
+function apiKeys(env: Env): string[] {
+  const raw = read(env, 'OTO_API_KEYS');
+  if (raw === undefined) return [];
+  const keys = raw.split(',').map((key) => key.trim());
+  for (const key of keys) {
+    if (key.length < 24) fail('OTO_API_KEYS', 'each key must be at least 24 characters long');
+  }
+  return keys;
+}
+
+function linkTemplate(env: Env, name: string): string | undefined {
+  const raw = read(env, name);
+  if (raw === undefined) return undefined;
+  if (!raw.includes('{token}')) fail(name, 'must contain {token}');
+  try {
+    const url = new URL(raw.replace('{token}', 'x'));
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error();
+  } catch {
+    fail(name, `must be an http(s) URL template such as https://app.example/reset?token={token}`);
+  }
+  return raw;
+}
+
+function emailAddress(env: Env, name: string, fallback: string): string {
+  const raw = read(env, name) ?? fallback;
+  if (!/^[^\s@<>]+@[^\s@<>]+$/.test(raw.replace(/^.*<(.+)>\s*$/, '$1'))) {
+    fail(name, `must be an email address, optionally with a display name, got "${raw}"`);
+  }
+  return raw;
+}
+
+/** Reads and validates the environment once; everything else receives the frozen result. */
+export function loadConfig(env: Env = process.env): Config {
+  const nodeEnv = read(env, 'NODE_ENV') ?? 'development';
+  const port = integer(env, 'PORT', 3000, 0, 65_535);
+  const publicUrl = httpOrigin('PUBLIC_URL', read(env, 'PUBLIC_URL') ?? `http://localhost:${port || 3000}`);
+  const publicHost = new URL(publicUrl).hostname;
+  const mailDomain = publicHost.includes('.') ? publicHost : 'localhost.localdomain';
+  const appName = read(env, 'APP_NAME') ?? 'oto';
+  const smtpUrl = read(env, 'SMTP_URL') ?? null;
+  if (smtpUrl !== null && !/^smtps?:\/\/[^/]/i.test(smtpUrl)) {
+    fail('SMTP_URL', 'must be smtp://[user:pass@]host[:port] or smtps://…');
+  }
+  const database = parseDatabaseUrl(read(env, 'DATABASE_URL') ?? 'sqlite:./data/oto.db');
+  const metricsToken = read(env, 'METRICS_TOKEN') ?? null;
+  if (metricsToken !== null && metricsToken.length < 16)
+    fail('METRICS_TOKEN', 'must be at least 16 characters');
+
+  const config: Config = {
+    env: nodeEnv,
+    production: nodeEnv === 'production',
+    port,
+    host: read(env, 'HOST') ?? '127.0.0.1',
+    publicUrl,
+    appName,
+    database,
+    dbPoolSize: integer(env, 'DB_POOL_SIZE', 10, 1, 500),
+    trustProxy: trustProxy(env),
+    logLevel: read(env, 'LOG_LEVEL') ?? 'info',
+    apiKeys: apiKeys(env),
+    tokenTtl: {
+      verify_email: duration(env, 'TOKEN_TTL_VERIFY_EMAIL', '24h'),
+      password_reset: duration(env, 'TOKEN_TTL_PASSWORD_RESET', '1h'),
+      email_change: duration(env, 'TOKEN_TTL_EMAIL_CHANGE', '1h'),
+      invitation: duration(env, 'TOKEN_TTL_INVITATION', '7d'),
+      default: duration(env, 'TOKEN_TTL_DEFAULT', '1h'),
+    },
+    linkTemplates: {
+      verifyEmail: linkTemplate(env, 'LINK_VERIFY_EMAIL'),
+      resetPassword: linkTemplate(env, 'LINK_RESET_PASSWORD'),
+      confirmEmail: linkTemplate(env, 'LINK_CONFIRM_EMAIL'),
+      invite: linkTemplate(env, 'LINK_INVITE'),
+      unsubscribe: linkTemplate(env, 'LINK_UNSUBSCRIBE'),
+    },
+    mail: {
+      smtpUrl,
+      from: emailAddress(env, 'MAIL_FROM', `${appName} <no-reply@${mailDomain}>`),
+      newsletterFrom: emailAddress(env, 'NEWSLETTER_FROM', `${appName} <news@${mailDomain}>`),
+      maxAttempts: integer(env, 'OUTBOX_MAX_ATTEMPTS', 8, 1, 100),
+      batchSize: integer(env, 'OUTBOX_BATCH_SIZE', 50, 1, 1000),
+      pollIntervalMs: duration(env, 'OUTBOX_POLL_INTERVAL', '1s') * 1000,
+      leaseSeconds: duration(env, 'OUTBOX_LEASE', '60s'),
+      capVerifyPerHour: integer(env, 'MAIL_CAP_VERIFY_PER_HOUR', 3, 0, 1000),
+      capResetPerHour: integer(env, 'MAIL_CAP_RESET_PER_HOUR', 3, 0, 1000),
+    },
+    worker: { enabled: boolean(env, 'RUN_WORKER', true) },
+    purge: {
+      intervalSeconds: duration(env, 'PURGE_INTERVAL', '1h'),
+      tokenRetentionSeconds: duration(env, 'TOKEN_RETENTION', '7d'),
+      outboxRetentionSeconds: duration(env, 'OUTBOX_RETENTION', '30d'),
+      auditRetentionSeconds: duration(env, 'AUDIT_RETENTION', '90d'),
+      batchSize: integer(env, 'PURGE_BATCH_SIZE', 2000, 1, 100_000),
+    },
+    sessions: {
+      ttlSeconds: duration(env, 'SESSION_TTL', '30d'),
+      idleTtlSeconds: duration(env, 'SESSION_IDLE_TTL', '7d'),
+      cookieName:
+        read(env, 'SESSION_COOKIE_NAME') ?? (publicUrl.startsWith('https:') ? '__Host-oto' : 'oto_session'),
+    },
+    passwords: { minLength: integer(env, 'PASSWORD_MIN_LENGTH', 15, 8, 128) },
+    limits: {
+      ratePerMinute: integer(env, 'RATE_LIMIT_PER_MINUTE', 20, 0, 1_000_000),
+      redisUrl: read(env, 'REDIS_URL') ?? null,
+      loginMaxFailures: integer(env, 'LOGIN_MAX_FAILURES', 10, 1, 10_000),
+      loginFailureWindowSeconds: duration(env, 'LOGIN_FAILURE_WINDOW', '15m'),
+      loginCooldownSeconds: duration(env, 'LOGIN_COOLDOWN', '15m'),
+    },
+    subscribedByDefault: boolean(env, 'SUBSCRIBED_BY_DEFAULT', true),
+    signingKeys: read(env, 'OTO_SIGNING_KEYS') ?? null,
+    metrics: { enabled: boolean(env, 'METRICS', true), token: metricsToken },
+    shutdownTimeoutMs: duration(env, 'SHUTDOWN_TIMEOUT', '10s') * 1000,
+  };
+  return deepFreeze(config);
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const inner of Object.values(value)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
+}

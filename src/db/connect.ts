@@ -1,0 +1,94 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import { Kysely, PostgresDialect, sql } from 'kysely';
+import pg from 'pg';
+import type { DatabaseTarget } from '../config/config.ts';
+import type { Database } from './schema.ts';
+import { NodeSqliteDialect } from './sqlite-dialect.ts';
+
+export type Dialect = 'sqlite' | 'postgres';
+
+/** A Kysely handle, or a transaction of one: everything that runs queries accepts either. */
+export type Db = Kysely<Database>;
+
+export interface Storage {
+  readonly db: Db;
+  readonly dialect: Dialect;
+  /** True when the database answers a trivial query. */
+  ping(): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+export interface StorageOptions {
+  poolSize?: number;
+}
+
+export function openStorage(target: DatabaseTarget, options: StorageOptions = {}): Storage {
+  return target.kind === 'postgres'
+    ? openPostgres(target.url, options.poolSize ?? 10)
+    : openSqlite(target.path);
+}
+
+function openSqlite(path: string): Storage {
+  const db = new Kysely<Database>({ dialect: new NodeSqliteDialect(() => openSqliteFile(path)) });
+  return {
+    db,
+    dialect: 'sqlite',
+    ping: () => ping(db),
+    close: () => db.destroy(),
+  };
+}
+
+export function openSqliteFile(path: string): DatabaseSync {
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  const database = new DatabaseSync(path);
+  // WAL lets readers work while one writer commits; the busy timeout makes a second process wait
+  // for the write lock instead of failing; SQLite leaves foreign keys off unless asked.
+  // synchronous=NORMAL is safe with WAL: a crash of the process loses nothing, and a power cut
+  // can lose only the last transactions, each one whole (a token and its state change together).
+  database.exec(`
+    pragma journal_mode = wal;
+    pragma busy_timeout = 10000;
+    pragma foreign_keys = on;
+    pragma synchronous = normal;
+  `);
+  return database;
+}
+
+// Epoch-millisecond columns are bigint; they fit a JavaScript number, so parse them as one.
+const pgTypes = {
+  getTypeParser(oid: number, format?: 'text' | 'binary') {
+    if (oid === 20) return (value: string) => Number(value);
+    return pg.types.getTypeParser(oid, format);
+  },
+};
+
+function openPostgres(url: string, poolSize: number): Storage {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: poolSize,
+    types: pgTypes as pg.CustomTypesConfig,
+    // A dead database must give a quick 503, not a request that hangs.
+    connectionTimeoutMillis: 5000,
+    idleTimeoutMillis: 30_000,
+  });
+  // An idle client whose server went away emits 'error'; without a listener that kills the process.
+  pool.on('error', () => {});
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return {
+    db,
+    dialect: 'postgres',
+    ping: () => ping(db),
+    close: () => db.destroy(),
+  };
+}
+
+async function ping(db: Db): Promise<boolean> {
+  try {
+    await sql`select 1`.execute(db);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,10 @@
+import type { Migration } from 'kysely/migration';
+import * as core from './0001_core.ts';
+
+/**
+ * Every migration, by name. Names sort in the order they apply; once released, a migration never
+ * changes: a later one alters what it made (forward-only).
+ */
+export const migrations: Record<string, Migration> = {
+  '0001_core': core,
+};

@@ -1,0 +1,113 @@
+import type { ColumnType, Insertable, Selectable, Updateable } from 'kysely';
+import type { Millis } from '../clock.ts';
+
+/**
+ * The typed database interface, shared by SQLite and PostgreSQL.
+ *
+ * Every timestamp is an integer of epoch milliseconds (bigint in PostgreSQL, INTEGER in SQLite).
+ * One representation in both dialects keeps comparisons such as `expires_at > now` identical,
+ * lets the injected clock drive them, and avoids time-zone conversions in drivers.
+ * JSON columns are text holding a JSON document, for the same reason.
+ */
+export interface Database {
+  users: UsersTable;
+  sessions: SessionsTable;
+  security_tokens: SecurityTokensTable;
+  email_outbox: EmailOutboxTable;
+  audit_events: AuditEventsTable;
+}
+
+export interface UsersTable {
+  id: string;
+  /** As the user typed it (trimmed); shown back to them and used as the recipient. */
+  email: string;
+  /** Lower-cased NFC form; unique. Plus-tags and dots are kept: they are distinct mailboxes to us. */
+  email_normalized: string;
+  password_hash: string | null;
+  /** Bumped on every password change; tokens bound to an older version stop working. */
+  password_version: ColumnType<number, number | undefined, number>;
+  email_verified_at: Millis | null;
+  /** Null while subscribed to newsletters. */
+  unsubscribed_at: Millis | null;
+  failed_logins: ColumnType<number, number | undefined, number>;
+  failed_login_window_start: Millis | null;
+  login_locked_until: Millis | null;
+  created_at: Millis;
+  updated_at: Millis;
+}
+
+export interface SessionsTable {
+  id: string;
+  token_hash: string;
+  user_id: string;
+  created_at: Millis;
+  last_seen_at: Millis;
+  /** Absolute expiry; idle expiry is last_seen_at + SESSION_IDLE_TTL. */
+  expires_at: Millis;
+  ip: string | null;
+  user_agent: string | null;
+}
+
+export interface SecurityTokensTable {
+  id: string;
+  /** SHA-256 of the token, lower-case hex. The token itself is never stored. */
+  token_hash: string;
+  purpose: string;
+  user_id: string | null;
+  /** For tokens not tied to a user: a caller-defined subject such as "order:42" or an email address. */
+  subject: string | null;
+  /** SHA-256 fingerprint of the state the token was issued against (email address, password version…). */
+  binding: string | null;
+  /** Small JSON object, at most 4 KiB. */
+  data: string | null;
+  created_at: Millis;
+  expires_at: Millis;
+  used_at: Millis | null;
+  revoked_at: Millis | null;
+}
+
+export type OutboxStatus = 'pending' | 'sending' | 'sent' | 'failed';
+
+export interface EmailOutboxTable {
+  id: string;
+  kind: string;
+  recipient: string;
+  sender: string;
+  user_id: string | null;
+  subject: string;
+  /** Erased (set to null) once the message is sent or has failed for good: no token rests here. */
+  text_body: string | null;
+  html_body: string | null;
+  /** JSON object of extra headers, e.g. List-Unsubscribe. Erased with the bodies. */
+  headers: string | null;
+  status: ColumnType<OutboxStatus, OutboxStatus | undefined, OutboxStatus>;
+  attempts: ColumnType<number, number | undefined, number>;
+  next_attempt_at: Millis;
+  /** While status is 'sending': the instant after which another dispatcher may take the message over. */
+  lease_until: Millis | null;
+  last_error: string | null;
+  /** Fixed at enqueue time, so a re-send after a crash carries the same Message-ID. */
+  message_id: string;
+  /** Groups the messages of one newsletter send, for idempotency. */
+  send_id: string | null;
+  created_at: Millis;
+  sent_at: Millis | null;
+}
+
+export interface AuditEventsTable {
+  id: string;
+  at: Millis;
+  user_id: string | null;
+  event: string;
+  ip: string | null;
+  /** Small JSON object. Never a token or a password. */
+  detail: string | null;
+}
+
+export type User = Selectable<UsersTable>;
+export type NewUser = Insertable<UsersTable>;
+export type UserUpdate = Updateable<UsersTable>;
+export type Session = Selectable<SessionsTable>;
+export type SecurityToken = Selectable<SecurityTokensTable>;
+export type OutboxMessage = Selectable<EmailOutboxTable>;
+export type NewOutboxMessage = Insertable<EmailOutboxTable>;

@@ -1,0 +1,110 @@
+import { randomUUID } from 'node:crypto';
+import cookie from '@fastify/cookie';
+import formbody from '@fastify/formbody';
+import type {} from '@fastify/swagger';
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import type { Context } from '../context.ts';
+import { isDatabaseUnavailable } from '../db/errors.ts';
+import { HttpProblem, invalidInput } from './problem.ts';
+import { healthRoutes } from './routes/health.ts';
+import { tokenRoutes } from './routes/tokens.ts';
+
+export type App = FastifyInstance;
+
+/** JSON bodies oto accepts are small; anything bigger is refused before it is parsed. */
+const BODY_LIMIT_BYTES = 64 * 1024;
+
+/**
+ * Builds the HTTP application without listening, so tests can inject requests or listen on a port
+ * of their choice. `oto serve` (npm start) calls it with the process's context.
+ */
+export async function buildApp(ctx: Context): Promise<App> {
+  const app = Fastify({
+    loggerInstance: ctx.logger as FastifyBaseLogger,
+    // Fastify takes a hop count too, though its types only list the other forms.
+    trustProxy: ctx.config.trustProxy as boolean | string,
+    bodyLimit: BODY_LIMIT_BYTES,
+    genReqId: () => randomUUID(),
+    requestIdHeader: false,
+    return503OnClosing: true,
+    ajv: {
+      // Strict by default: a wrong type is an error, not something to coerce into shape.
+      customOptions: { coerceTypes: false, removeAdditional: false, allErrors: true },
+    },
+  });
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const problem = toProblem(error);
+    if (problem.status >= 500 && problem.code === 'internal_error') {
+      request.log.error({ err: error }, 'unhandled error');
+    } else if (problem.status === 503) {
+      request.log.warn({ err: { message: error.message, code: error.code } }, 'database unavailable');
+    }
+    for (const [name, value] of Object.entries(problem.headers ?? {})) reply.header(name, value);
+    return reply.status(problem.status).type('application/problem+json').send(problem.toJSON());
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    const problem = new HttpProblem(404, 'not_found', 'There is nothing at this address.', {
+      detail: `No route for ${request.method} ${request.routeOptions.url ?? request.url.split('?')[0]}`,
+    });
+    return reply.status(404).type('application/problem+json').send(problem.toJSON());
+  });
+
+  await app.register(formbody, { bodyLimit: BODY_LIMIT_BYTES });
+  await app.register(cookie);
+
+  await app.register(healthRoutes, { ctx });
+  await app.register(tokenRoutes, { ctx, prefix: '/v1' });
+  return app;
+}
+
+function toProblem(error: FastifyError): HttpProblem {
+  if (error instanceof HttpProblem) return error;
+  if (isDatabaseUnavailable(error)) {
+    return new HttpProblem(503, 'service_unavailable', 'The service is temporarily unavailable.', {
+      headers: { 'retry-after': '5' },
+    });
+  }
+  if (error.validation) {
+    return invalidInput(
+      error.validation.map((issue) => ({
+        field: fieldName(issue.instancePath, issue.params),
+        message: issue.message ?? 'is not valid',
+      })),
+    );
+  }
+  const status = error.statusCode ?? 500;
+  if (status >= 400 && status < 500) return clientProblem(error, status);
+  return new HttpProblem(500, 'internal_error', 'Something went wrong on our side.');
+}
+
+function fieldName(instancePath: string, params: Record<string, unknown>): string {
+  const path = instancePath.replace(/^\//, '').replaceAll('/', '.');
+  const missing = params['missingProperty'] ?? params['additionalProperty'];
+  if (typeof missing === 'string') return path ? `${path}.${missing}` : missing;
+  return path || '(body)';
+}
+
+const CLIENT_ERRORS: Record<string, [string, string]> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: ['body_too_large', 'The request body is too large.'],
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: ['unsupported_media_type', 'The request body must be JSON.'],
+  FST_ERR_CTP_EMPTY_JSON_BODY: ['malformed_body', 'The request body is empty.'],
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: ['malformed_body', 'The Content-Length does not match the body.'],
+  FST_ERR_CTP_INVALID_JSON_BODY: ['malformed_body', 'The request body is not valid JSON.'],
+};
+
+function clientProblem(error: FastifyError, status: number): HttpProblem {
+  const known = CLIENT_ERRORS[error.code];
+  if (known) return new HttpProblem(status, known[0], known[1]);
+  if (error instanceof SyntaxError)
+    return new HttpProblem(400, 'malformed_body', 'The request body is not valid JSON.');
+  if (status === 429) return new HttpProblem(429, 'rate_limited', 'Too many requests. Try again later.');
+  return new HttpProblem(status, 'bad_request', 'The request could not be processed.', {
+    detail: error.message,
+  });
+}

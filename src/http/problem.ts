@@ -1,0 +1,90 @@
+import type { ConsumeFailure } from '../tokens/tokens.ts';
+
+/**
+ * Errors as RFC 9457 problem details: {type, title, status, code, detail?, errors?}.
+ * `code` is the stable, machine-readable part clients switch on.
+ */
+export interface FieldError {
+  field: string;
+  message: string;
+}
+
+export class HttpProblem extends Error {
+  readonly status: number;
+  readonly code: string;
+  readonly title: string;
+  readonly errors: FieldError[] | undefined;
+  readonly headers: Record<string, string> | undefined;
+
+  constructor(
+    status: number,
+    code: string,
+    title: string,
+    extra: { detail?: string; errors?: FieldError[]; headers?: Record<string, string> } = {},
+  ) {
+    super(extra.detail ?? title);
+    this.status = status;
+    this.code = code;
+    this.title = title;
+    this.errors = extra.errors;
+    this.headers = extra.headers;
+  }
+
+  toJSON() {
+    return {
+      type: `https://oto.dev/problems/${this.code}`,
+      title: this.title,
+      status: this.status,
+      code: this.code,
+      ...(this.message !== this.title ? { detail: this.message } : {}),
+      ...(this.errors ? { errors: this.errors } : {}),
+    };
+  }
+}
+
+/** The four token errors, the only ones oto uses for tokens on any route. */
+export const TOKEN_PROBLEMS = {
+  token_invalid: () => new HttpProblem(400, 'token_invalid', 'The link or token is not valid.'),
+  token_used: () => new HttpProblem(410, 'token_used', 'The link or token has already been used.'),
+  token_expired: () => new HttpProblem(410, 'token_expired', 'The link or token has expired.'),
+  token_revoked: () => new HttpProblem(410, 'token_revoked', 'The link or token is no longer valid.'),
+} as const;
+
+export type TokenProblemCode = keyof typeof TOKEN_PROBLEMS;
+
+export function invalidInput(errors: FieldError[]): HttpProblem {
+  return new HttpProblem(422, 'invalid_input', 'The request is not valid.', { errors });
+}
+
+/** Shared JSON schema of a problem response, for route schemas and the OpenAPI document. */
+export const problemSchema = {
+  type: 'object',
+  properties: {
+    type: { type: 'string' },
+    title: { type: 'string' },
+    status: { type: 'integer' },
+    code: { type: 'string' },
+    detail: { type: 'string' },
+    errors: {
+      type: 'array',
+      items: { type: 'object', properties: { field: { type: 'string' }, message: { type: 'string' } } },
+    },
+  },
+  required: ['type', 'title', 'status', 'code'],
+} as const;
+
+/** Maps a failed consume to its token error. A broken binding means the state the link was issued for
+ * has changed since (password, email address), which makes the link void: revoked. */
+export function tokenProblem(reason: ConsumeFailure): HttpProblem {
+  switch (reason) {
+    case 'used':
+      return TOKEN_PROBLEMS.token_used();
+    case 'expired':
+      return TOKEN_PROBLEMS.token_expired();
+    case 'revoked':
+    case 'binding':
+      return TOKEN_PROBLEMS.token_revoked();
+    default:
+      return TOKEN_PROBLEMS.token_invalid();
+  }
+}

@@ -1,0 +1,44 @@
+import { randomBytes } from 'node:crypto';
+import type { Clock } from '../clock.ts';
+import type { Db } from '../db/connect.ts';
+import { newId } from '../db/ids.ts';
+
+export interface OutgoingEmail {
+  kind: string;
+  to: string;
+  from: string;
+  userId?: string | null;
+  subject: string;
+  text: string;
+  html?: string | null;
+  headers?: Record<string, string> | null;
+  sendId?: string | null;
+}
+
+/**
+ * Puts a message in the outbox. Call it with the transaction that issued the token the message
+ * carries: both commit together or neither does, and the request never waits for SMTP.
+ */
+export async function enqueueEmail(db: Db, clock: Clock, email: OutgoingEmail, messageDomain: string) {
+  const now = clock.now();
+  const id = newId(now);
+  await db
+    .insertInto('email_outbox')
+    .values({
+      id,
+      kind: email.kind,
+      recipient: email.to,
+      sender: email.from,
+      user_id: email.userId ?? null,
+      subject: email.subject,
+      text_body: email.text,
+      html_body: email.html ?? null,
+      headers: email.headers ? JSON.stringify(email.headers) : null,
+      next_attempt_at: now,
+      message_id: `<${randomBytes(12).toString('hex')}@${messageDomain}>`,
+      send_id: email.sendId ?? null,
+      created_at: now,
+    })
+    .execute();
+  return id;
+}

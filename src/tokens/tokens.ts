@@ -1,0 +1,267 @@
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import type { Clock, Millis } from '../clock.ts';
+import type { Db } from '../db/connect.ts';
+import { newId } from '../db/ids.ts';
+import type { SecurityToken } from '../db/schema.ts';
+import { fingerprint, generateToken, hashToken, isWellFormedToken } from './secret.ts';
+
+/**
+ * The token engine: issue, inspect, consume, revoke and purge one-time tokens.
+ *
+ * Every function takes a Kysely handle or a transaction as its first argument, so a flow can issue
+ * or consume a token in the same transaction as the state change it authorises and the email that
+ * carries it.
+ */
+
+export const PURPOSE_PATTERN = /^[a-z][a-z0-9_.-]{0,63}$/;
+
+export type TokenState = 'active' | 'used' | 'expired' | 'revoked' | 'unknown';
+export type ConsumeFailure = 'unknown' | 'wrong_purpose' | 'used' | 'expired' | 'revoked' | 'binding';
+export type ConsumeOutcome = 'ok' | ConsumeFailure;
+
+export interface IssueInput {
+  purpose: string;
+  userId?: string | null;
+  subject?: string | null;
+  /** Defaults to the purpose's configured lifetime. */
+  ttlSeconds?: number;
+  /** The state the token is issued against; consume must present the same value. */
+  binding?: string | null;
+  data?: Record<string, unknown> | null;
+  /** Revoke the user's (or subject's) still-active tokens of this purpose first. Default true. */
+  supersede?: boolean;
+}
+
+export interface IssuedToken {
+  /** The only time the token exists in clear: hand it to the email, never log or store it. */
+  token: string;
+  id: string;
+  expiresAt: Millis;
+}
+
+export interface TokenInfo {
+  id: string;
+  purpose: string;
+  userId: string | null;
+  subject: string | null;
+  data: Record<string, unknown> | null;
+  createdAt: Millis;
+  expiresAt: Millis;
+  usedAt: Millis | null;
+  revokedAt: Millis | null;
+}
+
+export type Inspection = { state: 'unknown' } | { state: Exclude<TokenState, 'unknown'>; token: TokenInfo };
+
+export type ConsumeResult = { ok: true; token: TokenInfo } | { ok: false; reason: ConsumeFailure };
+
+export interface ConsumeInput {
+  purpose: string;
+  token: unknown;
+  /** When given, the token must have been issued with this same binding. */
+  binding?: string;
+}
+
+export interface TokenEngineOptions {
+  clock: Clock;
+  defaultTtlSeconds(purpose: string): number;
+  /** Told about every issue and consume outcome, for metrics. Never given the token. */
+  observer?: TokenObserver;
+}
+
+export interface TokenObserver {
+  issued(purpose: string): void;
+  consumed(purpose: string, outcome: ConsumeOutcome): void;
+}
+
+export type TokenEngine = ReturnType<typeof createTokenEngine>;
+
+export function createTokenEngine(options: TokenEngineOptions) {
+  const { clock, observer } = options;
+
+  async function issue(db: Db, input: IssueInput): Promise<IssuedToken> {
+    const userId = input.userId ?? null;
+    const subject = input.subject ?? null;
+    if (userId === null && subject === null) throw new TypeError('a token needs a user or a subject');
+    const now = clock.now();
+    if (input.supersede !== false) await revokeLive(db, input.purpose, { userId, subject }, now);
+    const token = generateToken();
+    const id = newId(now);
+    const expiresAt = now + (input.ttlSeconds ?? options.defaultTtlSeconds(input.purpose)) * 1000;
+    await db
+      .insertInto('security_tokens')
+      .values({
+        id,
+        token_hash: hashToken(token),
+        purpose: input.purpose,
+        user_id: userId,
+        subject,
+        binding: input.binding == null ? null : fingerprint(input.binding),
+        data: input.data == null ? null : JSON.stringify(input.data),
+        created_at: now,
+        expires_at: expiresAt,
+      })
+      .execute();
+    observer?.issued(input.purpose);
+    return { token, id, expiresAt };
+  }
+
+  async function inspect(db: Db, purpose: string, token: unknown): Promise<Inspection> {
+    const row = await findByToken(db, token);
+    if (row === undefined || row.purpose !== purpose) return { state: 'unknown' };
+    return { state: stateOf(row, clock.now()), token: toInfo(row) };
+  }
+
+  /**
+   * Spends a token in one conditional UPDATE … RETURNING. The database decides the race: of any
+   * number of concurrent consumers, exactly one sees its row come back. A failure is explained
+   * afterwards by a read, which affects only the reason reported, never the outcome.
+   */
+  async function consume(db: Db, input: ConsumeInput): Promise<ConsumeResult> {
+    const result = await consumeOnce(db, input);
+    observer?.consumed(input.purpose, result.ok ? 'ok' : result.reason);
+    return result;
+  }
+
+  async function consumeOnce(db: Db, input: ConsumeInput): Promise<ConsumeResult> {
+    if (!isWellFormedToken(input.token)) return { ok: false, reason: 'unknown' };
+    const now = clock.now();
+    const hash = hashToken(input.token);
+    let update = db
+      .updateTable('security_tokens')
+      .set({ used_at: now })
+      .where('token_hash', '=', hash)
+      .where('purpose', '=', input.purpose)
+      .where('used_at', 'is', null)
+      .where('revoked_at', 'is', null)
+      .where('expires_at', '>', now);
+    if (input.binding !== undefined) update = update.where('binding', '=', fingerprint(input.binding));
+    const row = await update.returningAll().executeTakeFirst();
+    if (row !== undefined) return { ok: true, token: toInfo(row) };
+    return { ok: false, reason: await explainFailure(db, hash, input, now) };
+  }
+
+  async function explainFailure(
+    db: Db,
+    hash: string,
+    input: ConsumeInput,
+    now: Millis,
+  ): Promise<ConsumeFailure> {
+    const row = await db
+      .selectFrom('security_tokens')
+      .selectAll()
+      .where('token_hash', '=', hash)
+      .executeTakeFirst();
+    if (row === undefined) return 'unknown';
+    if (row.purpose !== input.purpose) return 'wrong_purpose';
+    const state = stateOf(row, now);
+    if (state !== 'active') return state;
+    return 'binding';
+  }
+
+  /** Revokes every still-active token of a purpose for one user or subject; returns how many. */
+  async function revoke(db: Db, purpose: string, owner: { userId?: string | null; subject?: string | null }) {
+    return revokeLive(
+      db,
+      purpose,
+      { userId: owner.userId ?? null, subject: owner.subject ?? null },
+      clock.now(),
+    );
+  }
+
+  return { issue, inspect, consume, revoke, revokeById };
+
+  /** Revokes one token by id, if still live; true when it was. */
+  async function revokeById(db: Db, id: string): Promise<boolean> {
+    const result = await db
+      .updateTable('security_tokens')
+      .set({ revoked_at: clock.now() })
+      .where('id', '=', id)
+      .where('used_at', 'is', null)
+      .where('revoked_at', 'is', null)
+      .executeTakeFirst();
+    return result.numUpdatedRows > 0n;
+  }
+}
+
+async function revokeLive(
+  db: Db,
+  purpose: string,
+  owner: { userId: string | null; subject: string | null },
+  now: Millis,
+): Promise<number> {
+  let update = db
+    .updateTable('security_tokens')
+    .set({ revoked_at: now })
+    .where('purpose', '=', purpose)
+    .where('used_at', 'is', null)
+    .where('revoked_at', 'is', null);
+  if (owner.userId !== null) update = update.where('user_id', '=', owner.userId);
+  if (owner.subject !== null) update = update.where('subject', '=', owner.subject);
+  if (owner.userId === null && owner.subject === null) return 0;
+  const result = await update.executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}
+
+async function findByToken(db: Db, token: unknown): Promise<SecurityToken | undefined> {
+  if (!isWellFormedToken(token)) return undefined;
+  return db
+    .selectFrom('security_tokens')
+    .selectAll()
+    .where('token_hash', '=', hashToken(token))
+    .executeTakeFirst();
+}
+
+function stateOf(row: SecurityToken, now: Millis): Exclude<TokenState, 'unknown'> {
+  if (row.used_at !== null) return 'used';
+  if (row.revoked_at !== null) return 'revoked';
+  if (row.expires_at <= now) return 'expired';
+  return 'active';
+}
+
+function toInfo(row: SecurityToken): TokenInfo {
+  return {
+    id: row.id,
+    purpose: row.purpose,
+    userId: row.user_id,
+    subject: row.subject,
+    data: row.data === null ? null : (JSON.parse(row.data) as Record<string, unknown>),
+    createdAt: row.created_at,
+    expiresAt: row.expires_at,
+    usedAt: row.used_at,
+    revokedAt: row.revoked_at,
+  };
+}
+
+export interface PurgeOptions {
+  /** Tokens whose life ended before this instant are deleted. */
+  endedBefore: Millis;
+  batchSize: number;
+  /** Called after each batch with the running total, for progress output. */
+  onBatch?: (deletedSoFar: number) => void;
+}
+
+/**
+ * Deletes tokens that were used, revoked or expired before the cut-off. Each batch is its own short
+ * statement found through an index, with a pause for the event loop between batches, so the purge
+ * of millions of rows never holds a long lock or starves live requests.
+ */
+export async function purgeTokens(db: Db, options: PurgeOptions): Promise<number> {
+  let deleted = 0;
+  for (const column of ['expires_at', 'used_at', 'revoked_at'] as const) {
+    for (;;) {
+      const batch = db
+        .selectFrom('security_tokens')
+        .select('id')
+        .where(column, '<', options.endedBefore)
+        .limit(options.batchSize);
+      const result = await db.deleteFrom('security_tokens').where('id', 'in', batch).executeTakeFirst();
+      const count = Number(result.numDeletedRows);
+      deleted += count;
+      if (count > 0) options.onBatch?.(deleted);
+      if (count < options.batchSize) break;
+      await yieldToEventLoop();
+    }
+  }
+  return deleted;
+}
