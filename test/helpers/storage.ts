@@ -21,7 +21,10 @@ export interface DialectCase {
  */
 export const DIALECTS: DialectCase[] = [
   { dialect: 'sqlite', skip: false },
-  { dialect: 'postgres', skip: POSTGRES_URL ? false : 'PostgreSQL tests skipped: TEST_DATABASE_URL is not set' },
+  {
+    dialect: 'postgres',
+    skip: POSTGRES_URL ? false : 'PostgreSQL tests skipped: TEST_DATABASE_URL is not set',
+  },
 ];
 
 export interface TestDatabase {
@@ -36,7 +39,10 @@ export interface TestDatabase {
  * A fresh, migrated database of its own for one test: a new schema on the shared PostgreSQL server
  * (so parallel test runs never see each other's rows) or a new SQLite file in the temp directory.
  */
-export async function createTestDatabase(dialect: Dialect, options: { poolSize?: number } = {}): Promise<TestDatabase> {
+export async function createTestDatabase(
+  dialect: Dialect,
+  options: { poolSize?: number } = {},
+): Promise<TestDatabase> {
   const url = dialect === 'postgres' ? await createPostgresSchema() : sqliteTempPath();
   const storage = openStorage(parseDatabaseUrl(url), { poolSize: options.poolSize ?? 10 });
   await migrateToLatest(storage.db);
@@ -46,7 +52,9 @@ export async function createTestDatabase(dialect: Dialect, options: { poolSize?:
     async drop() {
       await storage.close();
       if (dialect === 'postgres') await dropPostgresSchema(url);
-      else for (const suffix of ['', '-wal', '-shm']) rmSync(url.replace(/^sqlite:/, '') + suffix, { force: true });
+      else
+        for (const suffix of ['', '-wal', '-shm'])
+          rmSync(url.replace(/^sqlite:/, '') + suffix, { force: true });
     },
   };
 }

@@ -1,0 +1,43 @@
+import type { Context } from '../context.ts';
+import type { Db } from '../db/connect.ts';
+import { enqueueEmail } from './outbox.ts';
+import { type EmailKind, type EmailParams, renderEmail } from './templates.ts';
+
+export interface QueueOptions {
+  userId?: string | null;
+  /** Newsletters come from NEWSLETTER_FROM; everything else from MAIL_FROM. */
+  from?: string;
+  headers?: Record<string, string>;
+  sendId?: string;
+}
+
+/**
+ * Renders an email of a kind and puts it in the outbox, in the caller's transaction. This is the
+ * one way flows send mail: nothing is sent inline, so a response never waits for (or reveals) SMTP.
+ */
+export async function queueMail<K extends EmailKind>(
+  ctx: Context,
+  db: Db,
+  kind: K,
+  to: string,
+  params: EmailParams[K],
+  options: QueueOptions = {},
+): Promise<string> {
+  const rendered = renderEmail(kind, { appName: ctx.config.appName }, params);
+  return enqueueEmail(
+    db,
+    ctx.clock,
+    {
+      kind,
+      to,
+      from: options.from ?? ctx.config.mail.from,
+      userId: options.userId ?? null,
+      subject: rendered.subject,
+      text: rendered.text,
+      html: rendered.html,
+      headers: options.headers ?? null,
+      sendId: options.sendId ?? null,
+    },
+    new URL(ctx.config.publicUrl).hostname,
+  );
+}

@@ -1,0 +1,179 @@
+import { html, SafeHtml } from './html.ts';
+
+/**
+ * Every email oto sends, as plain functions: a subject, a plain-text body and an HTML body.
+ * Wording lives here and only here. Every value that came from a user is escaped by `html`.
+ */
+
+export interface RenderedEmail {
+  subject: string;
+  text: string;
+  html: string;
+}
+
+export interface TemplateEnv {
+  appName: string;
+}
+
+export interface EmailParams {
+  verify_email: { link: string; validFor: string };
+  account_exists: { loginLink: string; resetLink: string };
+  password_reset: { link: string; validFor: string };
+  password_changed: { resetLink: string };
+  email_change: { link: string; validFor: string; newEmail: string };
+  email_change_notice: { newEmail: string; resetLink: string };
+  invitation: { link: string; validFor: string; inviter: string; scope: string; role: string };
+  newsletter: { subject: string; text: string; html?: string | null; unsubscribeLink: string };
+}
+
+export type EmailKind = keyof EmailParams;
+
+type Template<K extends EmailKind> = (env: TemplateEnv, params: EmailParams[K]) => RenderedEmail;
+
+const templates: { [K in EmailKind]: Template<K> } = {
+  verify_email: (env, p) =>
+    actionEmail(env, {
+      subject: `Confirm your email for ${env.appName}`,
+      lead: `Someone signed up for ${env.appName} with this address. If it was you, confirm your email:`,
+      action: 'Confirm my email',
+      link: p.link,
+      validFor: p.validFor,
+      ignore: 'If you did not sign up, ignore this email: no account will be activated.',
+    }),
+
+  account_exists: (env, p) => ({
+    subject: `Your ${env.appName} account`,
+    text: lines(
+      `Someone tried to sign up for ${env.appName} with this address, which already has an account.`,
+      '',
+      `Log in: ${p.loginLink}`,
+      `Forgot your password? Reset it: ${p.resetLink}`,
+      '',
+      'If this was not you, you can ignore this email. Nothing has changed.',
+    ),
+    html: layout(
+      env,
+      html`<p>Someone tried to sign up for ${env.appName} with this address, which already has an account.</p>
+<p><a href="${p.loginLink}">Log in</a> or, if you forgot your password, <a href="${p.resetLink}">reset it</a>.</p>
+<p>If this was not you, you can ignore this email. Nothing has changed.</p>`,
+    ),
+  }),
+
+  password_reset: (env, p) =>
+    actionEmail(env, {
+      subject: `Reset your ${env.appName} password`,
+      lead: `Someone asked to reset the password of your ${env.appName} account. To choose a new one:`,
+      action: 'Choose a new password',
+      link: p.link,
+      validFor: p.validFor,
+      ignore: 'If you did not ask for this, ignore this email: your password stays as it is.',
+    }),
+
+  password_changed: (env, p) => ({
+    subject: `Your ${env.appName} password was changed`,
+    text: lines(
+      `The password of your ${env.appName} account was just changed, and every session was logged out.`,
+      '',
+      `If this was not you, reset your password now: ${p.resetLink}`,
+    ),
+    html: layout(
+      env,
+      html`<p>The password of your ${env.appName} account was just changed, and every session was logged out.</p>
+<p>If this was not you, <a href="${p.resetLink}">reset your password now</a>.</p>`,
+    ),
+  }),
+
+  email_change: (env, p) =>
+    actionEmail(env, {
+      subject: `Confirm your new email for ${env.appName}`,
+      lead: `Someone asked to change the email of a ${env.appName} account to ${p.newEmail}. If it was you, confirm:`,
+      action: 'Confirm this email',
+      link: p.link,
+      validFor: p.validFor,
+      ignore: 'If you did not ask for this, ignore this email: nothing will change.',
+    }),
+
+  email_change_notice: (env, p) => ({
+    subject: `A change of email was requested for your ${env.appName} account`,
+    text: lines(
+      `Someone asked to change the email of your ${env.appName} account to ${p.newEmail}.`,
+      'The change happens only if the new address is confirmed from the link sent to it.',
+      '',
+      `If this was not you, reset your password now: ${p.resetLink}`,
+    ),
+    html: layout(
+      env,
+      html`<p>Someone asked to change the email of your ${env.appName} account to <strong>${p.newEmail}</strong>.</p>
+<p>The change happens only if the new address is confirmed from the link sent to it.</p>
+<p>If this was not you, <a href="${p.resetLink}">reset your password now</a>.</p>`,
+    ),
+  }),
+
+  invitation: (env, p) =>
+    actionEmail(env, {
+      subject: `${p.inviter} invited you to ${p.scope} on ${env.appName}`,
+      lead: `${p.inviter} invited you to join ${p.scope} on ${env.appName} as ${p.role}.`,
+      action: 'See the invitation',
+      link: p.link,
+      validFor: p.validFor,
+      ignore: 'If you do not want to join, ignore this email.',
+    }),
+
+  newsletter: (env, p) => ({
+    subject: p.subject,
+    text: lines(p.text, '', '--', `Unsubscribe from ${env.appName} newsletters: ${p.unsubscribeLink}`),
+    html: layout(
+      env,
+      html`${p.html ? rawHtml(p.html) : html`<div style="white-space:pre-wrap">${p.text}</div>`}
+<hr><p style="font-size:12px;color:#666"><a href="${p.unsubscribeLink}">Unsubscribe</a> from ${env.appName} newsletters.</p>`,
+    ),
+  }),
+};
+
+export function renderEmail<K extends EmailKind>(
+  kind: K,
+  env: TemplateEnv,
+  params: EmailParams[K],
+): RenderedEmail {
+  return templates[kind](env, params);
+}
+
+interface ActionEmail {
+  subject: string;
+  lead: string;
+  action: string;
+  link: string;
+  validFor: string;
+  ignore: string;
+}
+
+function actionEmail(env: TemplateEnv, e: ActionEmail): RenderedEmail {
+  return {
+    subject: e.subject,
+    text: lines(e.lead, '', e.link, '', `This link works once and expires in ${e.validFor}.`, e.ignore),
+    html: layout(
+      env,
+      html`<p>${e.lead}</p>
+<p><a href="${e.link}" style="display:inline-block;padding:10px 16px;background:#1f4fd1;color:#fff;border-radius:6px;text-decoration:none">${e.action}</a></p>
+<p style="font-size:13px;color:#555">Or paste this address into your browser: ${e.link}</p>
+<p style="font-size:13px;color:#555">This link works once and expires in ${e.validFor}. ${e.ignore}</p>`,
+    ),
+  };
+}
+
+function layout(env: TemplateEnv, body: SafeHtml): string {
+  return html`<!doctype html>
+<html><body style="font-family:system-ui,sans-serif;line-height:1.5;color:#111;max-width:560px;margin:0 auto;padding:24px">
+<p style="font-weight:600">${env.appName}</p>
+${body}
+</body></html>`.value;
+}
+
+/** The newsletter's own HTML, written by the app's operator, is trusted as given. */
+function rawHtml(value: string): SafeHtml {
+  return new SafeHtml(value);
+}
+
+function lines(...parts: string[]): string {
+  return `${parts.join('\n')}\n`;
+}
