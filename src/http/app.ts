@@ -35,7 +35,11 @@ export async function buildApp(ctx: Context): Promise<App> {
 
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
+    requireJsonForApi(request.url, request.headers['content-type'], request.headers['content-length']);
   });
+  // Form posts belong to the pages; the JSON API takes JSON only. That also keeps /v1 out of reach of
+  // cross-site HTML forms, which can send urlencoded or text bodies without a CORS preflight.
+  app.removeContentTypeParser('text/plain');
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const problem = toProblem(error);
@@ -61,6 +65,16 @@ export async function buildApp(ctx: Context): Promise<App> {
   await app.register(healthRoutes, { ctx });
   await app.register(tokenRoutes, { ctx, prefix: '/v1' });
   return app;
+}
+
+function requireJsonForApi(url: string, contentType: string | undefined, contentLength: string | undefined) {
+  if (!url.startsWith('/v1/')) return;
+  const hasBody = contentType !== undefined || (contentLength !== undefined && contentLength !== '0');
+  if (hasBody && !/^application\/json\s*(;|$)/i.test(contentType ?? '')) {
+    throw new HttpProblem(415, 'unsupported_media_type', 'The request body must be JSON.', {
+      detail: 'Send Content-Type: application/json.',
+    });
+  }
 }
 
 function toProblem(error: FastifyError): HttpProblem {
