@@ -109,7 +109,7 @@ for (const { dialect, skip } of DIALECTS) {
     test('a missing or wrong API key is 401 and changes nothing', async () => {
       const before = await tokenCount();
       for (const headers of [
-        {},
+        {} as Record<string, string>,
         { authorization: 'Bearer wrong-key-0123456789abcdefghij' },
         { authorization: 'Basic x' },
       ]) {
