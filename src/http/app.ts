@@ -2,7 +2,12 @@ import { randomUUID } from 'node:crypto';
 import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
 import type {} from '@fastify/swagger';
-import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyError,
+  type FastifyInstance,
+  LogController,
+} from 'fastify';
 import type { Context } from '../context.ts';
 import { isDatabaseUnavailable } from '../db/errors.ts';
 import { HttpProblem, invalidInput } from './problem.ts';
@@ -26,6 +31,9 @@ export async function buildApp(ctx: Context): Promise<App> {
     bodyLimit: BODY_LIMIT_BYTES,
     genReqId: () => randomUUID(),
     requestIdHeader: false,
+    // One line per request (written in onResponse below) instead of Fastify's two: half the logging
+    // cost on the hot path, and the line has everything: route, status, time.
+    logController: new LogController({ disableRequestLogging: true }),
     return503OnClosing: true,
     ajv: {
       // Strict by default: a wrong type is an error, not something to coerce into shape.
@@ -36,6 +44,17 @@ export async function buildApp(ctx: Context): Promise<App> {
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
     requireJsonForApi(request.url, request.headers['content-type'], request.headers['content-length']);
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    request.log.info(
+      {
+        req: request,
+        route: request.routeOptions.url,
+        status: reply.statusCode,
+        ms: Math.round(reply.elapsedTime * 10) / 10,
+      },
+      'request',
+    );
   });
   // Form posts belong to the pages; the JSON API takes JSON only. That also keeps /v1 out of reach of
   // cross-site HTML forms, which can send urlencoded or text bodies without a CORS preflight.
