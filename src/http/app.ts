@@ -12,6 +12,7 @@ import type { Context } from '../context.ts';
 import { isDatabaseUnavailable } from '../db/errors.ts';
 import { accountPages } from './pages/account-pages.ts';
 import { HttpProblem, invalidInput } from './problem.ts';
+import { accountRoutes } from './routes/accounts.ts';
 import { healthRoutes } from './routes/health.ts';
 import { sessionRoutes } from './routes/sessions.ts';
 import { tokenRoutes } from './routes/tokens.ts';
@@ -87,6 +88,7 @@ export async function buildApp(ctx: Context): Promise<App> {
   await app.register(tokenRoutes, { ctx, prefix: '/v1' });
   await app.register(sessionRoutes, { ctx, prefix: '/v1' });
   await app.register(accountPages, { ctx });
+  await app.register(accountRoutes, { ctx });
   return app;
 }
 
