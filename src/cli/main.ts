@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { openStorage } from '../db/connect.ts';
 import { migrateToLatest } from '../db/migrate.ts';
+import { generateSigningKey } from '../tokens/signed.ts';
 import { configOrExit, exitWith } from './runtime.ts';
 import { serve } from './serve.ts';
 
@@ -33,6 +34,15 @@ program
     } finally {
       await storage.close();
     }
+  });
+
+program
+  .command('keys')
+  .description('manage the signing keys of stateless links (unsubscribe)')
+  .command('generate')
+  .description('print a new key in OTO_SIGNING_KEYS format; put it first in the list to rotate')
+  .action(() => {
+    process.stdout.write(`${generateSigningKey()}\n`);
   });
 
 try {
