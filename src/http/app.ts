@@ -7,7 +7,9 @@ import type { Context } from '../context.ts';
 import { isDatabaseUnavailable } from '../db/errors.ts';
 import { HttpProblem, invalidInput } from './problem.ts';
 import { healthRoutes } from './routes/health.ts';
+import { newsletterRoutes } from './routes/newsletters.ts';
 import { tokenRoutes } from './routes/tokens.ts';
+import { unsubscribeApiRoutes, unsubscribePageRoutes } from './routes/unsubscribe.ts';
 
 export type App = FastifyInstance;
 
@@ -60,6 +62,9 @@ export async function buildApp(ctx: Context): Promise<App> {
 
   await app.register(healthRoutes, { ctx });
   await app.register(tokenRoutes, { ctx, prefix: '/v1' });
+  await app.register(unsubscribePageRoutes, { ctx });
+  await app.register(unsubscribeApiRoutes, { ctx, prefix: '/v1' });
+  await app.register(newsletterRoutes, { ctx, prefix: '/v1' });
   return app;
 }
 
