@@ -10,8 +10,10 @@ import Fastify, {
 } from 'fastify';
 import type { Context } from '../context.ts';
 import { isDatabaseUnavailable } from '../db/errors.ts';
+import { accountPages } from './pages/account-pages.ts';
 import { HttpProblem, invalidInput } from './problem.ts';
 import { healthRoutes } from './routes/health.ts';
+import { sessionRoutes } from './routes/sessions.ts';
 import { tokenRoutes } from './routes/tokens.ts';
 
 export type App = FastifyInstance;
@@ -83,6 +85,8 @@ export async function buildApp(ctx: Context): Promise<App> {
 
   await app.register(healthRoutes, { ctx });
   await app.register(tokenRoutes, { ctx, prefix: '/v1' });
+  await app.register(sessionRoutes, { ctx, prefix: '/v1' });
+  await app.register(accountPages, { ctx });
   return app;
 }
 
