@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { createSession } from '../src/accounts/sessions.ts';
 import type { App } from '../src/http/app.ts';
 import { unsubscribeToken } from '../src/newsletter/subscription.ts';
 import { keyRingFor } from '../src/tokens/keyring.ts';
@@ -178,6 +179,76 @@ for (const { dialect, skip } of DIALECTS) {
         assert.equal(response.statusCode, 422, JSON.stringify(payload));
         assert.match(String(response.headers['content-type']), /^application\/problem\+json/);
       }
+    });
+
+    test('a logged-in user unsubscribes and resubscribes with PUT /v1/me/subscription', async () => {
+      const user = await subscriber('self');
+      const { token } = await createSession(t.ctx, t.ctx.db, user.id);
+      const put = (
+        subscribed: unknown,
+        headers: Record<string, string> = { authorization: `Bearer ${token}` },
+      ) => t.app.inject({ method: 'PUT', url: '/v1/me/subscription', headers, payload: { subscribed } });
+      assert.equal((await put(false, {})).statusCode, 401);
+      assert.equal(await isSubscribed(t.ctx, user.id), true);
+
+      const off = await put(false);
+      assert.equal(off.statusCode, 200);
+      assert.deepEqual(off.json(), { subscribed: false });
+      assert.equal(await isSubscribed(t.ctx, user.id), false);
+      const on = await put(true);
+      assert.deepEqual(on.json(), { subscribed: true });
+      assert.equal(await isSubscribed(t.ctx, user.id), true);
+      assert.equal((await put(true)).statusCode, 200);
+      assert.equal(await auditEvents(t.ctx, 'newsletter.unsubscribed', user.id), 1);
+      assert.equal(await auditEvents(t.ctx, 'newsletter.resubscribed', user.id), 1);
+      assert.equal((await put('no')).statusCode, 422);
+
+      // A browser's cookie from another site is refused.
+      const cookie = `${t.config.sessions.cookieName}=${token}`;
+      const crossSite = await t.app.inject({
+        method: 'PUT',
+        url: '/v1/me/subscription',
+        headers: { cookie, origin: 'https://evil.test' },
+        payload: { subscribed: false },
+      });
+      assert.equal(crossSite.statusCode, 403);
+      assert.equal(await isSubscribed(t.ctx, user.id), true);
+    });
+
+    test('the /account page has a subscription control that works', async () => {
+      const user = await subscriber('page');
+      const { token } = await createSession(t.ctx, t.ctx.db, user.id);
+      const cookie = `${t.config.sessions.cookieName}=${token}`;
+      const page = await t.app.inject({ method: 'GET', url: '/account', headers: { cookie } });
+      assert.match(page.body, /Unsubscribe from newsletters/);
+      const hidden =
+        /<form method="post" action="\/account\/subscription">\s*<input type="hidden" name="subscribed" value="0">/;
+      assert.match(page.body, hidden);
+      const post = (subscribed: string, origin = t.config.publicUrl) =>
+        t.app.inject({
+          method: 'POST',
+          url: '/account/subscription',
+          headers: { ...FORM, cookie, origin },
+          payload: `subscribed=${subscribed}`,
+        });
+      assert.equal((await post('0', 'https://evil.test')).statusCode, 403);
+      assert.equal(await isSubscribed(t.ctx, user.id), true);
+      const off = await post('0');
+      assert.equal(off.statusCode, 303);
+      assert.equal(off.headers['location'], '/account');
+      assert.equal(await isSubscribed(t.ctx, user.id), false);
+      const after = await t.app.inject({ method: 'GET', url: '/account', headers: { cookie } });
+      assert.match(after.body, /Subscribe to newsletters/);
+      await post('1');
+      assert.equal(await isSubscribed(t.ctx, user.id), true);
+      const anonymous = await t.app.inject({
+        method: 'POST',
+        url: '/account/subscription',
+        headers: { ...FORM, origin: t.config.publicUrl },
+        payload: 'subscribed=0',
+      });
+      assert.equal(anonymous.statusCode, 303);
+      assert.equal(anonymous.headers['location'], '/login');
     });
 
     async function assertRejected(userId: string, token: string) {

@@ -15,6 +15,7 @@ import { HttpProblem, invalidInput } from './problem.ts';
 import { healthRoutes } from './routes/health.ts';
 import { newsletterRoutes } from './routes/newsletters.ts';
 import { sessionRoutes } from './routes/sessions.ts';
+import { subscriptionApiRoutes, subscriptionPageRoutes } from './routes/subscription.ts';
 import { tokenRoutes } from './routes/tokens.ts';
 import { unsubscribeApiRoutes, unsubscribePageRoutes } from './routes/unsubscribe.ts';
 
@@ -92,6 +93,8 @@ export async function buildApp(ctx: Context): Promise<App> {
   await app.register(unsubscribePageRoutes, { ctx });
   await app.register(unsubscribeApiRoutes, { ctx, prefix: '/v1' });
   await app.register(newsletterRoutes, { ctx, prefix: '/v1' });
+  await app.register(subscriptionApiRoutes, { ctx, prefix: '/v1' });
+  await app.register(subscriptionPageRoutes, { ctx });
   return app;
 }
 

@@ -3,7 +3,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Context } from '../../context.ts';
 import { html } from '../../mail/html.ts';
 import { setSubscribed, unsubscribeTokenUser } from '../../newsletter/subscription.ts';
-import { sendFlowPage } from '../flow-page.ts';
+import { buttonForm } from '../pages/forms.ts';
+import { sendPage } from '../pages/layout.ts';
 import { problemSchema, TOKEN_PROBLEMS } from '../problem.ts';
 
 /**
@@ -26,14 +27,11 @@ export async function unsubscribePageRoutes(app: FastifyInstance, { ctx }: { ctx
   app.get('/unsubscribe', async (request, reply) => {
     const token = queryToken(request);
     if (unsubscribeTokenUser(ctx, token) === null) return invalidLinkPage(ctx, reply);
-    return sendFlowPage(reply, ctx.config, {
+    return sendPage(reply, ctx.config, {
       title: 'Unsubscribe',
       body: html`<p>Stop receiving ${ctx.config.appName} newsletters at this address?</p>
-<form method="post" action="/unsubscribe?token=${encodeURIComponent(token!)}">
-<input type="hidden" name="${ONE_CLICK_FIELD}" value="${ONE_CLICK_VALUE}">
-<button type="submit">Unsubscribe</button>
-</form>
-<p class="muted">Emails about your account, such as password resets, still arrive.</p>`,
+${buttonForm(`/unsubscribe?token=${encodeURIComponent(token!)}`, 'Unsubscribe', { [ONE_CLICK_FIELD]: ONE_CLICK_VALUE })}
+<p class="hint">Emails about your account, such as password resets, still arrive.</p>`,
     });
   });
 
@@ -41,7 +39,7 @@ export async function unsubscribePageRoutes(app: FastifyInstance, { ctx }: { ctx
     const userId = unsubscribeTokenUser(ctx, queryToken(request));
     if (userId === null) return invalidLinkPage(ctx, reply);
     if (!isOneClick(await oneClickFields(request))) {
-      return sendFlowPage(reply, ctx.config, {
+      return sendPage(reply, ctx.config, {
         status: 400,
         title: 'Something is missing',
         body: html`<p>This request must carry ${ONE_CLICK_FIELD}=${ONE_CLICK_VALUE}. Open the link from the
@@ -122,16 +120,16 @@ function isOneClick(fields: Record<string, unknown>): boolean {
 }
 
 function unsubscribedPage(ctx: Context, reply: FastifyReply) {
-  return sendFlowPage(reply, ctx.config, {
+  return sendPage(reply, ctx.config, {
     title: 'You are unsubscribed',
     body: html`<p>You will not receive ${ctx.config.appName} newsletters at this address any more.</p>
-<p class="muted">Emails about your account, such as password resets, still arrive. You can subscribe
+<p class="hint">Emails about your account, such as password resets, still arrive. You can subscribe
 again from your account page.</p>`,
   });
 }
 
 function invalidLinkPage(ctx: Context, reply: FastifyReply) {
-  return sendFlowPage(reply, ctx.config, {
+  return sendPage(reply, ctx.config, {
     status: 400,
     title: 'This link is not valid',
     body: html`<p>This unsubscribe link is damaged or no longer valid. Copy the whole link from the email
