@@ -14,6 +14,7 @@ import { accountPages } from './pages/account-pages.ts';
 import { HttpProblem, invalidInput } from './problem.ts';
 import { accountRoutes } from './routes/accounts.ts';
 import { healthRoutes } from './routes/health.ts';
+import { invitationRoutes } from './routes/invitations.ts';
 import { newsletterRoutes } from './routes/newsletters.ts';
 import { sessionRoutes } from './routes/sessions.ts';
 import { subscriptionApiRoutes, subscriptionPageRoutes } from './routes/subscription.ts';
@@ -97,6 +98,7 @@ export async function buildApp(ctx: Context): Promise<App> {
   await app.register(newsletterRoutes, { ctx, prefix: '/v1' });
   await app.register(subscriptionApiRoutes, { ctx, prefix: '/v1' });
   await app.register(subscriptionPageRoutes, { ctx });
+  await app.register(invitationRoutes, { ctx });
   return app;
 }
 
