@@ -13,6 +13,7 @@ import { isDatabaseUnavailable } from '../db/errors.ts';
 import { accountPages } from './pages/account-pages.ts';
 import { HttpProblem, invalidInput } from './problem.ts';
 import { accountRoutes } from './routes/accounts.ts';
+import { emailChangeRoutes } from './routes/email-change.ts';
 import { healthRoutes } from './routes/health.ts';
 import { invitationRoutes } from './routes/invitations.ts';
 import { newsletterRoutes } from './routes/newsletters.ts';
@@ -99,6 +100,7 @@ export async function buildApp(ctx: Context): Promise<App> {
   await app.register(subscriptionApiRoutes, { ctx, prefix: '/v1' });
   await app.register(subscriptionPageRoutes, { ctx });
   await app.register(invitationRoutes, { ctx });
+  await app.register(emailChangeRoutes, { ctx });
   return app;
 }
 
