@@ -2,12 +2,23 @@ import { randomUUID } from 'node:crypto';
 import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
 import type {} from '@fastify/swagger';
-import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyError,
+  type FastifyInstance,
+  LogController,
+} from 'fastify';
 import type { Context } from '../context.ts';
 import { isDatabaseUnavailable } from '../db/errors.ts';
+import { accountPages } from './pages/account-pages.ts';
 import { HttpProblem, invalidInput } from './problem.ts';
+import { accountRoutes } from './routes/accounts.ts';
 import { healthRoutes } from './routes/health.ts';
+import { newsletterRoutes } from './routes/newsletters.ts';
+import { sessionRoutes } from './routes/sessions.ts';
+import { subscriptionApiRoutes, subscriptionPageRoutes } from './routes/subscription.ts';
 import { tokenRoutes } from './routes/tokens.ts';
+import { unsubscribeApiRoutes, unsubscribePageRoutes } from './routes/unsubscribe.ts';
 
 export type App = FastifyInstance;
 
@@ -26,6 +37,9 @@ export async function buildApp(ctx: Context): Promise<App> {
     bodyLimit: BODY_LIMIT_BYTES,
     genReqId: () => randomUUID(),
     requestIdHeader: false,
+    // One line per request (written in onResponse below) instead of Fastify's two: half the logging
+    // cost on the hot path, and the line has everything: route, status, time.
+    logController: new LogController({ disableRequestLogging: true }),
     return503OnClosing: true,
     ajv: {
       // Strict by default: a wrong type is an error, not something to coerce into shape.
@@ -35,7 +49,22 @@ export async function buildApp(ctx: Context): Promise<App> {
 
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
+    requireJsonForApi(request.url, request.headers['content-type'], request.headers['content-length']);
   });
+  app.addHook('onResponse', async (request, reply) => {
+    request.log.info(
+      {
+        req: request,
+        route: request.routeOptions.url,
+        status: reply.statusCode,
+        ms: Math.round(reply.elapsedTime * 10) / 10,
+      },
+      'request',
+    );
+  });
+  // Form posts belong to the pages; the JSON API takes JSON only. That also keeps /v1 out of reach of
+  // cross-site HTML forms, which can send urlencoded or text bodies without a CORS preflight.
+  app.removeContentTypeParser('text/plain');
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const problem = toProblem(error);
@@ -60,7 +89,25 @@ export async function buildApp(ctx: Context): Promise<App> {
 
   await app.register(healthRoutes, { ctx });
   await app.register(tokenRoutes, { ctx, prefix: '/v1' });
+  await app.register(sessionRoutes, { ctx, prefix: '/v1' });
+  await app.register(accountPages, { ctx });
+  await app.register(accountRoutes, { ctx });
+  await app.register(unsubscribePageRoutes, { ctx });
+  await app.register(unsubscribeApiRoutes, { ctx, prefix: '/v1' });
+  await app.register(newsletterRoutes, { ctx, prefix: '/v1' });
+  await app.register(subscriptionApiRoutes, { ctx, prefix: '/v1' });
+  await app.register(subscriptionPageRoutes, { ctx });
   return app;
+}
+
+function requireJsonForApi(url: string, contentType: string | undefined, contentLength: string | undefined) {
+  if (!url.startsWith('/v1/')) return;
+  const hasBody = contentType !== undefined || (contentLength !== undefined && contentLength !== '0');
+  if (hasBody && !/^application\/json\s*(;|$)/i.test(contentType ?? '')) {
+    throw new HttpProblem(415, 'unsupported_media_type', 'The request body must be JSON.', {
+      detail: 'Send Content-Type: application/json.',
+    });
+  }
 }
 
 function toProblem(error: FastifyError): HttpProblem {
