@@ -15,7 +15,15 @@ import { type Child, forkChild, PeakRss } from './lib/children.ts';
 import { type BenchDatabase, createBenchDatabase } from './lib/database.ts';
 import { type Figures, runLoad } from './lib/load.ts';
 import { type Measured, Report } from './lib/report.ts';
-import { API_KEY, type Bodies, type Scenario, tokenConsume, tokenIssue } from './lib/scenarios.ts';
+import {
+  API_KEY,
+  type Bodies,
+  resetIssue,
+  type Scenario,
+  tokenConsume,
+  tokenIssue,
+  verifyConsume,
+} from './lib/scenarios.ts';
 import { type BenchStore, openBenchStore } from './lib/seed.ts';
 import { readSettings, wants } from './lib/settings.ts';
 
@@ -24,7 +32,7 @@ const settings = readSettings();
 const report = new Report(settings);
 const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
 
-const THROUGHPUT: Scenario[] = [tokenIssue, tokenConsume];
+const THROUGHPUT: Scenario[] = [resetIssue, verifyConsume, tokenIssue, tokenConsume];
 
 async function main() {
   if (wants(settings, 'throughput')) await measureBare();
@@ -87,11 +95,12 @@ async function benchDialect(dialect: 'sqlite' | 'postgres', database: BenchDatab
     const { port } = await server.next<{ port: number }>('ready');
     const url = base(port);
     log(`${dialect}: warm-up`);
+    const warmup = (await unavailable(url, resetIssue)) ? tokenIssue : resetIssue;
     await runLoad({
       url,
-      path: tokenIssue.path,
-      headers: tokenIssue.headers,
-      body: (await tokenIssue.prepare(store, 0)).next,
+      path: warmup.path,
+      headers: warmup.headers,
+      body: (await warmup.prepare(store, need(0))).next,
       connections: settings.connections,
       duration: settings.warmup,
     });
@@ -152,7 +161,7 @@ async function throughput(
     return;
   }
   log(`${dialect}: ${scenario.label}`);
-  const bodies = await scenario.prepare(store, supply(dialect));
+  const bodies = await scenario.prepare(store, need(supply(dialect)));
   await store.settle();
   const figures = await measure(
     server,
@@ -215,7 +224,7 @@ async function scale(
     await store.clearTokens();
     const live = settings.scaleRequests + spare;
     if (rows > live) await store.insertFiller(rows - live, 'mixed');
-    const bodies = await scenario.prepare(store, live);
+    const bodies = await scenario.prepare(store, need(live));
     await store.settle();
     const actual = await store.countTokens();
     const figures = await measure(server, bodies, (b) =>
@@ -242,8 +251,8 @@ async function purge(
   log(`${dialect}: purge, loading ${settings.purgeRows} expired rows`);
   await store.clearTokens();
   await store.insertFiller(settings.purgeRows, 'expired');
-  const beforeBodies = await scenario.prepare(store, supply(dialect));
-  const duringBodies = await scenario.prepare(store, supply(dialect));
+  const beforeBodies = await scenario.prepare(store, need(supply(dialect)));
+  const duringBodies = await scenario.prepare(store, need(supply(dialect)));
   await store.settle();
   const load = (bodies: Bodies, onStart?: (stop: () => void) => void) =>
     runLoad({
@@ -285,7 +294,8 @@ async function purge(
 async function dispatcher(dialect: 'sqlite' | 'postgres') {
   const module = join(here, 'dispatcher.ts');
   if (!existsSync(module)) {
-    report.notes.push('dispatcher: bench/dispatcher.ts does not exist yet');
+    const note = 'dispatcher: not measured, bench/dispatcher.ts does not exist yet';
+    if (!report.notes.includes(note)) report.notes.push(note);
     return;
   }
   log(`${dialect}: outbox dispatcher`);
@@ -341,6 +351,10 @@ async function unavailable(url: string, scenario: Scenario): Promise<string | nu
 /** Tokens to prepare for one timed consume run. */
 function supply(dialect: 'sqlite' | 'postgres'): number {
   return Math.ceil(settings.duration * settings.supplyPerSecond[dialect]) + settings.connections;
+}
+
+function need(requests: number) {
+  return { requests, users: settings.users };
 }
 
 function base(port: number): string {

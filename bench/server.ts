@@ -10,7 +10,7 @@ import { dirname } from 'node:path';
 import { openContext } from '../src/cli/runtime.ts';
 import { loadConfig } from '../src/config/config.ts';
 import { buildApp } from '../src/http/app.ts';
-import { purgeTokens } from '../src/tokens/tokens.ts';
+import { runPurge } from '../src/jobs/purge.ts';
 
 const send = (message: object) => process.send?.(message);
 
@@ -37,13 +37,13 @@ try {
         mkdirSync(dirname(message.file), { recursive: true });
         writeFileSync(message.file, JSON.stringify(profile));
         send({ type: 'profiled' });
+      } else if (message.type === 'memory') {
+        send({ type: 'memory', usage: process.memoryUsage() });
       } else if (message.type === 'purge') {
+        // The purge job's own pass, as the scheduler of `oto serve` runs it.
         const started = performance.now();
-        const deleted = await purgeTokens(ctx.db, {
-          endedBefore: ctx.clock.now() - config.purge.tokenRetentionSeconds * 1000,
-          batchSize: config.purge.batchSize,
-        });
-        send({ type: 'purged', deleted, ms: performance.now() - started });
+        const result = await runPurge(ctx);
+        send({ type: 'purged', deleted: result.counts.security_tokens, ms: performance.now() - started });
       } else if (message.type === 'stop') {
         await app.close();
         await ctx.storage.close();

@@ -17,6 +17,20 @@ export interface TokenRow {
   binding?: string | null;
 }
 
+export interface BenchUser {
+  id: string;
+  /** Already normalised (lower case). */
+  email: string;
+}
+
+/** Not a real hash: the benchmark never logs these users in. */
+const PASSWORD_HASH = '$argon2id$v=19$m=19456,t=2,p=1$YmVuY2hiZW5jaGJlbmNo$bench';
+
+function userValues(users: BenchUser[], verified: boolean) {
+  const now = Date.now();
+  return users.map((u) => [u.id, u.email, u.email, PASSWORD_HASH, verified ? now : null, now, now] as const);
+}
+
 /**
  * Direct access to the benchmark's database for loading data fast, outside the server under
  * test: filler rows in bulk inside the database (generate_series, a recursive CTE) and live tokens
@@ -26,6 +40,8 @@ export interface BenchStore {
   readonly dialect: 'sqlite' | 'postgres';
   /** Inserts live tokens; returns them in the clear, in insertion order. */
   insertTokens(rows: TokenRow[], ttlMs?: number): Promise<string[]>;
+  /** Inserts users (verified or not) with the given ids and addresses. */
+  insertUsers(users: BenchUser[], verified: boolean): Promise<void>;
   /** Adds `count` filler tokens: a mix of live and used ones, or all long expired. */
   insertFiller(count: number, kind: 'mixed' | 'expired'): Promise<void>;
   clearTokens(): Promise<void>;
@@ -82,6 +98,20 @@ function openSqlite(path: string): BenchStore {
       }
       return made.map((row) => row.token);
     },
+    async insertUsers(users, verified) {
+      const insert = db.prepare(
+        `insert into users (id, email, email_normalized, password_hash, email_verified_at, created_at, updated_at)
+         values (?, ?, ?, ?, ?, ?, ?)`,
+      );
+      db.exec('begin immediate');
+      try {
+        for (const values of userValues(users, verified)) insert.run(...values);
+        db.exec('commit');
+      } catch (error) {
+        db.exec('rollback');
+        throw error;
+      }
+    },
     async insertFiller(count, kind) {
       const now = Date.now();
       const run = randomBytes(4).toString('hex');
@@ -134,6 +164,19 @@ async function openPostgres(url: string): Promise<BenchStore> {
         );
       }
       return made.map((row) => row.token);
+    },
+    async insertUsers(users, verified) {
+      const rows = userValues(users, verified);
+      for (let start = 0; start < rows.length; start += 10_000) {
+        const chunk = rows.slice(start, start + 10_000);
+        const columns = Array.from({ length: 7 }, (_, i) => chunk.map((row) => row[i]));
+        await client.query(
+          `insert into users (id, email, email_normalized, password_hash, email_verified_at, created_at, updated_at)
+           select * from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::bigint[],
+                                $7::bigint[])`,
+          columns,
+        );
+      }
     },
     async insertFiller(count, kind) {
       const now = Date.now();
