@@ -48,18 +48,25 @@ describe('oto command line', () => {
   after(() => database?.drop());
 
   test('every command has --help, and a wrong flag is one clear line and a non-zero exit', async () => {
+    const listed = (help: string) =>
+      [...(help.split('Commands:')[1] ?? '').matchAll(/^ {2}([a-z-]+)/gm)].map((m) => m[1]!);
     const top = await oto(['--help']);
     assert.equal(top.status, 0);
-    const commands = [...top.stdout.split('Commands:')[1]!.matchAll(/^ {2}([a-z-]+)/gm)].map((m) => m[1]!);
+    const commands = listed(top.stdout);
     for (const expected of ['serve', 'migrate', 'purge', 'config']) assert.ok(commands.includes(expected));
-    await Promise.all(
-      commands.map(async (command) => {
-        const help = await oto([command, '--help']);
-        assert.equal(help.status, 0, `${command} --help`);
-        assert.match(help.stdout, new RegExp(`^Usage: oto ${command}`), `${command} --help`);
-        assertOneLineError(await oto([command, '--no-such-flag'], env), /unknown option '--no-such-flag'/);
-      }),
-    );
+    // Every command and subcommand (e.g. `keys generate`), found by walking the help itself.
+    const check = async (path: string[]): Promise<void> => {
+      const help = await oto([...path, '--help']);
+      assert.equal(help.status, 0, `${path.join(' ')} --help`);
+      assert.match(help.stdout, new RegExp(`^Usage: oto ${path.join(' ')} `), `${path.join(' ')} --help`);
+      // Commander names a missing required option (newsletter send) before an unknown one.
+      assertOneLineError(
+        await oto([...path, '--no-such-flag'], env),
+        /unknown option '--no-such-flag'|required option/,
+      );
+      await Promise.all(listed(help.stdout).map((sub) => check([...path, sub])));
+    };
+    await Promise.all(commands.map((command) => check([command])));
   });
 
   test('an unknown command, a bad value and a bad variable are each one line', async () => {

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { configOrExit, exitWith, oneLine } from './exit.ts';
+import type { NewsletterSendOptions } from './newsletter.ts';
 
 // Each command loads its modules when it runs, so `--help` and usage errors answer at once.
 
@@ -8,7 +9,6 @@ const program = new Command()
   .name('oto')
   .description('One-time security tokens for email links: the service, its worker and its maintenance.')
   .version(packageVersion(), '-V, --version', 'print the version')
-  .helpCommand(false)
   .exitOverride();
 
 program
@@ -57,6 +57,30 @@ program
     process.stdout.write(showConfig(configOrExit()));
   });
 
+program
+  .command('keys')
+  .description('manage the signing keys of stateless links (unsubscribe)')
+  .command('generate')
+  .description('print a new key in OTO_SIGNING_KEYS format; put it first in the list to rotate')
+  .action(async () => {
+    const { generateSigningKey } = await import('../tokens/signed.ts');
+    process.stdout.write(`${generateSigningKey()}\n`);
+  });
+
+program
+  .command('newsletter')
+  .description('send newsletters to subscribed, verified users')
+  .command('send')
+  .description('queue one message per recipient, each with its own unsubscribe link')
+  .requiredOption('--subject <subject>', 'the subject line')
+  .requiredOption('--text-file <path>', 'the plain-text body')
+  .option('--html-file <path>', 'an HTML body, used as given')
+  .option('--send-id <id>', 'idempotency key: repeating a send with the same id never sends twice')
+  .action(async (options: NewsletterSendOptions) => {
+    const { newsletterSend } = await import('./newsletter.ts');
+    await newsletterSend(configOrExit(), options);
+  });
+
 function positiveInteger(value: string): number {
   if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > 100_000) {
     throw new InvalidArgumentError(`must be a whole number from 1 to 100000, got "${value}"`);
@@ -81,6 +105,8 @@ function rejectUnknownCommand(argv: string[]): void {
 
 /** A usage error is one line on stderr, naming the problem and the help to read, then exit code 1. */
 function oneLineUsageErrors(command: Command, path: string): void {
+  // `oto x --help` is the one way to ask; commander's extra `help` subcommands would be listed too.
+  command.helpCommand(false);
   command.configureOutput({
     outputError: (message, write) =>
       write(`oto: ${oneLine(message.replace(/^error: /, ''))} (see ${path} --help)\n`),

@@ -12,9 +12,13 @@ import type { Context } from '../context.ts';
 import { isDatabaseUnavailable } from '../db/errors.ts';
 import { accountPages } from './pages/account-pages.ts';
 import { HttpProblem, invalidInput } from './problem.ts';
+import { accountRoutes } from './routes/accounts.ts';
 import { healthRoutes } from './routes/health.ts';
+import { newsletterRoutes } from './routes/newsletters.ts';
 import { sessionRoutes } from './routes/sessions.ts';
+import { subscriptionApiRoutes, subscriptionPageRoutes } from './routes/subscription.ts';
 import { tokenRoutes } from './routes/tokens.ts';
+import { unsubscribeApiRoutes, unsubscribePageRoutes } from './routes/unsubscribe.ts';
 
 export type App = FastifyInstance;
 
@@ -87,6 +91,12 @@ export async function buildApp(ctx: Context): Promise<App> {
   await app.register(tokenRoutes, { ctx, prefix: '/v1' });
   await app.register(sessionRoutes, { ctx, prefix: '/v1' });
   await app.register(accountPages, { ctx });
+  await app.register(accountRoutes, { ctx });
+  await app.register(unsubscribePageRoutes, { ctx });
+  await app.register(unsubscribeApiRoutes, { ctx, prefix: '/v1' });
+  await app.register(newsletterRoutes, { ctx, prefix: '/v1' });
+  await app.register(subscriptionApiRoutes, { ctx, prefix: '/v1' });
+  await app.register(subscriptionPageRoutes, { ctx });
   return app;
 }
 

@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify';
-import { revokeSession } from '../../accounts/sessions.ts';
-import { recordAudit } from '../../audit.ts';
+import { logOut } from '../../accounts/logout.ts';
 import type { Context } from '../../context.ts';
 import { html } from '../../mail/html.ts';
+import { subscriptionControl } from '../routes/subscription.ts';
 import { assertSameOrigin, authenticate, clearSessionCookie } from '../session-auth.ts';
 import { buttonForm } from './forms.ts';
 import { redirectAfterPost, sendPage, stylesheetRoute } from './layout.ts';
@@ -28,7 +28,7 @@ export async function accountPages(app: FastifyInstance, { ctx }: { ctx: Context
     const body = html`<dl>
 <dt>Email</dt><dd>${user.email}</dd>
 <dt>Email verified</dt><dd>${user.email_verified_at === null ? 'No' : 'Yes'}</dd>
-<dt>Newsletters</dt><dd>${user.unsubscribed_at === null ? 'Subscribed' : 'Unsubscribed'}</dd>
+<dt>Newsletters</dt><dd>${user.unsubscribed_at === null ? 'Subscribed' : 'Unsubscribed'} ${subscriptionControl(user)}</dd>
 <dt>Member since</dt><dd>${new Date(user.created_at).toISOString().slice(0, 10)}</dd>
 <dt>This session ends</dt><dd>${new Date(session.expiresAt).toISOString().replace('T', ' ').slice(0, 16)} UTC, or later if you stay active</dd>
 </dl>
@@ -39,17 +39,7 @@ ${buttonForm('/logout', 'Log out')}`;
   app.post('/logout', { schema: { hide: true } }, async (request, reply) => {
     assertSameOrigin(ctx.config, request);
     const auth = await authenticate(ctx, request);
-    if (auth !== null) {
-      await ctx.db.transaction().execute(async (trx) => {
-        await revokeSession(trx, auth.session.id);
-        await recordAudit(trx, ctx.clock, {
-          event: 'sessions.revoked',
-          userId: auth.user.id,
-          ip: request.ip,
-          detail: { reason: 'logout', count: 1 },
-        });
-      });
-    }
+    if (auth !== null) await logOut(ctx, { sessionId: auth.session.id, userId: auth.user.id }, request.ip);
     clearSessionCookie(reply, ctx.config);
     return redirectAfterPost(reply, '/login?logged_out=1');
   });
