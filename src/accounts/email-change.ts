@@ -86,7 +86,7 @@ export async function requestEmailChange(
     // Serialises with sign-ups and other changes to the same address (PostgreSQL; SQLite already
     // serialises writers), so "is it free" stays true until this transaction ends.
     await lockRecipient(ctx, trx, newNormalized);
-    const user = await findUserById(trx, input.user.id);
+    const user = await lockUser(ctx, trx, input.user.id);
     if (user === undefined) return;
     const taken = await trx
       .selectFrom('users')
@@ -134,6 +134,17 @@ export async function requestEmailChange(
     });
   });
   return { ok: true };
+}
+
+/**
+ * Reads the user with its row locked until the transaction ends, so the change requests and
+ * confirmations of one user run one after the other: each then sees the address and tokens the
+ * previous one left, instead of two confirmations deadlocking over the user row and each other's
+ * tokens. SQLite's BEGIN IMMEDIATE already serialises every writer.
+ */
+async function lockUser(ctx: Context, trx: Db, userId: string): Promise<User | undefined> {
+  if (ctx.storage.dialect !== 'postgres') return findUserById(trx, userId);
+  return trx.selectFrom('users').selectAll().where('id', '=', userId).forUpdate().executeTakeFirst();
 }
 
 /**
@@ -195,7 +206,7 @@ export async function confirmEmailChange(
   try {
     return await ctx.db.transaction().execute(async (trx) => {
       await lockRecipient(ctx, trx, newNormalized);
-      const user = await findUserById(trx, input.userId);
+      const user = await lockUser(ctx, trx, input.userId);
       if (user === undefined) throw new Refusal({ ok: false, reason: 'unknown' });
       const consumed = await ctx.tokens.consume(trx, {
         purpose: EMAIL_CHANGE_PURPOSE,
