@@ -3,6 +3,7 @@ import { openStorage } from '../db/connect.ts';
 import { migrateToLatest } from '../db/migrate.ts';
 import { configOrExit, exitWith } from './runtime.ts';
 import { serve } from './serve.ts';
+import { runWorker } from './worker.ts';
 
 const program = new Command()
   .name('oto')
@@ -17,6 +18,13 @@ program
   .action(async (options: { worker: boolean }) => {
     const config = configOrExit();
     await serve(config, { worker: options.worker && config.worker.enabled });
+  });
+
+program
+  .command('worker')
+  .description('run the background worker alone (outbox dispatcher and scheduled jobs), without HTTP')
+  .action(async () => {
+    await runWorker(configOrExit());
   });
 
 program

@@ -5,7 +5,9 @@ import type {} from '@fastify/swagger';
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import type { Context } from '../context.ts';
 import { isDatabaseUnavailable } from '../db/errors.ts';
+import { usesDevTransport } from '../mail/transport.ts';
 import { HttpProblem, invalidInput } from './problem.ts';
+import { devMailboxRoutes } from './routes/dev-mailbox.ts';
 import { healthRoutes } from './routes/health.ts';
 import { tokenRoutes } from './routes/tokens.ts';
 
@@ -60,6 +62,8 @@ export async function buildApp(ctx: Context): Promise<App> {
 
   await app.register(healthRoutes, { ctx });
   await app.register(tokenRoutes, { ctx, prefix: '/v1' });
+  // Only with the dev transport; never in production, where serve refuses to start without SMTP.
+  if (usesDevTransport(ctx.config) && !ctx.config.production) await app.register(devMailboxRoutes, { ctx });
   return app;
 }
 

@@ -1,5 +1,6 @@
 import type { Migration } from 'kysely/migration';
 import * as core from './0001_core.ts';
+import * as outboxClaim from './0002_outbox_claim.ts';
 
 /**
  * Every migration, by name. Names sort in the order they apply; once released, a migration never
@@ -7,4 +8,5 @@ import * as core from './0001_core.ts';
  */
 export const migrations: Record<string, Migration> = {
   '0001_core': core,
+  '0002_outbox_claim': outboxClaim,
 };
