@@ -2,6 +2,7 @@ import { type Clock, systemClock } from './clock.ts';
 import type { Config, FlowPurpose } from './config/config.ts';
 import type { Db, Storage } from './db/connect.ts';
 import type { Logger } from './logging.ts';
+import { createMetrics, type Metrics } from './metrics.ts';
 import { createTokenEngine, type TokenEngine, type TokenObserver } from './tokens/tokens.ts';
 
 /**
@@ -15,10 +16,13 @@ export interface Context {
   readonly clock: Clock;
   readonly tokens: TokenEngine;
   readonly logger: Logger;
+  /** This context's own Prometheus registry and the observers that feed it. */
+  readonly metrics: Metrics;
 }
 
 export interface ContextOptions {
   clock?: Clock;
+  /** Told about issues and consumes in addition to the context's metrics. */
   tokenObserver?: TokenObserver;
 }
 
@@ -29,10 +33,21 @@ export function createContext(
   options: ContextOptions = {},
 ): Context {
   const clock = options.clock ?? systemClock;
+  const metrics = createMetrics();
+  const extra = options.tokenObserver;
   const tokens = createTokenEngine({
     clock,
     defaultTtlSeconds: (purpose) => config.tokenTtl[purpose as FlowPurpose] ?? config.tokenTtl.default,
-    observer: options.tokenObserver,
+    observer: {
+      issued(purpose) {
+        metrics.tokenObserver.issued(purpose);
+        extra?.issued(purpose);
+      },
+      consumed(purpose, outcome) {
+        metrics.tokenObserver.consumed(purpose, outcome);
+        extra?.consumed(purpose, outcome);
+      },
+    },
   });
-  return { config, storage, db: storage.db, clock, tokens, logger };
+  return { config, storage, db: storage.db, clock, tokens, logger, metrics };
 }

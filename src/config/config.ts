@@ -134,7 +134,8 @@ export function parseDatabaseUrl(raw: string): DatabaseTarget {
     }
     return { kind: 'postgres', url: raw };
   }
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(raw)) {
+  const isSqlite = /^sqlite:/i.test(raw);
+  if (!isSqlite && /^[a-z][a-z0-9+.-]*:\/\//i.test(raw)) {
     fail('DATABASE_URL', `must be postgres://…, sqlite:<path>, a file path or :memory:`);
   }
   const path = raw.replace(/^sqlite:(\/\/)?/i, '');

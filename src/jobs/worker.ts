@@ -24,6 +24,7 @@ export interface PeriodicJob {
 export interface WorkerOptions {
   /** Defaults to the transport SMTP_URL selects; a transport made here is closed on stop. */
   transport?: MailTransport;
+  /** Defaults to the context's metrics. */
   observer?: MailObserver;
   /** Jobs to run besides the outbox dispatcher. */
   jobs?: PeriodicJob[];
@@ -40,7 +41,7 @@ const ERROR_PAUSE_MS = 5000;
 export function startWorker(ctx: Context, options: WorkerOptions = {}): Worker {
   const transport = options.transport ?? createTransport(ctx.config);
   const jobs: PeriodicJob[] = [
-    outboxJob(ctx, transport, options.observer),
+    outboxJob(ctx, transport, options.observer ?? ctx.metrics.mailObserver),
     ...(options.jobs ?? []),
   ];
   const controller = new AbortController();

@@ -3,7 +3,10 @@ import type { Millis } from '../clock.ts';
 import type { Context } from '../context.ts';
 import type { Db } from '../db/connect.ts';
 import type { OutboxMessage } from '../db/schema.ts';
+import type { MailObserver, OutboxStats } from '../metrics.ts';
 import type { MailTransport } from './transport.ts';
+
+export type { MailObserver, OutboxStats };
 
 /**
  * The outbox dispatcher: claims due messages in batches, hands them to the transport and records
@@ -18,15 +21,9 @@ import type { MailTransport } from './transport.ts';
  * holder whose lease was taken over writes nothing, and the new holder's outcome stands.
  */
 
-/** Told about every outcome, for metrics. Never given an address, a body or an error text. */
-export interface MailObserver {
-  sent(kind: string): void;
-  failed(kind: string): void;
-  retried(kind: string): void;
-}
-
 export interface DispatcherOptions {
   transport: MailTransport;
+  /** Told about every outcome, for metrics. Never given an address, a body or an error text. */
   observer?: MailObserver;
   /** Defaults: OUTBOX_BATCH_SIZE, OUTBOX_LEASE and OUTBOX_MAX_ATTEMPTS. */
   batchSize?: number;
@@ -103,7 +100,13 @@ export function createDispatcher(ctx: Context, options: DispatcherOptions): Disp
       const now = ctx.clock.now();
       const retry = !problem.permanent && message.attempts < maxAttempts;
       ctx.logger.warn(
-        { outboxId: message.id, kind: message.kind, attempt: message.attempts, error: problem.summary, retry },
+        {
+          outboxId: message.id,
+          kind: message.kind,
+          attempt: message.attempts,
+          error: problem.summary,
+          retry,
+        },
         'email not sent',
       );
       if (retry) {
@@ -264,7 +267,12 @@ async function releaseClaims(db: Db, messages: OutboxMessage[], now: Millis): Pr
   for (const group of groupByLease(messages)) {
     const result = await db
       .updateTable('email_outbox')
-      .set({ status: 'pending', next_attempt_at: now, lease_until: null, attempts: sql<number>`attempts - 1` })
+      .set({
+        status: 'pending',
+        next_attempt_at: now,
+        lease_until: null,
+        attempts: sql<number>`attempts - 1`,
+      })
       .where(
         'id',
         'in',
@@ -342,15 +350,8 @@ export function describeSendError(error: unknown): SendProblem {
   return { permanent: false, summary: codes ? `transport error ${codes}` : 'transport error' };
 }
 
-export interface OutboxBacklog {
-  /** Messages not yet delivered nor failed: pending or being sent. */
-  depth: number;
-  /** Age of the oldest of them, in seconds; 0 when there is none. */
-  oldestAgeSeconds: number;
-}
-
 /** For the outbox gauges: how much mail is waiting, and for how long the oldest has waited. */
-export async function outboxBacklog(ctx: Pick<Context, 'db' | 'clock'>): Promise<OutboxBacklog> {
+export async function outboxStats(ctx: Pick<Context, 'db' | 'clock'>): Promise<OutboxStats> {
   const row = await ctx.db
     .selectFrom('email_outbox')
     .select((eb) => [eb.fn.countAll<number>().as('depth'), eb.fn.min('created_at').as('oldest')])
@@ -359,6 +360,6 @@ export async function outboxBacklog(ctx: Pick<Context, 'db' | 'clock'>): Promise
   const oldest = row.oldest === null ? null : Number(row.oldest);
   return {
     depth: Number(row.depth),
-    oldestAgeSeconds: oldest === null ? 0 : Math.max(0, (ctx.clock.now() - oldest) / 1000),
+    oldestPendingAgeSeconds: oldest === null ? 0 : Math.max(0, (ctx.clock.now() - oldest) / 1000),
   };
 }

@@ -1,5 +1,6 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { Clock, Millis } from '../clock.ts';
+import { idInBatch } from '../db/batch.ts';
 import type { Db } from '../db/connect.ts';
 import { newId } from '../db/ids.ts';
 import type { SecurityToken } from '../db/schema.ts';
@@ -239,6 +240,8 @@ export interface PurgeOptions {
   batchSize: number;
   /** Called after each batch with the running total, for progress output. */
   onBatch?: (deletedSoFar: number) => void;
+  /** Checked between batches: once aborted, the purge stops after the batch in flight. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -249,19 +252,36 @@ export interface PurgeOptions {
 export async function purgeTokens(db: Db, options: PurgeOptions): Promise<number> {
   let deleted = 0;
   for (const column of ['expires_at', 'used_at', 'revoked_at'] as const) {
+    if (options.signal?.aborted) break;
     for (;;) {
-      const batch = db
-        .selectFrom('security_tokens')
-        .select('id')
-        .where(column, '<', options.endedBefore)
-        .limit(options.batchSize);
-      const result = await db.deleteFrom('security_tokens').where('id', 'in', batch).executeTakeFirst();
+      const result = await tokenPurgeBatch(
+        db,
+        column,
+        options.endedBefore,
+        options.batchSize,
+      ).executeTakeFirst();
       const count = Number(result.numDeletedRows);
       deleted += count;
       if (count > 0) options.onBatch?.(deleted);
-      if (count < options.batchSize) break;
+      if (count < options.batchSize || options.signal?.aborted) break;
       await yieldToEventLoop();
     }
   }
   return deleted;
+}
+
+/** One batch of purgeTokens: the oldest ended tokens by one column, read in index order. */
+export function tokenPurgeBatch(
+  db: Db,
+  column: 'expires_at' | 'used_at' | 'revoked_at',
+  endedBefore: Millis,
+  batchSize: number,
+) {
+  const batch = db
+    .selectFrom('security_tokens')
+    .select('id')
+    .where(column, '<', endedBefore)
+    .orderBy(column)
+    .limit(batchSize);
+  return db.deleteFrom('security_tokens').where(idInBatch(db, batch));
 }

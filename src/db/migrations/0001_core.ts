@@ -1,4 +1,4 @@
-import { type Kysely, sql } from 'kysely';
+import type { Kysely } from 'kysely';
 
 // Migrations take Kysely<any>: they describe the schema as it was then, not as the typed interface
 // describes it now.
@@ -50,18 +50,21 @@ export async function up(db: AnyDb): Promise<void> {
     .addColumn('used_at', 'bigint')
     .addColumn('revoked_at', 'bigint')
     .execute();
-  // Superseding and revoking look up the live tokens of one user or subject and purpose.
+  // Superseding and revoking look up the tokens of one user or subject and purpose. These index
+  // columns that never change after issue, so consuming a token (which sets used_at) does not have
+  // to touch them: on SQLite that halves the cost of a consume, and on PostgreSQL it keeps them out
+  // of the update.
   await db.schema
-    .createIndex('security_tokens_live_by_user')
+    .createIndex('security_tokens_by_user')
     .on('security_tokens')
     .columns(['user_id', 'purpose'])
-    .where(sql<boolean>`used_at is null and revoked_at is null`)
+    .where('user_id', 'is not', null)
     .execute();
   await db.schema
-    .createIndex('security_tokens_live_by_subject')
+    .createIndex('security_tokens_by_subject')
     .on('security_tokens')
     .columns(['subject', 'purpose'])
-    .where(sql<boolean>`used_at is null and revoked_at is null`)
+    .where('subject', 'is not', null)
     .execute();
   // The purge walks these three: expired, used and revoked tokens past the retention period.
   await db.schema

@@ -10,6 +10,9 @@ type AnyDb = Kysely<any>;
  * costs the same with a backlog of a million messages as with ten. Sent and failed messages,
  * the bulk of the table, are not in the index at all.
  *
+ * It replaces email_outbox_due (status, next_attempt_at), which served the pending half only. Each
+ * index on the outbox is written on every status change, so the superseded one goes.
+ *
  * The predicate is written with literals: SQLite uses a partial index only when the query's
  * WHERE repeats the index's terms, and a bound parameter does not count.
  */
@@ -20,4 +23,5 @@ export async function up(db: AnyDb): Promise<void> {
     .column('next_attempt_at')
     .where(sql<boolean>`status in ('pending', 'sending')`)
     .execute();
+  await db.schema.dropIndex('email_outbox_due').execute();
 }

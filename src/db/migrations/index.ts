@@ -1,6 +1,7 @@
 import type { Migration } from 'kysely/migration';
 import * as core from './0001_core.ts';
 import * as outboxClaim from './0002_outbox_claim.ts';
+import * as purgeIndexes from './0005_purge_indexes.ts';
 
 /**
  * Every migration, by name. Names sort in the order they apply; once released, a migration never
@@ -9,4 +10,5 @@ import * as outboxClaim from './0002_outbox_claim.ts';
 export const migrations: Record<string, Migration> = {
   '0001_core': core,
   '0002_outbox_claim': outboxClaim,
+  '0005_purge_indexes': purgeIndexes,
 };

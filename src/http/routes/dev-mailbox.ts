@@ -49,10 +49,7 @@ export async function devMailboxRoutes(app: FastifyInstance, { ctx }: { ctx: Con
     DEV_MAILBOX_PATH,
     { schema: { hide: true, querystring: listQuerySchema } },
     async (request, reply) => {
-      const [messages, waiting] = await Promise.all([
-        listDelivered(ctx, request.query),
-        countWaiting(ctx),
-      ]);
+      const [messages, waiting] = await Promise.all([listDelivered(ctx, request.query), countWaiting(ctx)]);
       return sendPage(reply, 'Dev mailbox', listPage(messages, waiting, request.query.to));
     },
   );
@@ -198,5 +195,8 @@ ${
 }
 
 function timestamp(ms: number): string {
-  return new Date(ms).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC');
+  return new Date(ms)
+    .toISOString()
+    .replace('T', ' ')
+    .replace(/\.\d+Z$/, ' UTC');
 }

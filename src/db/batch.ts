@@ -1,0 +1,17 @@
+import { type Expression, PostgresAdapter, type SqlBool, sql } from 'kysely';
+import type { Db } from './connect.ts';
+
+/**
+ * `id` is one of the ids a bounded subquery selects: how the purge deletes one batch.
+ *
+ * PostgreSQL plans `id IN (subquery)` as a join and, from its statistics, may join by scanning the
+ * whole table; `id = ANY(ARRAY(subquery))` runs the subquery once and probes the primary key with
+ * its result, whatever the table's size. SQLite probes the primary key for IN already. The subquery
+ * itself should ORDER BY its indexed column with a LIMIT, so the index is read in order and only
+ * as far as one batch.
+ */
+export function idInBatch(db: Db, batch: Expression<unknown>): Expression<SqlBool> {
+  return db.getExecutor().adapter instanceof PostgresAdapter
+    ? sql<SqlBool>`id = any(array(${batch}))`
+    : sql<SqlBool>`id in (${batch})`;
+}

@@ -1,0 +1,316 @@
+import { createHash } from 'node:crypto';
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import { type ExpressionBuilder, sql } from 'kysely';
+import type { Millis } from '../clock.ts';
+import type { Context } from '../context.ts';
+import { idInBatch } from '../db/batch.ts';
+import type { Db } from '../db/connect.ts';
+import type { Database } from '../db/schema.ts';
+import { purgeTokens } from '../tokens/tokens.ts';
+
+/**
+ * The purge: one pass deletes what oto no longer needs.
+ *
+ * - security_tokens: used, revoked or expired more than TOKEN_RETENTION ago (kept until then for
+ *   the audit trail and for "this link was already used" answers);
+ * - sessions: past their absolute expiry, or idle for longer than SESSION_IDLE_TTL;
+ * - email_outbox: sent or failed messages created more than OUTBOX_RETENTION ago. Failed ones go too:
+ *   their bodies are already erased and the rest (recipient, last error) is personal data kept only
+ *   as long as a sent message's, long enough to diagnose a delivery problem;
+ * - audit_events: older than AUDIT_RETENTION;
+ * - login_failures: per-account login-failure counters whose window and lock have both passed
+ *   are reset, so that a user row carries no stale rate-limit state. (IP rate limits live in
+ *   memory or Redis and expire there by themselves.)
+ *
+ * Every step is a loop of short statements of at most PURGE_BATCH_SIZE rows, each found through an
+ * index (migrations 0001 and 0005) and committed on its own, with a return to the event loop between
+ * batches: no table scan, no long transaction, no lock held for long, so requests keep flowing.
+ */
+
+export const PURGE_TARGETS = [
+  'security_tokens',
+  'sessions',
+  'email_outbox',
+  'audit_events',
+  'login_failures',
+] as const;
+export type PurgeTarget = (typeof PURGE_TARGETS)[number];
+export type PurgeCounts = Record<PurgeTarget, number>;
+
+export interface PurgeOptions {
+  /** Count what a pass would delete, and delete nothing. */
+  dryRun?: boolean;
+  /** Called after each batch with the running count of the target being purged. */
+  onProgress?: (target: PurgeTarget, rowsSoFar: number) => void;
+  /** Stops the pass between batches (shutdown). */
+  signal?: AbortSignal;
+}
+
+export interface PurgeResult {
+  /** true when another instance held the purge lock, so this pass did nothing. */
+  skipped: boolean;
+  dryRun: boolean;
+  counts: PurgeCounts;
+}
+
+/**
+ * The outbox per-recipient caps count the last hour's messages, so rows younger than that are
+ * never purged, whatever OUTBOX_RETENTION says.
+ */
+const MIN_OUTBOX_RETENTION_MS = 3_600_000;
+
+export interface Cutoffs {
+  now: Millis;
+  tokensEndedBefore: Millis;
+  sessionsIdleSince: Millis;
+  outboxCreatedBefore: Millis;
+  auditBefore: Millis;
+  loginWindowStartedBefore: Millis;
+}
+
+export function cutoffs(ctx: Context): Cutoffs {
+  const now = ctx.clock.now();
+  const { purge, sessions, limits } = ctx.config;
+  return {
+    now,
+    tokensEndedBefore: now - purge.tokenRetentionSeconds * 1000,
+    sessionsIdleSince: now - sessions.idleTtlSeconds * 1000,
+    outboxCreatedBefore: now - Math.max(purge.outboxRetentionSeconds * 1000, MIN_OUTBOX_RETENTION_MS),
+    auditBefore: now - purge.auditRetentionSeconds * 1000,
+    loginWindowStartedBefore: now - limits.loginFailureWindowSeconds * 1000,
+  };
+}
+
+/** Runs one purge pass. On PostgreSQL it runs only if no other instance is purging. */
+export async function runPurge(ctx: Context, options: PurgeOptions = {}): Promise<PurgeResult> {
+  const cut = cutoffs(ctx);
+  if (options.dryRun) {
+    return { skipped: false, dryRun: true, counts: await countPurgeable(ctx.db, cut) };
+  }
+  const counts = await withPurgeLock(ctx, (db) => purgeAll(ctx, db, cut, options));
+  if (counts === null) return { skipped: true, dryRun: false, counts: zeroCounts() };
+  for (const target of PURGE_TARGETS) ctx.metrics.recordPurged(target, counts[target]);
+  return { skipped: false, dryRun: false, counts };
+}
+
+async function purgeAll(ctx: Context, db: Db, cut: Cutoffs, options: PurgeOptions): Promise<PurgeCounts> {
+  const batchSize = ctx.config.purge.batchSize;
+  const counts = zeroCounts();
+  const statements = purgeStatements(db, cut, batchSize);
+  for (const target of PURGE_TARGETS) {
+    if (options.signal?.aborted) break;
+    const progress = (soFar: number) => options.onProgress?.(target, soFar);
+    if (target === 'security_tokens') {
+      counts[target] = await purgeTokens(db, {
+        endedBefore: cut.tokensEndedBefore,
+        batchSize,
+        onBatch: progress,
+        signal: options.signal,
+      });
+      continue;
+    }
+    for (const statement of statements[target]) {
+      const done = counts[target];
+      counts[target] += await inBatches(statement, batchSize, (n) => progress(done + n), options.signal);
+    }
+  }
+  return counts;
+}
+
+/** One bounded statement: a DELETE (or UPDATE) of at most one batch of rows found through an index. */
+export interface BatchStatement {
+  compile(): { sql: string; parameters: readonly unknown[] };
+  executeTakeFirst(): Promise<{ numDeletedRows: bigint } | { numUpdatedRows: bigint }>;
+}
+
+/**
+ * The batch statements of every target but security_tokens (purgeTokens owns those), exported so
+ * the tests can EXPLAIN exactly what runs.
+ */
+export function purgeStatements(
+  db: Db,
+  cut: Cutoffs,
+  limit: number,
+): Record<Exclude<PurgeTarget, 'security_tokens'>, BatchStatement[]> {
+  const stale = (eb: ExpressionBuilder<Database, 'users'>) =>
+    eb.and([
+      eb('failed_login_window_start', '<', cut.loginWindowStartedBefore),
+      eb.or([eb('login_locked_until', 'is', null), eb('login_locked_until', '<=', cut.now)]),
+    ]);
+  const sessions = (column: 'expires_at' | 'last_seen_at', before: Millis) =>
+    db
+      .deleteFrom('sessions')
+      .where(
+        idInBatch(
+          db,
+          db.selectFrom('sessions').select('id').where(column, '<', before).orderBy(column).limit(limit),
+        ),
+      );
+  const outbox = (status: 'sent' | 'failed') =>
+    db
+      .deleteFrom('email_outbox')
+      .where(
+        idInBatch(
+          db,
+          db
+            .selectFrom('email_outbox')
+            .select('id')
+            .where('status', '=', status)
+            .where('created_at', '<', cut.outboxCreatedBefore)
+            .orderBy('created_at')
+            .limit(limit),
+        ),
+      );
+  return {
+    sessions: [sessions('expires_at', cut.now), sessions('last_seen_at', cut.sessionsIdleSince)],
+    email_outbox: [outbox('sent'), outbox('failed')],
+    audit_events: [
+      db
+        .deleteFrom('audit_events')
+        .where(
+          idInBatch(
+            db,
+            db
+              .selectFrom('audit_events')
+              .select('id')
+              .where('at', '<', cut.auditBefore)
+              .orderBy('at')
+              .limit(limit),
+          ),
+        ),
+    ],
+    // The staleness test is repeated on the UPDATE itself, so a failed login that lands between the
+    // batch's SELECT and its UPDATE is never wiped out.
+    login_failures: [
+      db
+        .updateTable('users')
+        .set({ failed_logins: 0, failed_login_window_start: null, login_locked_until: null })
+        .where(
+          idInBatch(
+            db,
+            db
+              .selectFrom('users')
+              .select('id')
+              .where(stale)
+              .orderBy('failed_login_window_start')
+              .limit(limit),
+          ),
+        )
+        .where(stale),
+    ],
+  };
+}
+
+/** Repeats one bounded statement until it touches fewer rows than a full batch. */
+async function inBatches(
+  statement: BatchStatement,
+  batchSize: number,
+  onBatch: (soFar: number) => void,
+  signal: AbortSignal | undefined,
+): Promise<number> {
+  let total = 0;
+  while (!signal?.aborted) {
+    const result = await statement.executeTakeFirst();
+    const rows = Number('numDeletedRows' in result ? result.numDeletedRows : result.numUpdatedRows);
+    total += rows;
+    if (rows > 0) onBatch(total);
+    if (rows < batchSize) break;
+    await yieldToEventLoop();
+  }
+  return total;
+}
+
+/** What a pass would delete now, counted through the same indexes, each row once. */
+async function countPurgeable(db: Db, cut: Cutoffs): Promise<PurgeCounts> {
+  const count = async (query: { executeTakeFirstOrThrow(): Promise<{ n: number | string | bigint }> }) =>
+    Number((await query.executeTakeFirstOrThrow()).n);
+  const n = sql<number>`count(*)`.as('n');
+  const ended = cut.tokensEndedBefore;
+  return {
+    security_tokens:
+      (await count(db.selectFrom('security_tokens').select(n).where('expires_at', '<', ended))) +
+      (await count(
+        db
+          .selectFrom('security_tokens')
+          .select(n)
+          .where('used_at', '<', ended)
+          .where('expires_at', '>=', ended),
+      )) +
+      (await count(
+        db
+          .selectFrom('security_tokens')
+          .select(n)
+          .where('revoked_at', '<', ended)
+          .where('expires_at', '>=', ended)
+          .where((eb) => eb.or([eb('used_at', 'is', null), eb('used_at', '>=', ended)])),
+      )),
+    sessions:
+      (await count(db.selectFrom('sessions').select(n).where('expires_at', '<', cut.now))) +
+      (await count(
+        db
+          .selectFrom('sessions')
+          .select(n)
+          .where('last_seen_at', '<', cut.sessionsIdleSince)
+          .where('expires_at', '>=', cut.now),
+      )),
+    email_outbox: await count(
+      db
+        .selectFrom('email_outbox')
+        .select(n)
+        .where('status', 'in', ['sent', 'failed'])
+        .where('created_at', '<', cut.outboxCreatedBefore),
+    ),
+    audit_events: await count(db.selectFrom('audit_events').select(n).where('at', '<', cut.auditBefore)),
+    login_failures: await count(
+      db
+        .selectFrom('users')
+        .select(n)
+        .where('failed_login_window_start', '<', cut.loginWindowStartedBefore)
+        .where((eb) =>
+          eb.or([eb('login_locked_until', 'is', null), eb('login_locked_until', '<=', cut.now)]),
+        ),
+    ),
+  };
+}
+
+function zeroCounts(): PurgeCounts {
+  return {
+    security_tokens: 0,
+    sessions: 0,
+    email_outbox: 0,
+    audit_events: 0,
+    login_failures: 0,
+  };
+}
+
+/** First key of the two-key advisory lock: "otop" in ASCII. */
+const PURGE_LOCK_CLASS = 0x6f746f70;
+
+/**
+ * On PostgreSQL, runs the pass on one connection that holds a session-level advisory lock, so only
+ * one instance purges at a time; when another holds it, returns null at once rather than waiting.
+ * The second key is derived from the schema, so deployments (or test runs) in different schemas of
+ * one database do not block each other. If the connection dies, PostgreSQL drops the lock with it.
+ * On SQLite, one file means one machine, and the write lock already serialises the batches.
+ */
+async function withPurgeLock<T>(ctx: Context, pass: (db: Db) => Promise<T>): Promise<T | null> {
+  if (ctx.storage.dialect !== 'postgres') return pass(ctx.db);
+  return ctx.db.connection().execute(async (connection) => {
+    const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(connection);
+    const key = schemaKey(rows[0]?.schema ?? 'public');
+    const locked = await sql<{ locked: boolean }>`
+      select pg_try_advisory_lock(${PURGE_LOCK_CLASS}::int4, ${key}::int4) as locked`.execute(connection);
+    if (!locked.rows[0]?.locked) return null;
+    try {
+      return await pass(connection);
+    } finally {
+      await sql`select pg_advisory_unlock(${PURGE_LOCK_CLASS}::int4, ${key}::int4)`
+        .execute(connection)
+        .catch(() => {});
+    }
+  });
+}
+
+function schemaKey(schema: string): number {
+  return createHash('sha256').update(schema).digest().readInt32BE(0);
+}

@@ -1,0 +1,87 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { describe, test } from 'node:test';
+import { ConfigError, loadConfig } from '../src/config/config.ts';
+import { parseDurationSeconds } from '../src/config/duration.ts';
+
+describe('configuration', () => {
+  test('defaults give a working development setup on SQLite under ./data', () => {
+    const config = loadConfig({});
+    assert.equal(config.port, 3000);
+    assert.equal(config.publicUrl, 'http://localhost:3000');
+    assert.deepEqual(config.database, { kind: 'sqlite', path: './data/oto.db' });
+    assert.equal(config.trustProxy, false);
+    assert.equal(config.tokenTtl.password_reset, 3600);
+    assert.equal(config.tokenTtl.verify_email, 86_400);
+    assert.ok(Object.isFrozen(config) && Object.isFrozen(config.tokenTtl));
+  });
+
+  test('DATABASE_URL selects the database', () => {
+    const cases: Array<[string, unknown]> = [
+      ['postgres://u@db:5432/oto', { kind: 'postgres', url: 'postgres://u@db:5432/oto' }],
+      ['postgresql://u@db/oto', { kind: 'postgres', url: 'postgresql://u@db/oto' }],
+      ['sqlite:/var/lib/oto.db', { kind: 'sqlite', path: '/var/lib/oto.db' }],
+      ['sqlite:///var/lib/oto.db', { kind: 'sqlite', path: '/var/lib/oto.db' }],
+      ['./other.db', { kind: 'sqlite', path: './other.db' }],
+      [':memory:', { kind: 'sqlite', path: ':memory:' }],
+    ];
+    for (const [url, expected] of cases)
+      assert.deepEqual(loadConfig({ DATABASE_URL: url }).database, expected, url);
+  });
+
+  test('PUBLIC_URL becomes a bare origin; TRUST_PROXY takes the forms Fastify understands', () => {
+    assert.equal(
+      loadConfig({ PUBLIC_URL: 'https://auth.example.com/' }).publicUrl,
+      'https://auth.example.com',
+    );
+    assert.equal(loadConfig({ TRUST_PROXY: 'true' }).trustProxy, true);
+    assert.equal(loadConfig({ TRUST_PROXY: '1' }).trustProxy, 1);
+    assert.equal(loadConfig({ TRUST_PROXY: '10.0.0.0/8' }).trustProxy, '10.0.0.0/8');
+  });
+
+  test('durations accept seconds and units, and nothing that is not positive', () => {
+    assert.equal(parseDurationSeconds('90'), 90);
+    assert.equal(parseDurationSeconds('15m'), 900);
+    assert.equal(parseDurationSeconds('7d'), 604_800);
+    for (const bad of ['0', '-5', '1.5h', 'soon', '', '10y'])
+      assert.equal(parseDurationSeconds(bad), null, bad);
+  });
+
+  test('each bad value is refused with a message naming the variable and the reason', () => {
+    const cases: Array<[Record<string, string>, RegExp]> = [
+      [{ PUBLIC_URL: 'ftp://example.com' }, /^PUBLIC_URL: must use http or https/],
+      [{ PUBLIC_URL: 'not a url' }, /^PUBLIC_URL: must be an http\(s\) origin/],
+      [{ PUBLIC_URL: 'https://example.com/app' }, /^PUBLIC_URL: must be an origin only/],
+      [{ DATABASE_URL: 'mysql://x' }, /^DATABASE_URL: must be postgres/],
+      [{ DATABASE_URL: 'postgres://[bad' }, /^DATABASE_URL: is not a valid/],
+      [{ PORT: 'eighty' }, /^PORT: must be a whole number/],
+      [{ PORT: '70000' }, /^PORT: must be between 0 and 65535/],
+      [{ TOKEN_TTL_PASSWORD_RESET: '0' }, /^TOKEN_TTL_PASSWORD_RESET: must be a positive duration/],
+      [{ TOKEN_TTL_VERIFY_EMAIL: 'forever' }, /^TOKEN_TTL_VERIFY_EMAIL: must be a positive duration/],
+      [{ OTO_API_KEYS: 'short' }, /^OTO_API_KEYS: each key must be at least 24/],
+      [{ RUN_WORKER: 'maybe' }, /^RUN_WORKER: must be true or false/],
+      [{ LINK_RESET_PASSWORD: 'https://app.example/reset' }, /^LINK_RESET_PASSWORD: must contain \{token\}/],
+      [{ SMTP_URL: 'http://mail' }, /^SMTP_URL: must be smtp:\/\//],
+      [{ TRUST_PROXY: 'everyone' }, /^TRUST_PROXY: must be/],
+    ];
+    for (const [env, message] of cases) {
+      assert.throws(
+        () => loadConfig(env),
+        (error: unknown) => error instanceof ConfigError && message.test(error.message),
+      );
+    }
+  });
+
+  test('the service refuses to start on a bad value, with one line and a non-zero exit', () => {
+    const cli = new URL('../src/cli/main.ts', import.meta.url).pathname;
+    const result = spawnSync(process.execPath, [cli, 'serve'], {
+      env: { ...process.env, PUBLIC_URL: 'ftp://example.com', DATABASE_URL: ':memory:' },
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
+    assert.notEqual(result.status, 0);
+    const lines = result.stderr.trim().split('\n');
+    assert.equal(lines.length, 1, result.stderr);
+    assert.match(lines[0]!, /PUBLIC_URL: must use http or https/);
+  });
+});
