@@ -51,19 +51,23 @@ function devTransport(): MailTransport {
   };
 }
 
-/** Connections kept open to the SMTP server; also the number of sends in flight. */
-const SMTP_POOL_SIZE = 5;
+/**
+ * Connections kept open to the SMTP server, and so the number of sends in flight. nodemailer's
+ * default; a relay that allows more takes ?maxConnections=N in SMTP_URL.
+ */
+const DEFAULT_POOL_SIZE = 5;
 
 /**
  * SMTP through a nodemailer pool. The URL carries the scheme (smtp:// upgrades with STARTTLS when
  * offered, smtps:// is TLS from the start), the credentials and the port; nodemailer reads its
- * query string for further options (e.g. ?tls.rejectUnauthorized=false for a test relay).
+ * query string for further options (e.g. ?maxConnections=10), which take precedence over ours.
  */
 function smtpTransport(url: string): MailTransport {
+  const poolSize = Number(new URL(url).searchParams.get('maxConnections')) || DEFAULT_POOL_SIZE;
   const transporter = nodemailer.createTransport({
     url,
     pool: true,
-    maxConnections: SMTP_POOL_SIZE,
+    maxConnections: poolSize,
     // Outbox rows never carry attachments; refusing file and URL access anyway means a template
     // mistake cannot make the mailer read local files or fetch remote content.
     disableFileAccess: true,
@@ -75,7 +79,7 @@ function smtpTransport(url: string): MailTransport {
   return {
     name: 'smtp',
     keepsBodies: false,
-    concurrency: SMTP_POOL_SIZE,
+    concurrency: poolSize,
     async send(message) {
       await transporter.sendMail({
         from: message.sender,
