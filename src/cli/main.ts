@@ -1,6 +1,8 @@
 import { Command, CommanderError } from 'commander';
 import { openStorage } from '../db/connect.ts';
 import { migrateToLatest } from '../db/migrate.ts';
+import { generateSigningKey } from '../tokens/signed.ts';
+import { type NewsletterSendOptions, newsletterSend } from './newsletter.ts';
 import { configOrExit, exitWith } from './runtime.ts';
 import { serve } from './serve.ts';
 import { runWorker } from './worker.ts';
@@ -42,6 +44,26 @@ program
       await storage.close();
     }
   });
+
+program
+  .command('keys')
+  .description('manage the signing keys of stateless links (unsubscribe)')
+  .command('generate')
+  .description('print a new key in OTO_SIGNING_KEYS format; put it first in the list to rotate')
+  .action(() => {
+    process.stdout.write(`${generateSigningKey()}\n`);
+  });
+
+program
+  .command('newsletter')
+  .description('send newsletters to subscribed, verified users')
+  .command('send')
+  .description('queue one message per recipient, each with its own unsubscribe link')
+  .requiredOption('--subject <subject>', 'the subject line')
+  .requiredOption('--text-file <path>', 'the plain-text body')
+  .option('--html-file <path>', 'an HTML body, used as given')
+  .option('--send-id <id>', 'idempotency key: repeating a send with the same id never sends twice')
+  .action((options: NewsletterSendOptions) => newsletterSend(configOrExit(), options));
 
 try {
   await program.parseAsync(process.argv);

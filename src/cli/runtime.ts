@@ -3,6 +3,7 @@ import { type Context, createContext } from '../context.ts';
 import { openStorage } from '../db/connect.ts';
 import { migrateToLatest } from '../db/migrate.ts';
 import { createLogger } from '../logging.ts';
+import { keyRingFor } from '../tokens/keyring.ts';
 
 /** Reads the environment; a bad value ends the process with one line naming the variable. */
 export function configOrExit(env: NodeJS.ProcessEnv = process.env): Config {
@@ -21,9 +22,23 @@ export function exitWith(message: string, code = 1): never {
 
 /** Opens the database, applies pending migrations, and builds the process's context. */
 export async function openContext(config: Config): Promise<{ ctx: Context; applied: string[] }> {
+  signingKeysOrExit(config);
   const logger = createLogger({ level: config.logLevel });
   const storage = openStorage(config.database, { poolSize: config.dbPoolSize });
   const { applied } = await migrateToLatest(storage.db);
   const ctx = createContext(config, storage, logger);
   return { ctx, applied };
+}
+
+/**
+ * Loads the signing keys at start-up rather than on the first unsubscribe link: a production
+ * configuration without OTO_SIGNING_KEYS refuses to start, and development creates its key now.
+ */
+export function signingKeysOrExit(config: Config): void {
+  try {
+    keyRingFor(config);
+  } catch (error) {
+    if (error instanceof ConfigError) exitWith(`oto: configuration error: ${error.message}`);
+    throw error;
+  }
 }

@@ -15,6 +15,7 @@ export interface Database {
   security_tokens: SecurityTokensTable;
   email_outbox: EmailOutboxTable;
   audit_events: AuditEventsTable;
+  newsletter_sends: NewsletterSendsTable;
 }
 
 export interface UsersTable {
@@ -102,6 +103,24 @@ export interface AuditEventsTable {
   ip: string | null;
   /** Small JSON object. Never a token or a password. */
   detail: string | null;
+}
+
+export interface NewsletterSendsTable {
+  /** Also email_outbox.send_id of every message of the send. */
+  id: string;
+  /** The Idempotency-Key header or --send-id; a generated id when the caller gave none. */
+  idempotency_key: string;
+  /** SHA-256 of the subject and bodies: a key reused for other content is refused, not replayed. */
+  content_hash: string;
+  subject: string;
+  status: 'sending' | 'done';
+  /** Keyset cursor: the greatest user id already queued. */
+  last_user_id: string | null;
+  /** Batches committed so far; each batch's update checks it, so two workers never queue one batch twice. */
+  batches: ColumnType<number, number | undefined, number>;
+  queued: ColumnType<number, number | undefined, number>;
+  created_at: Millis;
+  finished_at: Millis | null;
 }
 
 export type User = Selectable<UsersTable>;

@@ -15,8 +15,11 @@ import { accountPages } from './pages/account-pages.ts';
 import { HttpProblem, invalidInput } from './problem.ts';
 import { devMailboxRoutes } from './routes/dev-mailbox.ts';
 import { healthRoutes } from './routes/health.ts';
+import { newsletterRoutes } from './routes/newsletters.ts';
 import { sessionRoutes } from './routes/sessions.ts';
+import { subscriptionApiRoutes, subscriptionPageRoutes } from './routes/subscription.ts';
 import { tokenRoutes } from './routes/tokens.ts';
+import { unsubscribeApiRoutes, unsubscribePageRoutes } from './routes/unsubscribe.ts';
 
 export type App = FastifyInstance;
 
@@ -91,6 +94,11 @@ export async function buildApp(ctx: Context): Promise<App> {
   if (usesDevTransport(ctx.config) && !ctx.config.production) await app.register(devMailboxRoutes, { ctx });
   await app.register(sessionRoutes, { ctx, prefix: '/v1' });
   await app.register(accountPages, { ctx });
+  await app.register(unsubscribePageRoutes, { ctx });
+  await app.register(unsubscribeApiRoutes, { ctx, prefix: '/v1' });
+  await app.register(newsletterRoutes, { ctx, prefix: '/v1' });
+  await app.register(subscriptionApiRoutes, { ctx, prefix: '/v1' });
+  await app.register(subscriptionPageRoutes, { ctx });
   return app;
 }
 

@@ -3,6 +3,7 @@ import { revokeSession } from '../../accounts/sessions.ts';
 import { recordAudit } from '../../audit.ts';
 import type { Context } from '../../context.ts';
 import { html } from '../../mail/html.ts';
+import { subscriptionControl } from '../routes/subscription.ts';
 import { assertSameOrigin, authenticate, clearSessionCookie } from '../session-auth.ts';
 import { buttonForm } from './forms.ts';
 import { redirectAfterPost, sendPage, stylesheetRoute } from './layout.ts';
@@ -28,7 +29,7 @@ export async function accountPages(app: FastifyInstance, { ctx }: { ctx: Context
     const body = html`<dl>
 <dt>Email</dt><dd>${user.email}</dd>
 <dt>Email verified</dt><dd>${user.email_verified_at === null ? 'No' : 'Yes'}</dd>
-<dt>Newsletters</dt><dd>${user.unsubscribed_at === null ? 'Subscribed' : 'Unsubscribed'}</dd>
+<dt>Newsletters</dt><dd>${user.unsubscribed_at === null ? 'Subscribed' : 'Unsubscribed'} ${subscriptionControl(user)}</dd>
 <dt>Member since</dt><dd>${new Date(user.created_at).toISOString().slice(0, 10)}</dd>
 <dt>This session ends</dt><dd>${new Date(session.expiresAt).toISOString().replace('T', ' ').slice(0, 16)} UTC, or later if you stay active</dd>
 </dl>

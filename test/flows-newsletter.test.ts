@@ -1,0 +1,293 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { promisify } from 'node:util';
+import type { Context } from '../src/context.ts';
+import { newId } from '../src/db/ids.ts';
+import { sendNewsletter } from '../src/newsletter/send.ts';
+import { unsubscribeTokenUser } from '../src/newsletter/subscription.ts';
+import { apiHeaders, startTestApp, type TestApp } from './helpers/app.ts';
+import { isSubscribed, KEY_A } from './helpers/flows.ts';
+import { DIALECTS } from './helpers/storage.ts';
+
+const run = promisify(execFile);
+const NEWSLETTER_FROM = 'Oto News <news@oto.test>';
+
+interface Population {
+  expected: Set<string>;
+  all: Map<string, string>;
+}
+
+/** `count` users in four kinds: subscribed and verified (the recipients), unsubscribed, unverified. */
+async function populate(ctx: Context, count: number, prefix: string): Promise<Population> {
+  const expected = new Set<string>();
+  const all = new Map<string, string>();
+  const now = ctx.clock.now();
+  const rows = [];
+  for (let i = 0; i < count; i++) {
+    const id = newId(now);
+    const email = `${prefix}${i}@example.com`;
+    const kind = i % 4; // 0 and 3: recipients; 1: unsubscribed; 2: never verified
+    if (kind === 0 || kind === 3) expected.add(email);
+    all.set(id, email);
+    rows.push({
+      id,
+      email,
+      email_normalized: email,
+      email_verified_at: kind === 2 ? null : now,
+      unsubscribed_at: kind === 1 ? now : null,
+      created_at: now,
+      updated_at: now,
+    });
+  }
+  for (let i = 0; i < rows.length; i += 200) {
+    await ctx.db
+      .insertInto('users')
+      .values(rows.slice(i, i + 200))
+      .execute();
+  }
+  return { expected, all };
+}
+
+async function outboxOf(ctx: Context, sendId: string) {
+  return ctx.db.selectFrom('email_outbox').selectAll().where('send_id', '=', sendId).execute();
+}
+
+for (const { dialect, skip } of DIALECTS) {
+  describe(`newsletter on ${dialect}`, { skip }, () => {
+    let t: TestApp;
+    let population: Population;
+    before(async () => {
+      t = await startTestApp(dialect, { OTO_SIGNING_KEYS: KEY_A, NEWSLETTER_FROM });
+      population = await populate(t.ctx, 1000, 'reader');
+    });
+    after(() => t?.close());
+
+    const newsletter = { subject: 'Our news', text: 'Hello readers.', html: '<p>Hello <b>readers</b>.</p>' };
+
+    test('a newsletter to 1,000 users reaches exactly the subscribed, verified ones, each with its own link and the headers', async () => {
+      const response = await t.app.inject({
+        method: 'POST',
+        url: '/v1/newsletters',
+        headers: { ...apiHeaders, 'idempotency-key': 'weekly-1' },
+        payload: newsletter,
+      });
+      assert.equal(response.statusCode, 202, response.body);
+      const { sendId, queued } = response.json();
+      assert.equal(queued, population.expected.size);
+
+      const rows = await outboxOf(t.ctx, sendId);
+      assert.equal(rows.length, population.expected.size);
+      assert.deepEqual(new Set(rows.map((r) => r.recipient)), population.expected);
+      const tokens = new Set<string>();
+      for (const row of rows) {
+        assert.equal(row.kind, 'newsletter');
+        assert.equal(row.sender, NEWSLETTER_FROM);
+        assert.equal(row.subject, 'Our news');
+        const headers = JSON.parse(row.headers!) as Record<string, string>;
+        assert.equal(headers['List-Unsubscribe-Post'], 'List-Unsubscribe=One-Click');
+        const link = /^<(https:\/\/oto\.test\/unsubscribe\?token=([A-Za-z0-9_-]+))>$/.exec(
+          headers['List-Unsubscribe']!,
+        );
+        assert.ok(link, String(headers['List-Unsubscribe']));
+        const token = link[2]!;
+        // The link is that recipient's own: it verifies, and names the user the message went to.
+        const owner = unsubscribeTokenUser(t.ctx, token);
+        assert.equal(row.user_id, owner);
+        assert.equal(population.all.get(owner!), row.recipient);
+        assert.ok(row.text_body!.includes(link[1]!), 'the text body carries the same link');
+        assert.ok(row.html_body!.includes('<p>Hello <b>readers</b>.</p>'));
+        tokens.add(token);
+      }
+      assert.equal(tokens.size, rows.length);
+
+      // The links work: one recipient's one-click POST unsubscribes that recipient only.
+      const row = rows[0]!;
+      const url = /^<https:\/\/oto\.test(\/unsubscribe\?token=[^>]+)>$/.exec(
+        JSON.parse(row.headers!)['List-Unsubscribe'],
+      )![1]!;
+      const oneClick = await t.app.inject({
+        method: 'POST',
+        url,
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        payload: 'List-Unsubscribe=One-Click',
+      });
+      assert.equal(oneClick.statusCode, 200);
+      assert.equal(await isSubscribed(t.ctx, row.user_id!), false);
+      assert.equal(await isSubscribed(t.ctx, rows[1]!.user_id!), true);
+    });
+
+    test('a retry with the same Idempotency-Key is a no-op; other content under that key is refused', async () => {
+      const first = await t.app.inject({
+        method: 'POST',
+        url: '/v1/newsletters',
+        headers: { ...apiHeaders, 'idempotency-key': 'monthly-7' },
+        payload: { subject: 'Monthly', text: 'Once.' },
+      });
+      assert.equal(first.statusCode, 202);
+      const before = await t.ctx.db
+        .selectFrom('email_outbox')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .executeTakeFirstOrThrow();
+      const retry = await t.app.inject({
+        method: 'POST',
+        url: '/v1/newsletters',
+        headers: { ...apiHeaders, 'idempotency-key': 'monthly-7' },
+        payload: { subject: 'Monthly', text: 'Once.' },
+      });
+      assert.equal(retry.statusCode, 202);
+      assert.deepEqual(retry.json(), first.json());
+      const afterRetry = await t.ctx.db
+        .selectFrom('email_outbox')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .executeTakeFirstOrThrow();
+      assert.equal(Number(afterRetry.n), Number(before.n));
+
+      const reused = await t.app.inject({
+        method: 'POST',
+        url: '/v1/newsletters',
+        headers: { ...apiHeaders, 'idempotency-key': 'monthly-7' },
+        payload: { subject: 'Monthly', text: 'Something else.' },
+      });
+      assert.equal(reused.statusCode, 422);
+      assert.equal(reused.json().code, 'idempotency_key_reused');
+    });
+
+    test('a send interrupted between batches resumes on retry without sending anyone twice', async () => {
+      const content = { subject: 'Resumed', text: 'Hi.' };
+      let transactions = 0;
+      const crashing = {
+        ...t.ctx,
+        db: new Proxy(t.ctx.db, {
+          get(target, property) {
+            if (property === 'transaction' && ++transactions === 3) throw new Error('process died');
+            const value = Reflect.get(target, property);
+            return typeof value === 'function' ? value.bind(target) : value;
+          },
+        }),
+      };
+      await assert.rejects(
+        sendNewsletter(crashing, content, { idempotencyKey: 'crash-1', batchSize: 100 }),
+        /process died/,
+      );
+      const partial = await t.ctx.db
+        .selectFrom('newsletter_sends')
+        .selectAll()
+        .where('idempotency_key', '=', 'crash-1')
+        .executeTakeFirstOrThrow();
+      assert.equal(partial.status, 'sending');
+      assert.equal(partial.queued, 200);
+
+      const result = await sendNewsletter(t.ctx, content, { idempotencyKey: 'crash-1', batchSize: 100 });
+      const rows = await outboxOf(t.ctx, result.sendId);
+      const recipients = rows.map((r) => r.recipient);
+      assert.equal(new Set(recipients).size, recipients.length, 'nobody got it twice');
+      assert.equal(result.queued, rows.length);
+      assert.equal(rows.length, await countRecipients(t.ctx));
+    });
+
+    test('two workers on one send share the work and never queue a recipient twice', async () => {
+      const content = { subject: 'Raced', text: 'Hi.' };
+      const [a, b] = await Promise.all([
+        sendNewsletter(t.ctx, content, { idempotencyKey: 'race-1', batchSize: 50 }),
+        sendNewsletter(t.ctx, content, { idempotencyKey: 'race-1', batchSize: 50 }),
+      ]);
+      assert.equal(a.sendId, b.sendId);
+      const rows = await outboxOf(t.ctx, a.sendId);
+      assert.equal(new Set(rows.map((r) => r.user_id)).size, rows.length);
+      assert.equal(rows.length, await countRecipients(t.ctx));
+      assert.equal(a.queued, rows.length);
+      assert.equal(b.queued, rows.length);
+    });
+
+    test('the API key is required and bad input is refused', async () => {
+      const anonymous = await t.app.inject({ method: 'POST', url: '/v1/newsletters', payload: newsletter });
+      assert.equal(anonymous.statusCode, 401);
+      for (const payload of [
+        {},
+        { subject: 'x' },
+        { subject: 'Line\r\nBcc: victim@example.com', text: 'x' },
+        { subject: '', text: 'x' },
+        { subject: 'x', text: 'x', extra: true },
+      ]) {
+        const response = await t.app.inject({
+          method: 'POST',
+          url: '/v1/newsletters',
+          headers: apiHeaders,
+          payload,
+        });
+        assert.equal(response.statusCode, 422, JSON.stringify(payload));
+      }
+      const badKey = await t.app.inject({
+        method: 'POST',
+        url: '/v1/newsletters',
+        headers: { ...apiHeaders, 'idempotency-key': 'x'.repeat(256) },
+        payload: newsletter,
+      });
+      assert.equal(badKey.statusCode, 422);
+      const sends = await t.ctx.db.selectFrom('newsletter_sends').select('idempotency_key').execute();
+      assert.ok(sends.every((s) => s.idempotency_key !== 'x'.repeat(256)));
+    });
+
+    test('`oto newsletter send` queues the same way, and repeating it with --send-id sends nothing more', async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'oto-newsletter-'));
+      try {
+        writeFileSync(join(dir, 'body.txt'), 'From the command line.\n');
+        writeFileSync(join(dir, 'body.html'), '<p>From the command line.</p>\n');
+        const args = [
+          join(import.meta.dirname, '..', 'bin', 'oto.js'),
+          'newsletter',
+          'send',
+          '--subject',
+          'CLI news',
+          '--text-file',
+          join(dir, 'body.txt'),
+          '--html-file',
+          join(dir, 'body.html'),
+          '--send-id',
+          'cli-1',
+        ];
+        const env = {
+          ...process.env,
+          DATABASE_URL: t.database.url,
+          PUBLIC_URL: t.config.publicUrl,
+          OTO_SIGNING_KEYS: KEY_A,
+          LOG_LEVEL: 'warn',
+        };
+        const first = await run(process.execPath, args, { env });
+        const recipients = await countRecipients(t.ctx);
+        assert.match(first.stdout, new RegExp(`^queued ${recipients} messages \\(send id cli-1;`));
+        const second = await run(process.execPath, args, { env });
+        assert.match(second.stdout, new RegExp(`already done: ${recipients} messages`));
+        const send = await t.ctx.db
+          .selectFrom('newsletter_sends')
+          .selectAll()
+          .where('idempotency_key', '=', 'cli-1')
+          .executeTakeFirstOrThrow();
+        const rows = await outboxOf(t.ctx, send.id);
+        assert.equal(rows.length, recipients);
+        assert.ok(rows.every((r) => r.html_body!.includes('<p>From the command line.</p>')));
+        // The CLI checks its own input.
+        await assert.rejects(
+          run(process.execPath, [...args.slice(0, 5), '--text-file', join(dir, 'missing.txt')], { env }),
+          /cannot read --text-file/,
+        );
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+  });
+}
+
+async function countRecipients(ctx: Context): Promise<number> {
+  const row = await ctx.db
+    .selectFrom('users')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('email_verified_at', 'is not', null)
+    .where('unsubscribed_at', 'is', null)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
