@@ -5,17 +5,20 @@ import { after, afterEach, before, beforeEach, describe, test } from 'node:test'
 import { fileURLToPath } from 'node:url';
 import { startWorker } from '../src/jobs/worker.ts';
 import { queueMail } from '../src/mail/queue.ts';
+import { generateSigningKey } from '../src/tokens/signed.ts';
 import { createMailTestContext, type MailTestContext } from './helpers/mail.ts';
 import { startSmtpServer, type TestSmtpServer } from './helpers/smtp.ts';
 import { DIALECTS } from './helpers/storage.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
+// Given, so that no child process needs (or writes) a development key file.
+const SIGNING_KEYS = generateSigningKey();
 
 /** Runs the oto command in a child process, with exactly the environment given (plus PATH). */
 function oto(args: string[], env: Record<string, string>) {
   const child = spawn(process.execPath, ['src/cli/main.ts', ...args], {
     cwd: ROOT,
-    env: { PATH: process.env['PATH'] ?? '', LOG_LEVEL: 'warn', ...env },
+    env: { PATH: process.env['PATH'] ?? '', LOG_LEVEL: 'warn', OTO_SIGNING_KEYS: SIGNING_KEYS, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
