@@ -13,6 +13,7 @@ import { isDatabaseUnavailable } from '../db/errors.ts';
 import { usesDevTransport } from '../mail/transport.ts';
 import { accountPages } from './pages/account-pages.ts';
 import { HttpProblem, invalidInput } from './problem.ts';
+import { accountRoutes } from './routes/accounts.ts';
 import { devMailboxRoutes } from './routes/dev-mailbox.ts';
 import { healthRoutes } from './routes/health.ts';
 import { newsletterRoutes } from './routes/newsletters.ts';
@@ -94,6 +95,7 @@ export async function buildApp(ctx: Context): Promise<App> {
   if (usesDevTransport(ctx.config) && !ctx.config.production) await app.register(devMailboxRoutes, { ctx });
   await app.register(sessionRoutes, { ctx, prefix: '/v1' });
   await app.register(accountPages, { ctx });
+  await app.register(accountRoutes, { ctx });
   await app.register(unsubscribePageRoutes, { ctx });
   await app.register(unsubscribeApiRoutes, { ctx, prefix: '/v1' });
   await app.register(newsletterRoutes, { ctx, prefix: '/v1' });

@@ -1,6 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { revokeSession } from '../../accounts/sessions.ts';
-import { recordAudit } from '../../audit.ts';
+import { logOut } from '../../accounts/logout.ts';
 import type { Context } from '../../context.ts';
 import { html } from '../../mail/html.ts';
 import { subscriptionControl } from '../routes/subscription.ts';
@@ -40,17 +39,7 @@ ${buttonForm('/logout', 'Log out')}`;
   app.post('/logout', { schema: { hide: true } }, async (request, reply) => {
     assertSameOrigin(ctx.config, request);
     const auth = await authenticate(ctx, request);
-    if (auth !== null) {
-      await ctx.db.transaction().execute(async (trx) => {
-        await revokeSession(trx, auth.session.id);
-        await recordAudit(trx, ctx.clock, {
-          event: 'sessions.revoked',
-          userId: auth.user.id,
-          ip: request.ip,
-          detail: { reason: 'logout', count: 1 },
-        });
-      });
-    }
+    if (auth !== null) await logOut(ctx, { sessionId: auth.session.id, userId: auth.user.id }, request.ip);
     clearSessionCookie(reply, ctx.config);
     return redirectAfterPost(reply, '/login?logged_out=1');
   });

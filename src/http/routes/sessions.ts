@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
-import { lookupSession, revokeSession } from '../../accounts/sessions.ts';
+import { logOut } from '../../accounts/logout.ts';
+import { lookupSession } from '../../accounts/sessions.ts';
 import { publicUser } from '../../accounts/users.ts';
-import { recordAudit } from '../../audit.ts';
 import type { Context } from '../../context.ts';
 import { apiKeyGuard } from '../api-key.ts';
 import { problemSchema } from '../problem.ts';
@@ -61,15 +61,7 @@ export async function sessionRoutes(app: FastifyInstance, { ctx }: { ctx: Contex
     },
     async (request, reply) => {
       const { session, user } = await requireSession(ctx, request);
-      await ctx.db.transaction().execute(async (trx) => {
-        await revokeSession(trx, session.id);
-        await recordAudit(trx, ctx.clock, {
-          event: 'sessions.revoked',
-          userId: user.id,
-          ip: request.ip,
-          detail: { reason: 'logout', count: 1 },
-        });
-      });
+      await logOut(ctx, { sessionId: session.id, userId: user.id }, request.ip);
       clearSessionCookie(reply, ctx.config);
       return reply.status(204).send();
     },

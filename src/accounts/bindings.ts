@@ -1,0 +1,15 @@
+import type { User } from '../db/schema.ts';
+
+/**
+ * What each account token is bound to (the engine stores a fingerprint and checks it on consume).
+ * A verification link is void once the address or the password changes: a registration superseded
+ * by a later one (which sets a new password) cannot be completed with the first link. A reset link
+ * is void once the password changes by any other means.
+ */
+export function verifyEmailBinding(user: Pick<User, 'email_normalized' | 'password_version'>): string {
+  return `verify_email:${user.email_normalized}:pv${user.password_version}`;
+}
+
+export function passwordResetBinding(user: Pick<User, 'id' | 'password_version'>): string {
+  return `password_reset:${user.id}:pv${user.password_version}`;
+}

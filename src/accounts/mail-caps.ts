@@ -1,0 +1,51 @@
+import { createHash } from 'node:crypto';
+import { sql } from 'kysely';
+import type { Context } from '../context.ts';
+import type { Db } from '../db/connect.ts';
+import type { EmailKind } from '../mail/templates.ts';
+
+/**
+ * Per-recipient caps on the emails anyone can make oto send to an address (MAIL_CAP_*_PER_HOUR).
+ * Counted from the outbox, so they hold across instances, IPs and restarts.
+ *
+ * Count-then-insert is only safe when no other transaction can insert for the same address between
+ * the two. lockRecipient gives that: on PostgreSQL a transaction-scoped advisory lock keyed on the
+ * address (released at commit or rollback); SQLite's BEGIN IMMEDIATE already serialises every write
+ * transaction. The same lock also serialises two sign-ups for one new address, so neither trips on
+ * the unique index.
+ */
+
+export const CAP_WINDOW_MS = 3_600_000;
+
+/** The emails that count against each cap. "Account exists" notices come from sign-up attempts,
+ * so they share the verification cap: otherwise sign-ups could flood a verified address. */
+export const CAPPED_KINDS = {
+  verify: ['verify_email', 'account_exists'],
+  reset: ['password_reset'],
+} as const satisfies Record<string, readonly EmailKind[]>;
+
+export type CapName = keyof typeof CAPPED_KINDS;
+
+/** Call first thing in the transaction, with the normalised address. */
+export async function lockRecipient(ctx: Context, trx: Db, emailNormalized: string): Promise<void> {
+  if (ctx.storage.dialect !== 'postgres') return;
+  await sql`select pg_advisory_xact_lock(${advisoryKey(emailNormalized)}::bigint)`.execute(trx);
+}
+
+/** True while the address has had fewer than the cap's allowance of capped emails in the last hour. */
+export async function underCap(ctx: Context, trx: Db, recipient: string, cap: CapName): Promise<boolean> {
+  const limit = cap === 'verify' ? ctx.config.mail.capVerifyPerHour : ctx.config.mail.capResetPerHour;
+  const row = await trx
+    .selectFrom('email_outbox')
+    .select((eb) => eb.fn.countAll<number | string | bigint>().as('count'))
+    .where('recipient', '=', recipient)
+    .where('kind', 'in', [...CAPPED_KINDS[cap]])
+    .where('created_at', '>', ctx.clock.now() - CAP_WINDOW_MS)
+    .executeTakeFirstOrThrow();
+  return Number(row.count) < limit;
+}
+
+/** A signed 64-bit key from the address: a collision only makes two addresses wait for each other. */
+function advisoryKey(value: string): string {
+  return createHash('sha256').update('oto-recipient\0').update(value).digest().readBigInt64BE(0).toString();
+}

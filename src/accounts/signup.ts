@@ -1,0 +1,104 @@
+import { recordAudit } from '../audit.ts';
+import type { Context } from '../context.ts';
+import { newId } from '../db/ids.ts';
+import { pageLink } from '../links/links.ts';
+import { queueMail } from '../mail/queue.ts';
+import { checkNewCredentials, type InputError } from './input.ts';
+import { lockRecipient, underCap } from './mail-caps.ts';
+import { hashPassword } from './passwords.ts';
+import { cleanEmail, normalizeEmail } from './users.ts';
+import { sendVerificationEmail } from './verify-email.ts';
+
+export interface SignUpInput {
+  email: string;
+  password: string;
+  ip: string | null;
+}
+
+export type SignUpResult = { ok: true } | { ok: false; errors: InputError[] };
+
+/**
+ * Sign-up. Valid input always ends the same way for the caller, whatever the address's state, so
+ * the response tells nothing about who has an account:
+ * - new address: an unverified user and a verification email;
+ * - verified account: an "account already exists" email, and nothing else changes;
+ * - unverified account: the new password replaces the old one and a fresh link supersedes the old
+ *   ones (the pre-hijacking defence: whoever registered first without proving the mailbox loses).
+ * The password is hashed on every path, before the transaction, so timing does not tell the paths
+ * apart and no database lock is held while Argon2 runs.
+ */
+export async function signUp(ctx: Context, input: SignUpInput): Promise<SignUpResult> {
+  const errors = checkNewCredentials(ctx.config, input.email, input.password);
+  if (errors.length > 0) return { ok: false, errors };
+  const passwordHash = await hashPassword(input.password);
+  const email = cleanEmail(input.email);
+  const emailNormalized = normalizeEmail(input.email);
+
+  await ctx.db.transaction().execute(async (trx) => {
+    await lockRecipient(ctx, trx, emailNormalized);
+    const now = ctx.clock.now();
+    const existing = await trx
+      .selectFrom('users')
+      .selectAll()
+      .where('email_normalized', '=', emailNormalized)
+      .executeTakeFirst();
+
+    if (existing === undefined) {
+      const user = await trx
+        .insertInto('users')
+        .values({
+          id: newId(now),
+          email,
+          email_normalized: emailNormalized,
+          password_hash: passwordHash,
+          unsubscribed_at: ctx.config.subscribedByDefault ? null : now,
+          created_at: now,
+          updated_at: now,
+        })
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      await recordAudit(trx, ctx.clock, { event: 'user.signed_up', userId: user.id, ip: input.ip });
+      if (await underCap(ctx, trx, user.email, 'verify')) await sendVerificationEmail(ctx, trx, user);
+      return;
+    }
+
+    if (!(await underCap(ctx, trx, existing.email, 'verify'))) return;
+
+    if (existing.email_verified_at !== null) {
+      await queueMail(
+        ctx,
+        trx,
+        'account_exists',
+        existing.email,
+        { loginLink: pageLink(ctx.config, '/login'), resetLink: pageLink(ctx.config, '/forgot-password') },
+        { userId: existing.id },
+      );
+      await recordAudit(trx, ctx.clock, {
+        event: 'user.signed_up',
+        userId: existing.id,
+        ip: input.ip,
+        detail: { outcome: 'already_exists' },
+      });
+      return;
+    }
+
+    const user = await trx
+      .updateTable('users')
+      .set((eb) => ({
+        password_hash: passwordHash,
+        password_version: eb('password_version', '+', 1),
+        updated_at: now,
+      }))
+      .where('id', '=', existing.id)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    await recordAudit(trx, ctx.clock, {
+      event: 'user.signed_up',
+      userId: user.id,
+      ip: input.ip,
+      detail: { outcome: 'replaced_unverified' },
+    });
+    await sendVerificationEmail(ctx, trx, user);
+  });
+  return { ok: true };
+}
