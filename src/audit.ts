@@ -5,6 +5,7 @@ import { newId } from './db/ids.ts';
 export type AuditEvent =
   | 'user.signed_up'
   | 'user.email_verified'
+  | 'verification.requested'
   | 'login.succeeded'
   | 'login.failed'
   | 'password_reset.requested'

@@ -36,7 +36,16 @@ export async function requestPasswordReset(
       .selectAll()
       .where('email_normalized', '=', emailNormalized)
       .executeTakeFirst();
-    if (user === undefined || !(await underCap(ctx, trx, user.email, 'reset'))) return;
+    if (user === undefined || !(await underCap(ctx, trx, user.email, 'reset'))) {
+      // Every path commits a write, so a known and an unknown address cost about the same.
+      await recordAudit(trx, ctx.clock, {
+        event: 'password_reset.requested',
+        userId: user?.id ?? null,
+        ip: input.ip,
+        detail: { sent: false },
+      });
+      return;
+    }
     const issued = await ctx.tokens.issue(trx, {
       purpose: RESET_PURPOSE,
       userId: user.id,
@@ -53,7 +62,12 @@ export async function requestPasswordReset(
       },
       { userId: user.id },
     );
-    await recordAudit(trx, ctx.clock, { event: 'password_reset.requested', userId: user.id, ip: input.ip });
+    await recordAudit(trx, ctx.clock, {
+      event: 'password_reset.requested',
+      userId: user.id,
+      ip: input.ip,
+      detail: { sent: true },
+    });
   });
   return { ok: true };
 }

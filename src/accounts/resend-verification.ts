@@ -1,3 +1,4 @@
+import { recordAudit } from '../audit.ts';
 import type { Context } from '../context.ts';
 import { checkEmail, type InputError } from './input.ts';
 import { lockRecipient, underCap } from './mail-caps.ts';
@@ -24,9 +25,18 @@ export async function resendVerification(
       .selectAll()
       .where('email_normalized', '=', emailNormalized)
       .executeTakeFirst();
-    if (user === undefined || user.email_verified_at !== null) return;
-    if (!(await underCap(ctx, trx, user.email, 'verify'))) return;
-    await sendVerificationEmail(ctx, trx, user);
+    const send =
+      user !== undefined &&
+      user.email_verified_at === null &&
+      (await underCap(ctx, trx, user.email, 'verify'));
+    if (send) await sendVerificationEmail(ctx, trx, user);
+    // Recorded on every path: the write keeps the cost of a known and an unknown address alike.
+    await recordAudit(trx, ctx.clock, {
+      event: 'verification.requested',
+      userId: user?.id ?? null,
+      ip: input.ip,
+      detail: { sent: send },
+    });
   });
   return { ok: true };
 }

@@ -136,21 +136,6 @@ export async function revokeUserSessions(
   return Number(result.numDeletedRows);
 }
 
-/** Deletes sessions past their absolute or idle expiry, for the periodic purge. */
-export async function purgeExpiredSessions(ctx: Context, db: Db = ctx.db): Promise<number> {
-  const now = ctx.clock.now();
-  const result = await db
-    .deleteFrom('sessions')
-    .where((eb) =>
-      eb.or([
-        eb('expires_at', '<=', now),
-        eb('last_seen_at', '<=', now - ctx.config.sessions.idleTtlSeconds * 1000),
-      ]),
-    )
-    .executeTakeFirst();
-  return Number(result.numDeletedRows);
-}
-
 function toInfo(
   ctx: Context,
   row: { id: string; user_id: string; created_at: Millis; last_seen_at: Millis; expires_at: Millis },

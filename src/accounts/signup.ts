@@ -62,7 +62,15 @@ export async function signUp(ctx: Context, input: SignUpInput): Promise<SignUpRe
       return;
     }
 
-    if (!(await underCap(ctx, trx, existing.email, 'verify'))) return;
+    if (!(await underCap(ctx, trx, existing.email, 'verify'))) {
+      await recordAudit(trx, ctx.clock, {
+        event: 'user.signed_up',
+        userId: existing.id,
+        ip: input.ip,
+        detail: { outcome: 'mail_cap_reached' },
+      });
+      return;
+    }
 
     if (existing.email_verified_at !== null) {
       await queueMail(
