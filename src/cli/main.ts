@@ -1,16 +1,14 @@
-import { Command, CommanderError } from 'commander';
-import { openStorage } from '../db/connect.ts';
-import { migrateToLatest } from '../db/migrate.ts';
-import { generateSigningKey } from '../tokens/signed.ts';
-import { type NewsletterSendOptions, newsletterSend } from './newsletter.ts';
-import { configOrExit, exitWith } from './runtime.ts';
-import { serve } from './serve.ts';
-import { runWorker } from './worker.ts';
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { configOrExit, exitWith, oneLine } from './exit.ts';
+import type { NewsletterSendOptions } from './newsletter.ts';
+
+// Each command loads its modules when it runs, so `--help` and usage errors answer at once.
 
 const program = new Command()
   .name('oto')
   .description('One-time security tokens for email links: the service, its worker and its maintenance.')
-  .showHelpAfterError('(run with --help for usage)')
+  .version(packageVersion(), '-V, --version', 'print the version')
   .exitOverride();
 
 program
@@ -19,14 +17,17 @@ program
   .option('--no-worker', 'do not run the background worker in this process')
   .action(async (options: { worker: boolean }) => {
     const config = configOrExit();
+    const { serve } = await import('./serve.ts');
     await serve(config, { worker: options.worker && config.worker.enabled });
   });
 
 program
   .command('worker')
-  .description('run the background worker alone (outbox dispatcher and scheduled jobs), without HTTP')
+  .description('run the background worker alone (outbox dispatcher and purge scheduler), without HTTP')
   .action(async () => {
-    await runWorker(configOrExit());
+    const config = configOrExit();
+    const { runWorker } = await import('./worker.ts');
+    await runWorker(config);
   });
 
 program
@@ -34,6 +35,8 @@ program
   .description('apply pending database migrations and print what was applied')
   .action(async () => {
     const config = configOrExit();
+    const { openStorage } = await import('../db/connect.ts');
+    const { migrateToLatest } = await import('../db/migrate.ts');
     const storage = openStorage(config.database, { poolSize: 1 });
     try {
       const { applied } = await migrateToLatest(storage.db);
@@ -46,11 +49,30 @@ program
   });
 
 program
+  .command('purge')
+  .description('run one purge pass now and print the rows deleted per table')
+  .option('--dry-run', 'count what a pass would delete, and delete nothing', false)
+  .option('--batch-size <rows>', 'rows per statement (default: PURGE_BATCH_SIZE)', positiveInteger)
+  .action(async (options: { dryRun: boolean; batchSize?: number }) => {
+    const { purgeCommand } = await import('./purge.ts');
+    await purgeCommand(configOrExit(), options);
+  });
+
+program
+  .command('config')
+  .description('print the effective configuration, with secrets masked')
+  .action(async () => {
+    const { showConfig } = await import('./show-config.ts');
+    process.stdout.write(showConfig(configOrExit()));
+  });
+
+program
   .command('keys')
   .description('manage the signing keys of stateless links (unsubscribe)')
   .command('generate')
   .description('print a new key in OTO_SIGNING_KEYS format; put it first in the list to rotate')
-  .action(() => {
+  .action(async () => {
+    const { generateSigningKey } = await import('../tokens/signed.ts');
     process.stdout.write(`${generateSigningKey()}\n`);
   });
 
@@ -63,11 +85,56 @@ program
   .requiredOption('--text-file <path>', 'the plain-text body')
   .option('--html-file <path>', 'an HTML body, used as given')
   .option('--send-id <id>', 'idempotency key: repeating a send with the same id never sends twice')
-  .action((options: NewsletterSendOptions) => newsletterSend(configOrExit(), options));
+  .action(async (options: NewsletterSendOptions) => {
+    const { newsletterSend } = await import('./newsletter.ts');
+    await newsletterSend(configOrExit(), options);
+  });
+
+function positiveInteger(value: string): number {
+  if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > 100_000) {
+    throw new InvalidArgumentError(`must be a whole number from 1 to 100000, got "${value}"`);
+  }
+  return Number(value);
+}
+
+function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
+  return String(pkg.version);
+}
+
+/** serve is the default command, so commander would read an unknown command as serve's argument. */
+function rejectUnknownCommand(argv: string[]): void {
+  const first = argv[2];
+  if (first === undefined || first.startsWith('-')) return;
+  const names = program.commands.map((command) => command.name());
+  if (!names.includes(first)) {
+    exitWith(`oto: unknown command '${first}' (commands: ${names.join(', ')}; see oto --help)`);
+  }
+}
+
+/** A usage error is one line on stderr, naming the problem and the help to read, then exit code 1. */
+function oneLineUsageErrors(command: Command, path: string): void {
+  // `oto x --help` is the one way to ask; commander's extra `help` subcommands would be listed too.
+  command.helpCommand(false);
+  command.configureOutput({
+    outputError: (message, write) =>
+      write(`oto: ${oneLine(message.replace(/^error: /, ''))} (see ${path} --help)\n`),
+  });
+  for (const sub of command.commands) oneLineUsageErrors(sub, `${path} ${sub.name()}`);
+}
 
 try {
+  oneLineUsageErrors(program, 'oto');
+  rejectUnknownCommand(process.argv);
   await program.parseAsync(process.argv);
 } catch (error) {
   if (error instanceof CommanderError) process.exit(error.exitCode);
-  exitWith(`oto: ${error instanceof Error ? error.message : String(error)}`);
+  exitWith(`oto: ${oneLine(errorMessage(error))}`);
+}
+
+function errorMessage(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  // A refused connection to PostgreSQL is an AggregateError with an empty message.
+  const code = (error as { code?: string }).code;
+  return error.message || (code ? `database connection failed (${code})` : error.name);
 }

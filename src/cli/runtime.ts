@@ -1,29 +1,22 @@
-import { type Config, ConfigError, loadConfig } from '../config/config.ts';
+import { type Config, ConfigError } from '../config/config.ts';
 import { type Context, createContext } from '../context.ts';
 import { openStorage } from '../db/connect.ts';
 import { migrateToLatest } from '../db/migrate.ts';
 import { createLogger } from '../logging.ts';
 import { keyRingFor } from '../tokens/keyring.ts';
 
-/** Reads the environment; a bad value ends the process with one line naming the variable. */
-export function configOrExit(env: NodeJS.ProcessEnv = process.env): Config {
-  try {
-    return loadConfig(env);
-  } catch (error) {
-    if (error instanceof ConfigError) exitWith(`oto: configuration error: ${error.message}`);
-    throw error;
-  }
-}
+import { exitWith } from './exit.ts';
 
-export function exitWith(message: string, code = 1): never {
-  process.stderr.write(`${message}\n`);
-  process.exit(code);
-}
+// Kept here too for the commands that import them from this module.
+export { configOrExit, exitWith, oneLine } from './exit.ts';
 
 /** Opens the database, applies pending migrations, and builds the process's context. */
-export async function openContext(config: Config): Promise<{ ctx: Context; applied: string[] }> {
+export async function openContext(
+  config: Config,
+  options: { logLevel?: string } = {},
+): Promise<{ ctx: Context; applied: string[] }> {
   signingKeysOrExit(config);
-  const logger = createLogger({ level: config.logLevel });
+  const logger = createLogger({ level: options.logLevel ?? config.logLevel });
   const storage = openStorage(config.database, { poolSize: config.dbPoolSize });
   const { applied } = await migrateToLatest(storage.db);
   const ctx = createContext(config, storage, logger);

@@ -1,7 +1,9 @@
 import type { Config } from '../config/config.ts';
+import type { Context } from '../context.ts';
 import { buildApp } from '../http/app.ts';
 import { DEV_MAILBOX_PATH } from '../http/routes/dev-mailbox.ts';
-import { startWorker, type Worker } from '../jobs/worker.ts';
+import { startPurgeScheduler } from '../jobs/purge-scheduler.ts';
+import { startWorker } from '../jobs/worker.ts';
 import { mailConfigProblem, usesDevTransport } from '../mail/transport.ts';
 import { exitWith, openContext } from './runtime.ts';
 
@@ -15,29 +17,76 @@ export async function serve(config: Config, options: ServeOptions): Promise<void
   if (mailProblem) exitWith(`oto: configuration error: ${mailProblem}`);
   const { ctx } = await openContext(config);
   const app = await buildApp(ctx);
+  const purge = options.worker ? startPurgeScheduler(ctx) : null;
+  const worker = options.worker ? startWorker(ctx) : null;
+  // While shutting down, every response ends its connection: a keep-alive connection that finishes
+  // its last request would otherwise stay open and hold the shutdown until the deadline.
+  let closing = false;
+  app.addHook('onSend', async (_request, reply, payload) => {
+    if (closing) reply.header('connection', 'close');
+    return payload;
+  });
   await app.listen({ port: config.port, host: config.host });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
-  ctx.logger.info({ port, publicUrl: config.publicUrl, database: ctx.storage.dialect }, 'oto is listening');
+  ctx.logger.info(
+    { port, publicUrl: config.publicUrl, database: ctx.storage.dialect, worker: options.worker },
+    'oto is listening',
+  );
   process.stdout.write(`oto listening on http://${config.host}:${port} (links use ${config.publicUrl})\n`);
   if (usesDevTransport(config)) process.stdout.write(`dev mailbox: ${config.publicUrl}${DEV_MAILBOX_PATH}\n`);
-  const worker: Worker | null = options.worker ? startWorker(ctx) : null;
   if (!worker) process.stdout.write('worker disabled in this process: run `oto worker` to deliver mail\n');
 
+  onShutdownSignal(ctx, async (deadline) => {
+    // Stop accepting connections and let in-flight requests finish; idle keep-alive connections
+    // are closed at once, and a request arriving on a busy one gets a 503 (return503OnClosing).
+    closing = true;
+    // The outbox worker finishes or hands back its batch meanwhile; the database closes after.
+    const stopped = Promise.all([app.close(), purge?.stop(), worker?.stop()]).then(() => true);
+    const clean = await Promise.race([stopped, deadline]);
+    if (!clean) {
+      ctx.logger.warn({ timeoutMs: config.shutdownTimeoutMs }, 'still busy at the deadline: cutting off');
+      app.server.closeAllConnections();
+    }
+    return clean;
+  });
+}
+
+/**
+ * On SIGTERM or SIGINT: run `stop` (bounded by SHUTDOWN_TIMEOUT), close the database and exit 0,
+ * or 1 if work had to be cut short. A second signal exits at once.
+ */
+export function onShutdownSignal(ctx: Context, stop: (deadline: Promise<false>) => Promise<boolean>): void {
   let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
+  const shutdown = async (signal: NodeJS.Signals) => {
+    if (stopping) {
+      ctx.logger.warn({ signal }, 'second signal: exiting now');
+      await flush(ctx);
+      process.exit(1);
+    }
     stopping = true;
-    ctx.logger.info({ signal }, 'shutting down');
-    const timer = setTimeout(() => process.exit(1), config.shutdownTimeoutMs).unref();
-    await app.close();
-    // The worker finishes or hands back its batch while the database is still open.
-    await worker?.stop();
-    await ctx.storage.close();
-    clearTimeout(timer);
-    ctx.logger.flush();
-    process.exit(0);
+    ctx.logger.info({ signal, timeoutMs: ctx.config.shutdownTimeoutMs }, 'shutting down');
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<false>((resolve) => {
+      timer = setTimeout(() => resolve(false), ctx.config.shutdownTimeoutMs);
+    });
+    let clean = false;
+    try {
+      clean = await stop(deadline);
+    } catch (error) {
+      ctx.logger.error({ err: error }, 'error while shutting down');
+    } finally {
+      clearTimeout(timer);
+    }
+    await ctx.storage.close().catch(() => {});
+    ctx.logger.info({ clean }, 'stopped');
+    await flush(ctx);
+    process.exit(clean ? 0 : 1);
   };
-  process.once('SIGTERM', () => void stop('SIGTERM'));
-  process.once('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', (signal) => void shutdown(signal));
+  process.on('SIGINT', (signal) => void shutdown(signal));
+}
+
+function flush(ctx: Context): Promise<void> {
+  return new Promise((resolve) => ctx.logger.flush(() => resolve()));
 }

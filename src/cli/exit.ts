@@ -1,0 +1,21 @@
+import { type Config, ConfigError, loadConfig } from '../config/config.ts';
+
+/** Reads the environment; a bad value ends the process with one line naming the variable. */
+export function configOrExit(env: NodeJS.ProcessEnv = process.env): Config {
+  try {
+    return loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) exitWith(`oto: configuration error: ${error.message}`);
+    throw error;
+  }
+}
+
+/** Folds a multi-line message into one line. */
+export function oneLine(message: string): string {
+  return message.trim().replace(/\s*\n+\s*/g, ' ');
+}
+
+export function exitWith(message: string, code = 1): never {
+  process.stderr.write(`${message}\n`);
+  process.exit(code);
+}
