@@ -14,6 +14,7 @@ import { accountPages } from './pages/account-pages.ts';
 import { HttpProblem, invalidInput } from './problem.ts';
 import { accountRoutes } from './routes/accounts.ts';
 import { healthRoutes } from './routes/health.ts';
+import { metricsRoutes, observeRequestDuration } from './routes/metrics.ts';
 import { newsletterRoutes } from './routes/newsletters.ts';
 import { sessionRoutes } from './routes/sessions.ts';
 import { subscriptionApiRoutes, subscriptionPageRoutes } from './routes/subscription.ts';
@@ -87,7 +88,9 @@ export async function buildApp(ctx: Context): Promise<App> {
   await app.register(formbody, { bodyLimit: BODY_LIMIT_BYTES });
   await app.register(cookie);
 
+  app.addHook('onResponse', observeRequestDuration(ctx));
   await app.register(healthRoutes, { ctx });
+  await app.register(metricsRoutes, { ctx });
   await app.register(tokenRoutes, { ctx, prefix: '/v1' });
   await app.register(sessionRoutes, { ctx, prefix: '/v1' });
   await app.register(accountPages, { ctx });
