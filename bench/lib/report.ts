@@ -1,0 +1,286 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
+import type { Figures } from './load.ts';
+import type { Settings } from './settings.ts';
+
+export interface Measured extends Figures {
+  /** Peak resident memory of the process under test during the run, in MB. */
+  rssMb: number | null;
+  /** The run outpaced the prepared tokens: its late requests were refused. */
+  exhausted: boolean;
+}
+
+export interface ThroughputRow {
+  dialect: string;
+  key: string;
+  label: string;
+  target?: 'issue' | 'consume';
+  consumes: boolean;
+  ceiling?: boolean;
+  figures?: Measured;
+  /** Why the scenario did not run. */
+  skipped?: string;
+}
+
+export interface ScaleRow {
+  dialect: string;
+  scenario: string;
+  rows: number;
+  figures: Measured;
+}
+
+export interface PurgeRow {
+  dialect: string;
+  scenario: string;
+  rows: number;
+  deleted: number;
+  seconds: number;
+  rowsPerSecond: number;
+  before: Measured;
+  during: Measured;
+}
+
+export interface TargetRow {
+  dialect: string;
+  target: string;
+  figure: string;
+  /** null: could not be measured in this run (reason in figure). */
+  pass: boolean | null;
+}
+
+const THROUGHPUT_TARGETS = {
+  sqlite: { consume: 8000, issue: 6000 },
+  postgres: { consume: 4000, issue: 3000 },
+} as const;
+const P99_MS = 30;
+const RSS_MB = 200;
+const SCALE_P50_RATIO = 1.3;
+const PURGE_P99_RATIO = 2;
+
+export class Report {
+  readonly started = new Date();
+  readonly versions: Record<string, string> = {};
+  readonly throughput: ThroughputRow[] = [];
+  readonly scale: ScaleRow[] = [];
+  readonly purge: PurgeRow[] = [];
+  readonly dispatcher: Record<string, unknown>[] = [];
+  readonly notes: string[] = [];
+  readonly #settings: Settings;
+
+  constructor(settings: Settings) {
+    this.#settings = settings;
+  }
+
+  ceiling(key: 'bare' | 'raw', dialect: string): Figures | undefined {
+    const row = this.throughput.find(
+      (r) => r.key === `ceiling.${key}` && (key === 'bare' || r.dialect === dialect),
+    );
+    return row?.figures;
+  }
+
+  targets(): TargetRow[] {
+    const rows: TargetRow[] = [];
+    for (const dialect of this.#settings.dialects) {
+      const mine = this.throughput.filter((r) => r.dialect === dialect && !r.ceiling);
+      if (mine.length === 0) continue;
+      for (const kind of ['consume', 'issue'] as const) {
+        const floor = THROUGHPUT_TARGETS[dialect][kind];
+        const row = mine.find((r) => r.target === kind);
+        const name = `${kind} ≥ ${floor}/s, 0 non-2xx`;
+        if (!row?.figures) {
+          rows.push({ dialect, target: name, figure: `not run: ${row?.skipped ?? 'absent'}`, pass: null });
+          continue;
+        }
+        const f = row.figures;
+        rows.push({
+          dialect,
+          target: name,
+          figure: `${f.rps}/s, ${f.non2xx} non-2xx`,
+          pass: f.rps >= floor && f.non2xx === 0 && f.errors === 0,
+        });
+      }
+      for (const row of mine) {
+        if (!row.figures) continue;
+        rows.push({
+          dialect,
+          target: `p99 ≤ ${P99_MS} ms: ${row.label}`,
+          figure: `${row.figures.p99} ms`,
+          pass: row.figures.p99 <= P99_MS,
+        });
+      }
+      const peaks = [
+        ...mine.map((r) => r.figures?.rssMb),
+        ...this.scale.filter((r) => r.dialect === dialect).map((r) => r.figures.rssMb),
+        ...this.purge.filter((r) => r.dialect === dialect).flatMap((r) => [r.before.rssMb, r.during.rssMb]),
+      ].filter((value): value is number => typeof value === 'number');
+      if (peaks.length > 0) {
+        const peak = Math.max(...peaks);
+        rows.push({
+          dialect,
+          target: `peak RSS ≤ ${RSS_MB} MB`,
+          figure: `${peak} MB`,
+          pass: peak <= RSS_MB,
+        });
+      }
+      const scale = this.scale.filter((r) => r.dialect === dialect);
+      if (scale.length === 2) {
+        const [small, large] = scale as [ScaleRow, ScaleRow];
+        const ratio = large.figures.p50 / small.figures.p50;
+        rows.push({
+          dialect,
+          target: `p50 at ${count(large.rows)} ≤ ${SCALE_P50_RATIO}× p50 at ${count(small.rows)}`,
+          figure: `${large.figures.p50} / ${small.figures.p50} ms = ${ratio.toFixed(2)}×`,
+          pass: ratio <= SCALE_P50_RATIO,
+        });
+      }
+      for (const purge of this.purge.filter((r) => r.dialect === dialect)) {
+        const ratio = purge.during.p99 / purge.before.p99;
+        rows.push({
+          dialect,
+          target: `p99 during purge ≤ ${PURGE_P99_RATIO}× without`,
+          figure: `${purge.during.p99} / ${purge.before.p99} ms = ${ratio.toFixed(2)}×`,
+          pass: ratio <= PURGE_P99_RATIO,
+        });
+      }
+    }
+    return rows;
+  }
+
+  text(): string {
+    const s = this.#settings;
+    const out: string[] = [];
+    out.push(`oto benchmark, ${this.started.toISOString()}`);
+    out.push(`machine: ${machine()}; ${Object.values(this.versions).join('; ')}`);
+    out.push(
+      `load: autocannon, ${s.connections} connections, ${s.duration} s runs (after ${s.warmup} s warm-up); ` +
+        `server: bench/server.ts (oto serve --no-worker) in its own process, DB_POOL_SIZE=${s.poolSize}, ` +
+        `LOG_LEVEL=${s.logLevel}`,
+    );
+    out.push('');
+    out.push(
+      table(
+        ['scenario', 'db', 'req/s', 'p50 ms', 'p99 ms', 'non-2xx+err', 'RSS MB', 'vs bare', 'vs raw'],
+        this.throughput.map((row) => {
+          if (!row.figures) return [row.label, row.dialect, `not run: ${row.skipped ?? ''}`];
+          const f = row.figures;
+          const bare = this.ceiling('bare', row.dialect);
+          const raw = this.ceiling('raw', row.dialect);
+          return [
+            row.label + (f.exhausted ? ' (ran out of tokens)' : ''),
+            row.dialect,
+            String(f.rps),
+            String(f.p50),
+            String(f.p99),
+            String(f.non2xx + f.errors),
+            f.rssMb === null ? '-' : String(f.rssMb),
+            row.ceiling || !bare ? '' : ratio(f.rps, bare.rps),
+            row.ceiling || !raw || !row.consumes ? '' : ratio(f.rps, raw.rps),
+          ];
+        }),
+      ),
+    );
+    if (this.scale.length > 0) {
+      out.push(
+        '',
+        `Scale: ${count(s.scaleRequests)} consumes at ${s.connections} connections per table size`,
+      );
+      out.push(
+        table(
+          ['scenario', 'db', 'rows', 'req/s', 'p50 ms', 'p99 ms', 'non-2xx+err'],
+          this.scale.map((r) => [
+            r.scenario,
+            r.dialect,
+            count(r.rows),
+            String(r.figures.rps),
+            String(r.figures.p50),
+            String(r.figures.p99),
+            String(r.figures.non2xx + r.figures.errors),
+          ]),
+        ),
+      );
+    }
+    if (this.purge.length > 0) {
+      out.push('', 'Purge of expired rows inside the server, with consumes running alongside');
+      out.push(
+        table(
+          ['db', 'rows', 'purge s', 'rows/s', 'p99 before', 'p99 during', 'req/s before', 'req/s during'],
+          this.purge.map((r) => [
+            r.dialect,
+            count(r.deleted),
+            String(r.seconds),
+            String(r.rowsPerSecond),
+            String(r.before.p99),
+            String(r.during.p99),
+            String(r.before.rps),
+            String(r.during.rps),
+          ]),
+          1,
+        ),
+      );
+    }
+    if (this.dispatcher.length > 0) {
+      out.push('', 'Outbox dispatcher (bench/dispatcher.ts)');
+      for (const entry of this.dispatcher) out.push(`  ${JSON.stringify(entry)}`);
+    }
+    out.push('', 'Targets (issue 7)');
+    out.push(
+      table(
+        ['db', 'target', 'figure', 'result'],
+        this.targets().map((t) => [
+          t.dialect,
+          t.target,
+          t.figure,
+          t.pass === null ? 'NOT RUN' : t.pass ? 'pass' : 'FAIL',
+        ]),
+        3,
+      ),
+    );
+    for (const note of this.notes) out.push(`note: ${note}`);
+    return out.join('\n');
+  }
+
+  write(directory: string): string {
+    mkdirSync(directory, { recursive: true });
+    const file = join(directory, 'latest.json');
+    const json = {
+      date: this.started.toISOString(),
+      machine: machine(),
+      versions: this.versions,
+      settings: this.#settings,
+      throughput: this.throughput,
+      scale: this.scale,
+      purge: this.purge,
+      dispatcher: this.dispatcher,
+      targets: this.targets(),
+      notes: this.notes,
+    };
+    writeFileSync(file, `${JSON.stringify(json, null, 2)}\n`);
+    writeFileSync(join(directory, 'latest.txt'), `${this.text()}\n`);
+    return file;
+  }
+}
+
+function machine(): string {
+  const cores = cpus();
+  return `${cores.length} × ${cores[0]?.model.trim() ?? 'unknown CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
+}
+
+function ratio(value: number, ceiling: number): string {
+  return ceiling > 0 ? `${(value / ceiling).toFixed(2)}×` : '';
+}
+
+function count(n: number): string {
+  return n.toLocaleString('en-US');
+}
+
+/** Columns before `left` are text (left-aligned); the rest are figures (right-aligned). */
+function table(header: string[], rows: string[][], left = 2): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) =>
+    cells
+      .map((cell, i) => (i < left ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!)))
+      .join('  ')
+      .trimEnd();
+  return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+}

@@ -1,0 +1,370 @@
+/**
+ * `npm run bench`: oto under load, against its ceilings, on SQLite and PostgreSQL.
+ *
+ * autocannon runs here; everything it measures runs in a child process of its own (the oto server,
+ * a bare Fastify server, the raw-driver consume). Each dialect gets a fresh database. Figures are
+ * printed as tables, judged against the issue's targets, and written to bench/results/latest.json.
+ * Settings come from the environment (bench/lib/settings.ts); never part of `npm test`.
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseDatabaseUrl } from '../src/config/config.ts';
+import { type Child, forkChild, PeakRss } from './lib/children.ts';
+import { type BenchDatabase, createBenchDatabase } from './lib/database.ts';
+import { type Figures, runLoad } from './lib/load.ts';
+import { type Measured, Report } from './lib/report.ts';
+import {
+  API_KEY,
+  type Bodies,
+  resetIssue,
+  type Scenario,
+  tokenConsume,
+  tokenIssue,
+  verifyConsume,
+} from './lib/scenarios.ts';
+import { type BenchStore, openBenchStore } from './lib/seed.ts';
+import { readSettings, wants } from './lib/settings.ts';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const settings = readSettings();
+const report = new Report(settings);
+const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
+
+const THROUGHPUT: Scenario[] = [resetIssue, verifyConsume, tokenIssue, tokenConsume];
+
+async function main() {
+  if (wants(settings, 'throughput')) await measureBare();
+  for (const dialect of settings.dialects) {
+    let database: BenchDatabase;
+    try {
+      database = await createBenchDatabase(dialect, settings.postgresUrl);
+    } catch (error) {
+      report.notes.push(`${dialect} skipped: cannot create a database (${String(error)})`);
+      log(`${dialect} skipped: ${String(error)}`);
+      continue;
+    }
+    report.versions[dialect] = database.version;
+    try {
+      await benchDialect(dialect, database);
+    } finally {
+      await database.drop();
+    }
+  }
+  const text = report.text();
+  process.stdout.write(`\n${text}\n`);
+  const file = report.write(join(here, 'results'));
+  log(`figures written to ${file}`);
+}
+
+async function measureBare() {
+  log('ceiling: bare Fastify route');
+  const child = forkChild(join(here, 'bare-server.ts'), { env: {}, label: 'bare' });
+  try {
+    const { port } = await child.next<{ port: number }>('ready');
+    const body = () => '{"purpose":"bench","token":"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"}';
+    await runLoad({ url: base(port), path: '/bare', body, connections: settings.connections, duration: 1 });
+    const figures = await measure(child, { next: body, exhausted: () => false }, (bodies) =>
+      runLoad({
+        url: base(port),
+        path: '/bare',
+        body: bodies.next,
+        connections: settings.connections,
+        duration: settings.duration,
+      }),
+    );
+    report.throughput.push({
+      dialect: '-',
+      key: 'ceiling.bare',
+      label: 'ceiling: bare Fastify route',
+      consumes: false,
+      ceiling: true,
+      figures,
+    });
+  } finally {
+    await child.stop();
+  }
+}
+
+async function benchDialect(dialect: 'sqlite' | 'postgres', database: BenchDatabase) {
+  log(`${dialect}: starting the oto server`);
+  const server = startServer(database.url, dialect);
+  const store = await openBenchStore(parseDatabaseUrl(database.url));
+  try {
+    const { port } = await server.next<{ port: number }>('ready');
+    const url = base(port);
+    log(`${dialect}: warm-up`);
+    const warmup = (await unavailable(url, resetIssue)) ? tokenIssue : resetIssue;
+    await runLoad({
+      url,
+      path: warmup.path,
+      headers: warmup.headers,
+      body: (await warmup.prepare(store, need(0))).next,
+      connections: settings.connections,
+      duration: settings.warmup,
+    });
+
+    if (wants(settings, 'throughput')) {
+      for (const scenario of THROUGHPUT) await throughput(dialect, server, store, url, scenario);
+      await measureRawConsume(dialect, database.url);
+    }
+    const consume = await primaryConsume(url);
+    if (wants(settings, 'scale')) await scale(dialect, server, store, url, consume);
+    if (wants(settings, 'purge')) await purge(dialect, server, store, url, consume);
+  } finally {
+    await store.close();
+    await server.stop();
+  }
+  if (wants(settings, 'dispatcher')) await dispatcher(dialect);
+}
+
+function startServer(databaseUrl: string, dialect: string): Child {
+  return forkChild(join(here, 'server.ts'), {
+    label: `oto ${dialect}`,
+    env: {
+      DATABASE_URL: databaseUrl,
+      DB_POOL_SIZE: String(settings.poolSize),
+      OTO_API_KEYS: API_KEY,
+      OTO_SIGNING_KEYS: `bench:${randomBytes(32).toString('base64url')}`,
+      PUBLIC_URL: 'http://localhost:3000',
+      LOG_LEVEL: settings.logLevel,
+      RUN_WORKER: 'false',
+      // Every request comes from 127.0.0.1: a per-IP limit of 20 a minute would refuse nearly
+      // all of them. The limiter still runs (and costs what it costs), with a ceiling out of reach.
+      RATE_LIMIT_PER_MINUTE: '1000000',
+      // Likewise per-recipient caps: each request must do the whole work, not stop at the cap.
+      MAIL_CAP_VERIFY_PER_HOUR: '1000',
+      MAIL_CAP_RESET_PER_HOUR: '1000',
+    },
+  });
+}
+
+/** Runs one scenario for the configured duration against a prepared set of bodies. */
+async function throughput(
+  dialect: 'sqlite' | 'postgres',
+  server: Child,
+  store: BenchStore,
+  url: string,
+  scenario: Scenario,
+) {
+  const row = {
+    dialect,
+    key: scenario.key,
+    label: scenario.label,
+    target: scenario.target,
+    consumes: scenario.consumes,
+  };
+  const missing = await unavailable(url, scenario);
+  if (missing) {
+    report.throughput.push({ ...row, skipped: missing });
+    return;
+  }
+  log(`${dialect}: ${scenario.label}`);
+  const bodies = await scenario.prepare(store, need(supply(dialect)));
+  await store.settle();
+  const figures = await measure(
+    server,
+    bodies,
+    (b) =>
+      runLoad({
+        url,
+        path: scenario.path,
+        headers: scenario.headers,
+        body: b.next,
+        connections: settings.connections,
+        duration: settings.duration,
+      }),
+    `${dialect}-${scenario.key}`,
+  );
+  report.throughput.push({ ...row, figures });
+}
+
+async function measureRawConsume(dialect: 'sqlite' | 'postgres', databaseUrl: string) {
+  log(`${dialect}: ceiling: raw consume through the driver`);
+  const child = forkChild(join(here, 'raw-consume.ts'), {
+    label: `raw ${dialect}`,
+    env: {
+      DATABASE_URL: databaseUrl,
+      DB_POOL_SIZE: String(settings.poolSize),
+      BENCH_CONNECTIONS: String(settings.connections),
+      BENCH_DURATION: String(settings.duration),
+      BENCH_SUPPLY: String(supply(dialect) * 2),
+    },
+  });
+  const { figures, exhausted } = await child.next<{ figures: Figures; exhausted: boolean }>('result');
+  report.throughput.push({
+    dialect,
+    key: 'ceiling.raw',
+    label: `ceiling: raw consume statement (${dialect === 'postgres' ? 'pg' : 'node:sqlite'})`,
+    consumes: true,
+    ceiling: true,
+    figures: { ...figures, rssMb: null, exhausted },
+  });
+}
+
+/** The consume that scale and purge runs use: the account flow's when it exists. */
+async function primaryConsume(url: string): Promise<Scenario> {
+  for (const scenario of THROUGHPUT) {
+    if (scenario.target === 'consume' && !(await unavailable(url, scenario))) return scenario;
+  }
+  return tokenConsume;
+}
+
+async function scale(
+  dialect: 'sqlite' | 'postgres',
+  server: Child,
+  store: BenchStore,
+  url: string,
+  scenario: Scenario,
+) {
+  const spare = settings.connections;
+  for (const rows of [settings.smallRows, settings.largeRows]) {
+    log(`${dialect}: scale, ${rows} rows`);
+    await store.clearTokens();
+    const live = settings.scaleRequests + spare;
+    if (rows > live) await store.insertFiller(rows - live, 'mixed');
+    const bodies = await scenario.prepare(store, need(live));
+    await store.settle();
+    const actual = await store.countTokens();
+    const figures = await measure(server, bodies, (b) =>
+      runLoad({
+        url,
+        path: scenario.path,
+        headers: scenario.headers,
+        body: b.next,
+        connections: settings.connections,
+        amount: settings.scaleRequests,
+      }),
+    );
+    report.scale.push({ dialect, scenario: scenario.label, rows: actual, figures });
+  }
+}
+
+async function purge(
+  dialect: 'sqlite' | 'postgres',
+  server: Child,
+  store: BenchStore,
+  url: string,
+  scenario: Scenario,
+) {
+  log(`${dialect}: purge, loading ${settings.purgeRows} expired rows`);
+  await store.clearTokens();
+  await store.insertFiller(settings.purgeRows, 'expired');
+  const beforeBodies = await scenario.prepare(store, need(supply(dialect)));
+  const duringBodies = await scenario.prepare(store, need(supply(dialect)));
+  await store.settle();
+  const load = (bodies: Bodies, onStart?: (stop: () => void) => void) =>
+    runLoad({
+      url,
+      path: scenario.path,
+      headers: scenario.headers,
+      body: bodies.next,
+      connections: settings.connections,
+      duration: settings.duration,
+      onStart,
+    });
+  log(`${dialect}: purge, consumes without it`);
+  const before = await measure(server, beforeBodies, load);
+  log(`${dialect}: purge, consumes during it`);
+  const purged = server.request<{ deleted: number; ms: number }>({ type: 'purge' }, 'purged');
+  // Measured for the run's duration, or less if the purge ends first: only time under the purge.
+  const during = await measure(
+    server,
+    duringBodies,
+    (bodies) => load(bodies, (stop) => void purged.then(stop, stop)),
+    `${dialect}-purge-during`,
+  );
+  const { deleted, ms } = await purged;
+  report.purge.push({
+    dialect,
+    scenario: scenario.label,
+    rows: settings.purgeRows,
+    deleted,
+    seconds: Math.round(ms / 100) / 10,
+    rowsPerSecond: Math.round(deleted / (ms / 1000)),
+    before,
+    during,
+  });
+  if (during.seconds < settings.duration - 0.5)
+    report.notes.push(`${dialect}: the purge ended after ${during.seconds} s, before the consume run did`);
+}
+
+/** mail's dispatcher benchmark, when it has landed. */
+async function dispatcher(dialect: 'sqlite' | 'postgres') {
+  const module = join(here, 'dispatcher.ts');
+  if (!existsSync(module)) {
+    const note = 'dispatcher: not measured, bench/dispatcher.ts does not exist yet';
+    if (!report.notes.includes(note)) report.notes.push(note);
+    return;
+  }
+  log(`${dialect}: outbox dispatcher`);
+  const { benchDispatcher } = (await import(module)) as {
+    benchDispatcher: (options: Record<string, unknown>) => Promise<Record<string, unknown>>;
+  };
+  const database = await createBenchDatabase(dialect, settings.postgresUrl);
+  try {
+    const result = await benchDispatcher({ dialect, databaseUrl: database.url });
+    report.dispatcher.push({ dialect, ...result });
+  } finally {
+    await database.drop();
+  }
+}
+
+/** Wraps a run with the peak-memory watch of the process under test. */
+async function measure(
+  child: Child,
+  bodies: Bodies,
+  run: (bodies: Bodies) => Promise<Figures>,
+  profileName?: string,
+): Promise<Measured> {
+  const profile = settings.cpuProfile && profileName !== undefined;
+  if (profile) await child.request({ type: 'profile-start' }, 'profiling');
+  const rss = new PeakRss(child.pid);
+  rss.start();
+  const figures = await run(bodies);
+  const rssMb = rss.stop();
+  if (profile) {
+    const file = join(
+      here,
+      'results',
+      'profiles',
+      `${profileName.replace(/[^a-z0-9.-]+/gi, '-')}.cpuprofile`,
+    );
+    await child.request({ type: 'profile-stop', file }, 'profiled');
+    log(`CPU profile: ${file}`);
+  }
+  return { ...figures, rssMb, exhausted: bodies.exhausted() };
+}
+
+/** A route that is not there answers 404 not_found: the flow it belongs to has not landed. */
+async function unavailable(url: string, scenario: Scenario): Promise<string | null> {
+  const response = await fetch(url + scenario.path, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...scenario.headers },
+    body: '{}',
+  });
+  const body = (await response.json().catch(() => ({}))) as { code?: string };
+  return response.status === 404 && body.code === 'not_found' ? `POST ${scenario.path} does not exist` : null;
+}
+
+/** Tokens to prepare for one timed consume run. */
+function supply(dialect: 'sqlite' | 'postgres'): number {
+  return Math.ceil(settings.duration * settings.supplyPerSecond[dialect]) + settings.connections;
+}
+
+function need(requests: number) {
+  return { requests, users: settings.users };
+}
+
+function base(port: number): string {
+  return `http://127.0.0.1:${port}`;
+}
+
+try {
+  await main();
+  process.exit(0);
+} catch (error) {
+  log(`failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+  process.exit(1);
+}
