@@ -246,6 +246,7 @@ for (const { dialect, skip } of DIALECTS) {
       assert.match(notice.subject, /password was changed/);
       assert.ok(!(notice.text_body ?? '').includes(NEW_PASSWORD), 'the notice does not carry the password');
       assert.equal(await tokenState(token, 'password_reset'), 'used');
+      assert.ok(!t.logs.text().includes(token), 'the reset token never reached the logs');
       const replay = await post('/v1/password-resets/confirm', {
         token,
         password: 'another fine password ok',
@@ -494,6 +495,68 @@ for (const { dialect, skip } of DIALECTS) {
       assert.equal(reset.statusCode, 303);
       assert.equal(reset.headers.location, '/login?reset=1');
       assert.equal((await logIn(email, NEW_PASSWORD)).statusCode, 200);
+    });
+
+    test('parallel confirmations of one link: exactly one succeeds', async () => {
+      const email = 'parallel@example.com';
+      await post('/v1/users', { email, password: PASSWORD });
+      const verifyToken = tokenOf(tokenLink(await lastMail(t.ctx, email, 'verify_email')));
+      const verifies = await Promise.all(
+        Array.from({ length: 10 }, () =>
+          t.app.inject({ method: 'POST', url: '/v1/users/verify', payload: { token: verifyToken } }),
+        ),
+      );
+      const verified = verifies.filter((r) => r.statusCode === 200 && r.json().status === 'verified');
+      assert.equal(verified.length, 1);
+      assert.ok(verifies.every((r) => r.statusCode === 200 || r.statusCode === 410));
+
+      await post('/v1/password-resets', { email });
+      const resetToken = tokenOf(tokenLink(await lastMail(t.ctx, email, 'password_reset')));
+      const passwords = Array.from({ length: 8 }, (_, i) => `concurrent choice number ${i} here`);
+      const resets = await Promise.all(
+        passwords.map((password) =>
+          t.app.inject({
+            method: 'POST',
+            url: '/v1/password-resets/confirm',
+            payload: { token: resetToken, password },
+          }),
+        ),
+      );
+      const winners = resets.flatMap((r, i) => (r.statusCode === 200 ? [passwords[i]!] : []));
+      assert.equal(winners.length, 1);
+      assert.ok(resets.every((r) => r.statusCode === 200 || r.json().code === 'token_used'));
+      assert.equal((await logIn(email, winners[0]!)).statusCode, 200);
+      assert.equal(
+        (await mailsTo(t.ctx, email, 'password_changed')).length,
+        1,
+        'one state change, one notice',
+      );
+    });
+
+    test('GET and HEAD of every emailed link, repeated, change nothing', async () => {
+      const snapshot = async () => ({
+        tokens: await t.ctx.db.selectFrom('security_tokens').selectAll().orderBy('id').execute(),
+        users: await t.ctx.db.selectFrom('users').selectAll().orderBy('id').execute(),
+        sessions: await t.ctx.db.selectFrom('sessions').select('id').orderBy('id').execute(),
+      });
+      const email = 'prefetch@example.com';
+      await post('/v1/users', { email, password: PASSWORD });
+      await post('/v1/password-resets', { email });
+      await post('/v1/users', { email: 'happy@example.com', password: NEW_PASSWORD });
+      const before = await snapshot();
+      const links = (await t.ctx.db.selectFrom('email_outbox').selectAll().execute()).flatMap(linksIn);
+      assert.ok(
+        links.some((l) => l.includes('/verify-email?token=')) &&
+          links.some((l) => l.includes('/reset-password?token=')),
+      );
+      for (const link of links) {
+        const url = pathOf(new URL(link));
+        for (const method of ['GET', 'HEAD', 'GET'] as const) {
+          const res = await t.app.inject({ method, url, headers: { 'user-agent': 'SafeLinks scanner' } });
+          assert.ok(res.statusCode < 500, `${method} ${url}: ${res.statusCode}`);
+        }
+      }
+      assert.deepEqual(await snapshot(), before);
     });
 
     test('the reset notice and every emailed link point at PUBLIC_URL', async () => {
