@@ -1,7 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { loadConfig } from '../src/config/config.ts';
+import { queueMail } from '../src/mail/queue.ts';
+import { createTransport } from '../src/mail/transport.ts';
 import { MAX_PURPOSE_LABELS } from '../src/metrics.ts';
 import { apiHeaders, startTestApp, type TestApp } from './helpers/app.ts';
+import { deliverDue } from './helpers/mail.ts';
+import { startSmtpServer } from './helpers/smtp.ts';
 import { DIALECTS } from './helpers/storage.ts';
 
 const METRICS_TOKEN = 'metrics-token-for-tests-0123456789';
@@ -150,6 +155,47 @@ for (const { dialect, skip } of DIALECTS) {
       for (const route of routes) assert.ok(!route.includes('?') && !route.includes(token), route);
       assert.ok(!text.includes(token));
       assert.match(text, /^oto_http_request_duration_seconds_bucket\{le="0\.005",/m);
+    });
+
+    test('emails by kind and status, and the outbox depth and oldest age, from real SMTP', async () => {
+      const smtp = await startSmtpServer();
+      const transport = createTransport(loadConfig({ SMTP_URL: smtp.url }));
+      try {
+        const queue = (to: string) =>
+          queueMail(t.ctx, t.ctx.db, 'password_reset', to, {
+            link: 'https://oto.test/x',
+            validFor: '1 hour',
+          });
+        await queue('first@example.com');
+        t.clock.advance(90_000);
+        await queue('second@example.com');
+        let text = await scrape();
+        assert.equal(value(text, 'oto_outbox_depth'), 2);
+        assert.equal(value(text, 'oto_outbox_oldest_pending_age_seconds'), 90);
+
+        const observer = t.ctx.metrics.mailObserver;
+        await deliverDue(t.ctx, { transport, observer });
+        await smtp.waitForMessages(2);
+        smtp.rejectWith(550, 'no such mailbox');
+        await queue('rejected@example.com');
+        await deliverDue(t.ctx, { transport, observer });
+        smtp.rejectWith(451, 'try later');
+        await queue('later@example.com');
+        await deliverDue(t.ctx, { transport, observer });
+
+        text = await scrape();
+        const emails = (status: string) =>
+          value(text, 'oto_emails_total', { kind: 'password_reset', status });
+        assert.equal(emails('sent'), 2);
+        assert.equal(emails('failed'), 1);
+        assert.equal(emails('retried'), 1);
+        assert.equal(value(text, 'oto_outbox_depth'), 1); // the one waiting for its retry
+        for (const address of ['first@', 'second@', 'rejected@', 'later@'])
+          assert.ok(!text.includes(address));
+      } finally {
+        await transport.close();
+        await smtp.close();
+      }
     });
 
     test('default process metrics are exported', async () => {

@@ -1,6 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Context } from '../../context.ts';
+import { outboxStats } from '../../mail/dispatcher.ts';
 import { bearerToken } from '../api-key.ts';
 import { HttpProblem } from '../problem.ts';
 
@@ -12,6 +13,8 @@ import { HttpProblem } from '../problem.ts';
 export async function metricsRoutes(app: FastifyInstance, { ctx }: { ctx: Context }) {
   if (!ctx.config.metrics.enabled) return;
   ctx.metrics.collectProcessMetrics();
+  // Read on each scrape: the outbox is shared by every instance, so any of them can report it.
+  ctx.metrics.setOutboxStats(() => outboxStats(ctx));
   const expected = ctx.config.metrics.token === null ? null : digest(ctx.config.metrics.token);
 
   app.get(
