@@ -10,9 +10,11 @@ import Fastify, {
 } from 'fastify';
 import type { Context } from '../context.ts';
 import { isDatabaseUnavailable } from '../db/errors.ts';
+import { usesDevTransport } from '../mail/transport.ts';
 import { accountPages } from './pages/account-pages.ts';
 import { HttpProblem, invalidInput } from './problem.ts';
 import { accountRoutes } from './routes/accounts.ts';
+import { devMailboxRoutes } from './routes/dev-mailbox.ts';
 import { healthRoutes } from './routes/health.ts';
 import { newsletterRoutes } from './routes/newsletters.ts';
 import { sessionRoutes } from './routes/sessions.ts';
@@ -89,6 +91,8 @@ export async function buildApp(ctx: Context): Promise<App> {
 
   await app.register(healthRoutes, { ctx });
   await app.register(tokenRoutes, { ctx, prefix: '/v1' });
+  // Only with the dev transport; never in production, where serve refuses to start without SMTP.
+  if (usesDevTransport(ctx.config) && !ctx.config.production) await app.register(devMailboxRoutes, { ctx });
   await app.register(sessionRoutes, { ctx, prefix: '/v1' });
   await app.register(accountPages, { ctx });
   await app.register(accountRoutes, { ctx });
