@@ -5,7 +5,7 @@ import type { User } from '../src/db/schema.ts';
 import { insertUser } from './helpers/accounts.ts';
 import { startTestApp, type TestApp } from './helpers/app.ts';
 import { KEY_A } from './helpers/flows.ts';
-import { lastMail, linksIn, mailsTo, pathOf, tokenLink, tokenOf } from './helpers/outbox-mail.ts';
+import { type Inbox, linksIn, pathOf, startInbox, tokenLink, tokenOf } from './helpers/inbox.ts';
 import { DIALECTS } from './helpers/storage.ts';
 
 const PASSWORD = 'correct horse battery staple';
@@ -13,10 +13,15 @@ const PASSWORD = 'correct horse battery staple';
 for (const { dialect, skip } of DIALECTS) {
   describe(`change of email on ${dialect}`, { skip }, () => {
     let t: TestApp;
+    let inbox: Inbox;
     before(async () => {
-      t = await startTestApp(dialect, { OTO_SIGNING_KEYS: KEY_A, RATE_LIMIT_PER_MINUTE: '0' });
+      inbox = await startInbox();
+      t = await startTestApp(dialect, { OTO_SIGNING_KEYS: KEY_A, RATE_LIMIT_PER_MINUTE: '0', ...inbox.env });
     });
-    after(() => t?.close());
+    after(async () => {
+      await t?.close();
+      await inbox?.close();
+    });
 
     async function session(user: User) {
       const { token, session } = await createSession(t.ctx, t.ctx.db, user.id);
@@ -51,11 +56,11 @@ for (const { dialect, skip } of DIALECTS) {
         'nothing changes before confirmation',
       );
 
-      const linkMail = await lastMail(t.ctx, 'new@example.com', 'email_change');
+      const linkMail = await inbox.last(t.ctx, 'new@example.com', 'email_change');
       const link = tokenLink(linkMail);
       assert.equal(link.origin + link.pathname, 'https://oto.test/confirm-email');
-      const notice = await lastMail(t.ctx, 'old@example.com', 'email_change_notice');
-      assert.match(notice.text_body!, /New@Example\.com/);
+      const notice = await inbox.last(t.ctx, 'old@example.com', 'email_change_notice');
+      assert.match(notice.text, /New@Example\.com/);
       assert.ok(
         linksIn(notice).every((l) => !l.includes('token=') && !l.includes('confirm-email')),
         'the notice carries no link that could complete the change',
@@ -100,10 +105,10 @@ for (const { dialect, skip } of DIALECTS) {
       assert.equal(taken.body, free.body);
       assert.equal(taken.headers['content-type'], free.headers['content-type']);
       assert.equal(taken.headers['content-length'], free.headers['content-length']);
-      assert.equal((await mailsTo(t.ctx, 'taken@example.com')).length, 0);
-      assert.equal((await mailsTo(t.ctx, 'asker@example.com', 'email_change_notice')).length, 2);
+      assert.equal((await inbox.to(t.ctx, 'taken@example.com')).length, 0);
+      assert.equal((await inbox.to(t.ctx, 'asker@example.com', 'email_change_notice')).length, 2);
       // The taken request superseded the pending free one: only a link that was sent could work, and it is void.
-      const freeLink = tokenLink(await lastMail(t.ctx, 'free@example.com', 'email_change'));
+      const freeLink = tokenLink(await inbox.last(t.ctx, 'free@example.com', 'email_change'));
       assert.equal((await confirm(auth, tokenOf(freeLink))).statusCode, 410);
       assert.equal(await emailOf(user.id), 'asker@example.com');
     });
@@ -113,8 +118,8 @@ for (const { dialect, skip } of DIALECTS) {
       const auth = (await session(user)).bearer;
       await requestChange(auth, 'first@example.com');
       await requestChange(auth, 'second@example.com');
-      const first = tokenOf(tokenLink(await lastMail(t.ctx, 'first@example.com', 'email_change')));
-      const second = tokenOf(tokenLink(await lastMail(t.ctx, 'second@example.com', 'email_change')));
+      const first = tokenOf(tokenLink(await inbox.last(t.ctx, 'first@example.com', 'email_change')));
+      const second = tokenOf(tokenLink(await inbox.last(t.ctx, 'second@example.com', 'email_change')));
       const stale = await confirm(auth, first);
       assert.equal(stale.statusCode, 410);
       assert.equal(stale.json().code, 'token_revoked');
@@ -135,7 +140,7 @@ for (const { dialect, skip } of DIALECTS) {
       );
       const links = new Map<string, string>();
       for (const address of ['race-a@example.com', 'race-b@example.com']) {
-        links.set(address, tokenOf(tokenLink(await lastMail(t.ctx, address, 'email_change'))));
+        links.set(address, tokenOf(tokenLink(await inbox.last(t.ctx, address, 'email_change'))));
       }
       const outcomes = await Promise.all(
         [...links].map(async ([address, token]) => ({
@@ -161,7 +166,7 @@ for (const { dialect, skip } of DIALECTS) {
       const stranger = await insertUser(t.ctx, 'stranger@example.com', { password: PASSWORD });
       const auth = await session(user);
       await requestChange(auth.bearer, 'owner-new@example.com');
-      const link = tokenLink(await lastMail(t.ctx, 'owner-new@example.com', 'email_change'));
+      const link = tokenLink(await inbox.last(t.ctx, 'owner-new@example.com', 'email_change'));
       const token = tokenOf(link);
 
       assert.equal(
@@ -198,7 +203,7 @@ for (const { dialect, skip } of DIALECTS) {
       const user = await insertUser(t.ctx, 'slow@example.com', { password: PASSWORD });
       const auth = (await session(user)).bearer;
       await requestChange(auth, 'contested@example.com');
-      const token = tokenOf(tokenLink(await lastMail(t.ctx, 'contested@example.com', 'email_change')));
+      const token = tokenOf(tokenLink(await inbox.last(t.ctx, 'contested@example.com', 'email_change')));
       await insertUser(t.ctx, 'contested@example.com');
       const response = await confirm(auth, token);
       assert.equal(response.statusCode, 409);
@@ -216,11 +221,11 @@ for (const { dialect, skip } of DIALECTS) {
       assert.equal((await requestChange(auth, 'CAREFUL@example.com')).statusCode, 422);
       assert.equal((await requestChange(auth, 'not an address')).statusCode, 422);
       assert.equal((await requestChange({}, 'elsewhere@example.com')).statusCode, 401);
-      assert.equal((await mailsTo(t.ctx, 'elsewhere@example.com')).length, 0);
-      assert.equal((await mailsTo(t.ctx, 'careful@example.com')).length, 0);
+      assert.equal((await inbox.to(t.ctx, 'elsewhere@example.com')).length, 0);
+      assert.equal((await inbox.to(t.ctx, 'careful@example.com')).length, 0);
 
       await requestChange(auth, 'later@example.com');
-      const token = tokenOf(tokenLink(await lastMail(t.ctx, 'later@example.com', 'email_change')));
+      const token = tokenOf(tokenLink(await inbox.last(t.ctx, 'later@example.com', 'email_change')));
       t.clock.advance(t.config.tokenTtl.email_change * 1000);
       const fresh = (await session(user)).bearer;
       const expired = await confirm(fresh, token);
@@ -240,7 +245,7 @@ for (const { dialect, skip } of DIALECTS) {
         );
       }
       assert.equal(
-        (await mailsTo(t.ctx, 'victim@example.com', 'email_change')).length,
+        (await inbox.to(t.ctx, 'victim@example.com', 'email_change')).length,
         t.config.mail.capVerifyPerHour,
       );
     });

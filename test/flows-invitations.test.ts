@@ -5,7 +5,7 @@ import type { User } from '../src/db/schema.ts';
 import { insertUser } from './helpers/accounts.ts';
 import { apiHeaders, startTestApp, type TestApp } from './helpers/app.ts';
 import { KEY_A } from './helpers/flows.ts';
-import { lastMail, mailsTo, pathOf, tokenLink, tokenOf } from './helpers/outbox-mail.ts';
+import { type Inbox, pathOf, startInbox, tokenLink, tokenOf } from './helpers/inbox.ts';
 import { DIALECTS } from './helpers/storage.ts';
 
 const PASSWORD = 'correct horse battery staple';
@@ -14,14 +14,19 @@ const DAY = 86_400_000;
 for (const { dialect, skip } of DIALECTS) {
   describe(`invitations on ${dialect}`, { skip }, () => {
     let t: TestApp;
+    let inbox: Inbox;
     let alice: User;
     let aliceAuth: Record<string, string>;
     before(async () => {
-      t = await startTestApp(dialect, { OTO_SIGNING_KEYS: KEY_A, RATE_LIMIT_PER_MINUTE: '0' });
+      inbox = await startInbox();
+      t = await startTestApp(dialect, { OTO_SIGNING_KEYS: KEY_A, RATE_LIMIT_PER_MINUTE: '0', ...inbox.env });
       alice = await insertUser(t.ctx, 'alice@example.com', { password: PASSWORD });
       aliceAuth = await bearer(alice);
     });
-    after(() => t?.close());
+    after(async () => {
+      await t?.close();
+      await inbox?.close();
+    });
 
     async function bearer(user: User): Promise<Record<string, string>> {
       const { token } = await createSession(t.ctx, t.ctx.db, user.id);
@@ -36,7 +41,7 @@ for (const { dialect, skip } of DIALECTS) {
     async function inviteAs(auth: Record<string, string>, payload: Record<string, string>) {
       const response = await t.app.inject({ method: 'POST', url: '/v1/invitations', headers: auth, payload });
       assert.equal(response.statusCode, 201, response.body);
-      const mail = await lastMail(t.ctx, payload['email']!, 'invitation');
+      const mail = await inbox.last(t.ctx, payload['email']!, 'invitation');
       const link = tokenLink(mail);
       return { body: response.json(), link, token: tokenOf(link), mail };
     }
@@ -242,7 +247,7 @@ for (const { dialect, skip } of DIALECTS) {
         payload: { email: 'frank@example.com' },
       });
       assert.equal(reset.statusCode, 202);
-      assert.equal((await mailsTo(t.ctx, 'frank@example.com', 'password_reset')).length, 0);
+      assert.equal((await inbox.to(t.ctx, 'frank@example.com', 'password_reset')).length, 0);
       // A sign-up makes an ordinary unverified account, without the grant.
       const signup = await t.app.inject({
         method: 'POST',
@@ -332,7 +337,7 @@ for (const { dialect, skip } of DIALECTS) {
         assert.equal(refused.statusCode, 403, JSON.stringify(payload));
         assert.equal(refused.json().code, 'not_allowed');
       }
-      assert.equal((await mailsTo(t.ctx, 'x@example.com')).length, 0);
+      assert.equal((await inbox.to(t.ctx, 'x@example.com')).length, 0);
       // Holding a role lets one pass that same role on, and nothing more.
       await t.app.inject({
         method: 'POST',
