@@ -22,6 +22,15 @@ program
   });
 
 program
+  .command('worker')
+  .description('run the background worker alone (outbox dispatcher and purge scheduler), without HTTP')
+  .action(async () => {
+    const config = configOrExit();
+    const { runWorker } = await import('./worker.ts');
+    await runWorker(config);
+  });
+
+program
   .command('migrate')
   .description('apply pending database migrations and print what was applied')
   .action(async () => {

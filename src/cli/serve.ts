@@ -1,8 +1,11 @@
 import type { Config } from '../config/config.ts';
 import type { Context } from '../context.ts';
 import { buildApp } from '../http/app.ts';
-import { startPurgeScheduler } from '../jobs/purge-scheduler.ts';
-import { openContext } from './runtime.ts';
+import { DEV_MAILBOX_PATH } from '../http/routes/dev-mailbox.ts';
+import { purgeJob } from '../jobs/purge-job.ts';
+import { startWorker } from '../jobs/worker.ts';
+import { mailConfigProblem, usesDevTransport } from '../mail/transport.ts';
+import { exitWith, openContext } from './runtime.ts';
 
 export interface ServeOptions {
   worker: boolean;
@@ -10,9 +13,11 @@ export interface ServeOptions {
 
 /** `oto serve` and `npm start`: the HTTP server, and the background worker unless disabled. */
 export async function serve(config: Config, options: ServeOptions): Promise<void> {
+  const mailProblem = mailConfigProblem(config);
+  if (mailProblem) exitWith(`oto: configuration error: ${mailProblem}`);
   const { ctx } = await openContext(config);
   const app = await buildApp(ctx);
-  const purge = options.worker ? startPurgeScheduler(ctx) : null;
+  const worker = options.worker ? startWorker(ctx, { jobs: [purgeJob(ctx)] }) : null;
   // While shutting down, every response ends its connection: a keep-alive connection that finishes
   // its last request would otherwise stay open and hold the shutdown until the deadline.
   let closing = false;
@@ -28,12 +33,15 @@ export async function serve(config: Config, options: ServeOptions): Promise<void
     'oto is listening',
   );
   process.stdout.write(`oto listening on http://${config.host}:${port} (links use ${config.publicUrl})\n`);
+  if (usesDevTransport(config)) process.stdout.write(`dev mailbox: ${config.publicUrl}${DEV_MAILBOX_PATH}\n`);
+  if (!worker) process.stdout.write('worker disabled in this process: run `oto worker` to deliver mail\n');
 
   onShutdownSignal(ctx, async (deadline) => {
     // Stop accepting connections and let in-flight requests finish; idle keep-alive connections
     // are closed at once, and a request arriving on a busy one gets a 503 (return503OnClosing).
     closing = true;
-    const stopped = Promise.all([app.close(), purge?.stop()]).then(() => true);
+    // The outbox worker finishes or hands back its batch meanwhile; the database closes after.
+    const stopped = Promise.all([app.close(), worker?.stop()]).then(() => true);
     const clean = await Promise.race([stopped, deadline]);
     if (!clean) {
       ctx.logger.warn({ timeoutMs: config.shutdownTimeoutMs }, 'still busy at the deadline: cutting off');

@@ -5,8 +5,9 @@ import { type EmailKind, type EmailParams, renderEmail } from './templates.ts';
 
 export interface QueueOptions {
   userId?: string | null;
-  /** Newsletters come from NEWSLETTER_FROM; everything else from MAIL_FROM. */
+  /** Defaults: NEWSLETTER_FROM for newsletters, MAIL_FROM for everything else. */
   from?: string;
+  /** Added to (and overriding) the kind's own headers, e.g. a different List-Unsubscribe URL. */
   headers?: Record<string, string>;
   sendId?: string;
 }
@@ -30,12 +31,14 @@ export async function queueMail<K extends EmailKind>(
     {
       kind,
       to,
-      from: options.from ?? ctx.config.mail.from,
+      // Account mail and newsletters come from different addresses, so that unsubscribing from
+      // (or filtering) the newsletter never catches a password reset.
+      from: options.from ?? (kind === 'newsletter' ? ctx.config.mail.newsletterFrom : ctx.config.mail.from),
       userId: options.userId ?? null,
       subject: rendered.subject,
       text: rendered.text,
       html: rendered.html,
-      headers: options.headers ?? null,
+      headers: rendered.headers || options.headers ? { ...rendered.headers, ...options.headers } : null,
       sendId: options.sendId ?? null,
     },
     new URL(ctx.config.publicUrl).hostname,

@@ -9,6 +9,8 @@ export interface RenderedEmail {
   subject: string;
   text: string;
   html: string;
+  /** Extra headers the kind always carries, e.g. the RFC 8058 unsubscribe pair on newsletters. */
+  headers?: Record<string, string>;
 }
 
 export interface TemplateEnv {
@@ -119,8 +121,15 @@ const templates: { [K in EmailKind]: Template<K> } = {
       ignore: 'If you do not want to join, ignore this email.',
     }),
 
+  // RFC 8058 one-click unsubscribe: mail clients show an Unsubscribe button that POSTs
+  // "List-Unsubscribe=One-Click" to the URL. It must be https in production (PUBLIC_URL), and the
+  // page at that URL must unsubscribe on POST only, never on GET (scanners fetch links).
   newsletter: (env, p) => ({
     subject: p.subject,
+    headers: {
+      'List-Unsubscribe': `<${p.unsubscribeLink}>`,
+      'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
+    },
     text: lines(p.text, '', '--', `Unsubscribe from ${env.appName} newsletters: ${p.unsubscribeLink}`),
     html: layout(
       env,
@@ -135,7 +144,9 @@ export function renderEmail<K extends EmailKind>(
   env: TemplateEnv,
   params: EmailParams[K],
 ): RenderedEmail {
-  return templates[kind](env, params);
+  const email = templates[kind](env, params);
+  // A subject is one header line: a line break in a user-supplied value must not start another.
+  return { ...email, subject: email.subject.replace(/[\r\n]+/g, ' ').trim() };
 }
 
 interface ActionEmail {

@@ -1,0 +1,202 @@
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { sql } from 'kysely';
+import type { Context } from '../../context.ts';
+import { ID_PATTERN } from '../../db/ids.ts';
+import type { OutboxMessage } from '../../db/schema.ts';
+import { html, type SafeHtml } from '../../mail/html.ts';
+import { HttpProblem } from '../problem.ts';
+
+/**
+ * The dev mailbox: with the dev transport (SMTP_URL unset) a delivered message stays in the outbox
+ * with its bodies, and these routes show it as an inbox would. app.ts registers them only with the
+ * dev transport, so with SMTP configured they do not exist, and no body is kept to show anyway.
+ */
+
+const DEFAULT_LIMIT = 50;
+const MAX_LIMIT = 500;
+
+/** Where the mailbox is, for the start-up line. */
+export const DEV_MAILBOX_PATH = '/dev/mailbox';
+
+interface ListQuery {
+  to?: string;
+  limit?: string;
+}
+
+const listQuerySchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    to: { type: 'string', maxLength: 320 },
+    limit: { type: 'string', pattern: '^[0-9]{1,4}$' },
+  },
+} as const;
+
+export async function devMailboxRoutes(app: FastifyInstance, { ctx }: { ctx: Context }) {
+  app.addHook('onSend', async (_request, reply) => {
+    // The pages show live reset links: never cache them, never leak them in a Referer, never let
+    // the messages' HTML run anything.
+    reply.header('cache-control', 'no-store');
+    reply.header('referrer-policy', 'no-referrer');
+    reply.header('x-content-type-options', 'nosniff');
+    reply.header(
+      'content-security-policy',
+      "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
+    );
+  });
+
+  app.get<{ Querystring: ListQuery }>(
+    DEV_MAILBOX_PATH,
+    { schema: { hide: true, querystring: listQuerySchema } },
+    async (request, reply) => {
+      const [messages, waiting] = await Promise.all([listDelivered(ctx, request.query), countWaiting(ctx)]);
+      return sendPage(reply, 'Dev mailbox', listPage(messages, waiting, request.query.to));
+    },
+  );
+
+  app.get<{ Querystring: ListQuery }>(
+    `${DEV_MAILBOX_PATH}.json`,
+    { schema: { hide: true, querystring: listQuerySchema } },
+    async (request) => {
+      const messages = await listDelivered(ctx, request.query);
+      return { messages: messages.map(toJson) };
+    },
+  );
+
+  app.get<{ Params: { id: string } }>(
+    `${DEV_MAILBOX_PATH}/:id`,
+    { schema: { hide: true } },
+    async (request, reply) => {
+      const message = ID_PATTERN.test(request.params.id)
+        ? await ctx.db
+            .selectFrom('email_outbox')
+            .selectAll()
+            .where('id', '=', request.params.id)
+            .where('status', '=', 'sent')
+            .executeTakeFirst()
+        : undefined;
+      if (!message) throw new HttpProblem(404, 'not_found', 'There is no such message in the dev mailbox.');
+      return sendPage(reply, message.subject, messagePage(message));
+    },
+  );
+}
+
+/** Delivered messages, newest first. */
+async function listDelivered(ctx: Context, query: ListQuery): Promise<OutboxMessage[]> {
+  const limit = Math.min(MAX_LIMIT, Math.max(1, Number(query.limit ?? DEFAULT_LIMIT)));
+  let select = ctx.db
+    .selectFrom('email_outbox')
+    .selectAll()
+    .where('status', '=', 'sent')
+    .orderBy('created_at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(limit);
+  if (query.to) select = select.where('recipient', '=', query.to);
+  return select.execute();
+}
+
+async function countWaiting(ctx: Context): Promise<number> {
+  const row = await ctx.db
+    .selectFrom('email_outbox')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where(sql<boolean>`status in ('pending', 'sending')`)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+/** Every http(s) URL in a text body, in order, once each. */
+export function findLinks(text: string | null): string[] {
+  if (!text) return [];
+  return [...new Set(text.match(/https?:\/\/[^\s<>"'()[\]]+/g) ?? [])];
+}
+
+function toJson(m: OutboxMessage) {
+  return {
+    id: m.id,
+    kind: m.kind,
+    to: m.recipient,
+    from: m.sender,
+    subject: m.subject,
+    text: m.text_body,
+    html: m.html_body,
+    headers: m.headers ? (JSON.parse(m.headers) as Record<string, string>) : {},
+    messageId: m.message_id,
+    createdAt: m.created_at,
+    sentAt: m.sent_at,
+    links: findLinks(m.text_body),
+  };
+}
+
+function sendPage(reply: FastifyReply, title: string, body: SafeHtml) {
+  return reply.type('text/html; charset=utf-8').send(
+    html`<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<title>${title}</title>
+<style>
+body{font-family:system-ui,sans-serif;max-width:960px;margin:0 auto;padding:16px 24px;color:#111;line-height:1.45}
+.note{background:#fff7d6;border:1px solid #e6d38a;padding:10px 14px;border-radius:6px}
+table{border-collapse:collapse;width:100%}td,th{text-align:left;padding:6px 8px;border-bottom:1px solid #ddd;vertical-align:top}
+.links a{display:block;word-break:break-all;font-size:13px}
+iframe{width:100%;height:480px;border:1px solid #ccc;border-radius:6px}
+pre{white-space:pre-wrap;word-break:break-all;background:#f6f6f6;padding:12px;border-radius:6px}
+dt{font-weight:600}dd{margin:0 0 6px 0}
+</style></head>
+<body>${body}</body></html>`.value,
+  );
+}
+
+const NOTE = html`<p class="note">This is the <strong>development mailbox</strong>: a stand-in for your
+users' inboxes while no SMTP server is configured (SMTP_URL is unset). It is the only place oto keeps
+message bodies after sending; with SMTP, bodies are erased once a message is delivered and this page does
+not exist.</p>`;
+
+function listPage(messages: OutboxMessage[], waiting: number, to: string | undefined): SafeHtml {
+  return html`<h1>Dev mailbox</h1>
+${NOTE}
+${waiting > 0 ? html`<p>${waiting} message(s) waiting in the outbox appear here once the worker delivers them (is it running?).</p>` : ''}
+${to ? html`<p>Messages to <strong>${to}</strong>. <a href="${DEV_MAILBOX_PATH}">Show all</a></p>` : ''}
+${
+  messages.length === 0
+    ? html`<p>No messages yet.</p>`
+    : html`<table><thead><tr><th>Received</th><th>To</th><th>Subject</th><th>Links</th></tr></thead><tbody>
+${messages.map(
+  (m) => html`<tr><td>${timestamp(m.sent_at ?? m.created_at)}</td><td>${m.recipient}</td>
+<td><a href="${DEV_MAILBOX_PATH}/${m.id}">${m.subject}</a><br><small>${m.kind}</small></td>
+<td class="links">${findLinks(m.text_body).map((link) => html`<a href="${link}" rel="noreferrer">${link}</a>`)}</td></tr>
+`,
+)}</tbody></table>`
+}`;
+}
+
+function messagePage(m: OutboxMessage): SafeHtml {
+  const headers = m.headers ? (JSON.parse(m.headers) as Record<string, string>) : {};
+  return html`<p><a href="${DEV_MAILBOX_PATH}">← Dev mailbox</a></p>
+<h1>${m.subject}</h1>
+${NOTE}
+<dl>
+<dt>From</dt><dd>${m.sender}</dd>
+<dt>To</dt><dd>${m.recipient}</dd>
+<dt>Kind</dt><dd>${m.kind}</dd>
+<dt>Received</dt><dd>${timestamp(m.sent_at ?? m.created_at)}</dd>
+<dt>Message-ID</dt><dd>${m.message_id}</dd>
+${Object.entries(headers).map(([name, value]) => html`<dt>${name}</dt><dd>${value}</dd>`)}
+</dl>
+<h2>Links</h2>
+<div class="links">${findLinks(m.text_body).map((link) => html`<a href="${link}" rel="noreferrer">${link}</a>`)}</div>
+${
+  m.html_body
+    ? html`<h2>HTML</h2>
+<iframe sandbox="allow-popups allow-popups-to-escape-sandbox" referrerpolicy="no-referrer" title="HTML body"
+ srcdoc="${`<base target="_blank">${m.html_body}`}"></iframe>`
+    : ''
+}
+<h2>Text</h2>
+<pre>${m.text_body ?? '(body erased)'}</pre>`;
+}
+
+function timestamp(ms: number): string {
+  return new Date(ms)
+    .toISOString()
+    .replace('T', ' ')
+    .replace(/\.\d+Z$/, ' UTC');
+}
