@@ -132,7 +132,13 @@ for (const { dialect, skip } of DIALECTS) {
       const runs = dialect === 'sqlite' ? RUNS : Math.max(4, Math.floor(RUNS / 2));
       for (const route of routes) {
         await t.test(`${route.method} ${route.path}`, async (sub) => {
-          const statuses = await fuzzRoute(f, dialect, route, runs);
+          // Static files of the API docs: a few cases show they are read-only; more prove nothing.
+          const statuses = await fuzzRoute(
+            f,
+            dialect,
+            route,
+            route.path.startsWith('/docs/static') ? 2 : runs,
+          );
           sub.diagnostic(`${route.method} ${route.path} statuses: ${JSON.stringify(statuses)}`);
         });
       }

@@ -125,7 +125,8 @@ export interface Answer {
 /**
  * What every answer must look like: no 5xx; a redirect names where to; an error on the JSON API is
  * problem+json with type, title, status (the same as the response's) and code; a page error is
- * either that or an HTML page; a success is JSON or HTML as its content type says.
+ * either that or an HTML page; a success has a content type, and parses as JSON or is a page when
+ * it says it is one.
  */
 export function assertWellFormed(method: string, url: string, answer: Answer): void {
   const where = `${method} ${url} → ${answer.statusCode}`;
@@ -155,8 +156,14 @@ export function assertWellFormed(method: string, url: string, answer: Answer): v
     JSON.parse(answer.body);
     return;
   }
-  assert.match(type, /^text\/(html|css)/, `${where}: unexpected content type "${type}"`);
-  if (type.startsWith('text/html')) assert.match(answer.body, /^<!doctype html>/i, `${where}: not a page`);
+  if (answer.statusCode >= 400) {
+    assert.match(type, /^text\/html/, `${where}: a page error must be problem+json or a page, got "${type}"`);
+    assert.match(answer.body, /^<!doctype html>/i, `${where}: not a page`);
+    return;
+  }
+  // Successes also include static files (the stylesheet, the API docs' scripts) and /metrics.
+  assert.ok(type !== '', `${where}: no content type`);
+  if (type.startsWith('text/html')) assert.match(answer.body, /<html/i, `${where}: not a page`);
 }
 
 // ---------------------------------------------------------------------------------------------
