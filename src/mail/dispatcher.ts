@@ -317,7 +317,8 @@ const COMMAND = /^[A-Z][A-Z ]{0,15}$/;
 
 /**
  * Classifies a transport error. 5xx replies are permanent (except 503, a session-state error
- * that a new connection fixes); 4xx replies and connection errors are transient. A failed AUTH is
+ * that a new connection fixes); 4xx replies and connection errors are transient, and so is any
+ * other error without a reply, except an envelope nodemailer itself refuses. A failed AUTH is
  * treated as transient even though it is a 5xx: it is the operator's configuration that is wrong,
  * not the message, and every message would otherwise fail for good before anyone fixed it.
  */
@@ -347,7 +348,10 @@ export function describeSendError(error: unknown): SendProblem {
   }
   const original = typeof e.originalCode === 'string' && CODE.test(e.originalCode) ? e.originalCode : null;
   const codes = [code, original].filter(Boolean).join(' ');
-  return { permanent: false, summary: codes ? `transport error ${codes}` : 'transport error' };
+  // An envelope nodemailer refuses before any reply (no valid recipient address) would be refused
+  // again on every attempt.
+  const permanent = code === 'EENVELOPE';
+  return { permanent, summary: codes ? `transport error ${codes}` : 'transport error' };
 }
 
 /** For the outbox gauges: how much mail is waiting, and for how long the oldest has waited. */
