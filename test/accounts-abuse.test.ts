@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import type { Context } from '../src/context.ts';
 import { PUBLIC_URL, startTestApp, type TestApp } from './helpers/app.ts';
-import { lastMail, linksIn, mailsTo, tokenLink, tokenOf } from './helpers/outbox-mail.ts';
+import { type Inbox, linksIn, startInbox, tokenLink, tokenOf } from './helpers/inbox.ts';
 import { DIALECTS } from './helpers/storage.ts';
 
 const PASSWORD = 'correct horse battery staple';
@@ -34,8 +34,11 @@ async function counts(ctx: Context) {
 for (const { dialect, skip } of DIALECTS) {
   describe(`account abuse limits on ${dialect}`, { skip }, () => {
     let t: TestApp;
+    let inbox: Inbox;
     before(async () => {
+      inbox = await startInbox();
       t = await startTestApp(dialect, {
+        ...inbox.env,
         RATE_LIMIT_PER_MINUTE: '0',
         TRUST_PROXY: 'true',
         LOGIN_MAX_FAILURES: '3',
@@ -43,7 +46,10 @@ for (const { dialect, skip } of DIALECTS) {
         LOGIN_COOLDOWN: '15m',
       });
     });
-    after(() => t?.close());
+    after(async () => {
+      await t?.close();
+      await inbox?.close();
+    });
 
     const post = (url: string, payload: unknown, headers: Record<string, string> = {}) => {
       t.clock.advance(1000);
@@ -52,7 +58,7 @@ for (const { dialect, skip } of DIALECTS) {
 
     async function verifiedUser(email: string) {
       await post('/v1/users', { email, password: PASSWORD });
-      const token = tokenOf(tokenLink(await lastMail(t.ctx, email, 'verify_email')));
+      const token = tokenOf(tokenLink(await inbox.last(t.ctx, email, 'verify_email')));
       assert.equal((await post('/v1/users/verify', { token })).statusCode, 200);
     }
 
@@ -115,18 +121,18 @@ for (const { dialect, skip } of DIALECTS) {
     test('per-recipient caps hold when requests come from different IPs', async () => {
       const email = 'capped@example.com';
       await verifiedUser(email);
-      const before = (await mailsTo(t.ctx, email, 'password_reset')).length;
+      const before = (await inbox.to(t.ctx, email, 'password_reset')).length;
       for (let i = 0; i < 6; i++) {
         const res = await post('/v1/password-resets', { email }, { 'x-forwarded-for': randomIp() });
         assert.equal(res.statusCode, 202, 'the answer does not change over the cap');
       }
-      assert.equal((await mailsTo(t.ctx, email, 'password_reset')).length - before, 3);
+      assert.equal((await inbox.to(t.ctx, email, 'password_reset')).length - before, 3);
 
       for (let i = 0; i < 6; i++) {
         await post('/v1/users', { email, password: NEW_PASSWORD }, { 'x-forwarded-for': randomIp() });
       }
       // One verification email went out at sign-up; "account exists" notices share that cap.
-      const verifyCap = await mailsTo(t.ctx, email);
+      const verifyCap = await inbox.to(t.ctx, email);
       assert.equal(
         verifyCap.filter((m) => m.kind === 'verify_email' || m.kind === 'account_exists').length,
         3,
@@ -135,7 +141,7 @@ for (const { dialect, skip } of DIALECTS) {
       t.clock.advance(HOUR);
       await post('/v1/password-resets', { email }, { 'x-forwarded-for': randomIp() });
       assert.equal(
-        (await mailsTo(t.ctx, email, 'password_reset')).length - before,
+        (await inbox.to(t.ctx, email, 'password_reset')).length - before,
         4,
         'an hour later, one more',
       );
@@ -150,7 +156,7 @@ for (const { dialect, skip } of DIALECTS) {
           202,
         );
       }
-      assert.equal((await mailsTo(t.ctx, email, 'verify_email')).length, 3);
+      assert.equal((await inbox.to(t.ctx, email, 'verify_email')).length, 3);
     });
 
     test('concurrent requests for one address never pass the cap', async () => {
@@ -168,7 +174,7 @@ for (const { dialect, skip } of DIALECTS) {
         ),
       );
       assert.ok(answers.every((res) => res.statusCode === 202));
-      assert.equal((await mailsTo(t.ctx, email, 'password_reset')).length, 3);
+      assert.equal((await inbox.to(t.ctx, email, 'password_reset')).length, 3);
     });
 
     test('concurrent sign-ups of one new address make one account', async () => {
@@ -203,7 +209,7 @@ for (const { dialect, skip } of DIALECTS) {
       assert.ok(Number(locked.headers['retry-after']) > 800 && Number(locked.headers['retry-after']) <= 900);
 
       assert.equal((await post('/v1/password-resets', { email })).statusCode, 202);
-      const token = tokenOf(tokenLink(await lastMail(t.ctx, email, 'password_reset')));
+      const token = tokenOf(tokenLink(await inbox.last(t.ctx, email, 'password_reset')));
       assert.equal(
         (await post('/v1/password-resets/confirm', { token, password: NEW_PASSWORD })).statusCode,
         200,
@@ -243,10 +249,10 @@ for (const { dialect, skip } of DIALECTS) {
       const email = 'victim@example.com';
       await verifiedUser(email);
       await post('/v1/password-resets', { email });
-      const resetToken = tokenOf(tokenLink(await lastMail(t.ctx, email, 'password_reset')));
+      const resetToken = tokenOf(tokenLink(await inbox.last(t.ctx, email, 'password_reset')));
       await post('/v1/users', { email: 'pending-victim@example.com', password: PASSWORD });
       const verifyToken = tokenOf(
-        tokenLink(await lastMail(t.ctx, 'pending-victim@example.com', 'verify_email')),
+        tokenLink(await inbox.last(t.ctx, 'pending-victim@example.com', 'verify_email')),
       );
       const before = await counts(t.ctx);
       const posts: [string, Record<string, string>][] = [
@@ -298,11 +304,11 @@ for (const { dialect, skip } of DIALECTS) {
         await post('/v1/users', { email, password: NEW_PASSWORD }, headers);
         await post('/v1/users/verify/resend', { email: 'poison-new@example.com' }, headers);
       }
-      const mails = [...(await mailsTo(t.ctx, email)), ...(await mailsTo(t.ctx, 'poison-new@example.com'))];
+      const mails = [...(await inbox.to(t.ctx, email)), ...(await inbox.to(t.ctx, 'poison-new@example.com'))];
       assert.ok(mails.length >= 8);
       for (const mail of mails) {
         for (const link of linksIn(mail)) assert.ok(link.startsWith(`${PUBLIC_URL}/`), link);
-        assert.ok(!`${mail.text_body}${mail.html_body}`.includes('evil.test'));
+        assert.ok(!`${mail.text}${mail.html}`.includes('evil.test'));
       }
     });
 

@@ -1,14 +1,16 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { startTestApp } from './helpers/app.ts';
-import { lastMail, tokenLink, tokenOf } from './helpers/outbox-mail.ts';
+import { startInbox, tokenLink, tokenOf } from './helpers/inbox.ts';
 
 const PASSWORD = 'correct horse battery staple';
 
 /** Configuration that changes what users see; SQLite is enough, no storage logic differs. */
 describe('account settings', () => {
   test('LINK_* templates send emailed links to the app’s own front end', async () => {
+    const inbox = await startInbox();
     const t = await startTestApp('sqlite', {
+      ...inbox.env,
       RATE_LIMIT_PER_MINUTE: '0',
       LINK_RESET_PASSWORD: 'https://app.example/reset?token={token}',
       LINK_VERIFY_EMAIL: 'https://app.example/welcome/{token}',
@@ -16,7 +18,7 @@ describe('account settings', () => {
     try {
       const email = 'frontend@example.com';
       await t.app.inject({ method: 'POST', url: '/v1/users', payload: { email, password: PASSWORD } });
-      const verify = (await lastMail(t.ctx, email, 'verify_email')).text_body ?? '';
+      const verify = (await inbox.last(t.ctx, email, 'verify_email')).text;
       const verifyToken = /https:\/\/app\.example\/welcome\/([A-Za-z0-9_-]{43})/.exec(verify)?.[1];
       assert.ok(verifyToken, verify);
       assert.equal(
@@ -26,7 +28,7 @@ describe('account settings', () => {
       );
       t.clock.advance(1000);
       await t.app.inject({ method: 'POST', url: '/v1/password-resets', payload: { email } });
-      const link = tokenLink(await lastMail(t.ctx, email, 'password_reset'));
+      const link = tokenLink(await inbox.last(t.ctx, email, 'password_reset'));
       assert.equal(link.origin + link.pathname, 'https://app.example/reset');
       const confirm = await t.app.inject({
         method: 'POST',
@@ -36,18 +38,21 @@ describe('account settings', () => {
       assert.equal(confirm.statusCode, 200);
     } finally {
       await t.close();
+      await inbox.close();
     }
   });
 
   test('on plain http the cookie is oto_session, without Secure; still HttpOnly and SameSite=Lax', async () => {
+    const inbox = await startInbox();
     const t = await startTestApp('sqlite', {
+      ...inbox.env,
       RATE_LIMIT_PER_MINUTE: '0',
       PUBLIC_URL: 'http://localhost:3000',
     });
     try {
       const email = 'plain@example.com';
       await t.app.inject({ method: 'POST', url: '/v1/users', payload: { email, password: PASSWORD } });
-      const token = tokenOf(tokenLink(await lastMail(t.ctx, email, 'verify_email')));
+      const token = tokenOf(tokenLink(await inbox.last(t.ctx, email, 'verify_email')));
       await t.app.inject({ method: 'POST', url: '/v1/users/verify', payload: { token } });
       const login = await t.app.inject({
         method: 'POST',
@@ -63,6 +68,7 @@ describe('account settings', () => {
       assert.equal(cookie.path, '/');
     } finally {
       await t.close();
+      await inbox.close();
     }
   });
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { PUBLIC_URL, startTestApp, type TestApp } from './helpers/app.ts';
-import { lastMail, linksIn, mailsTo, pathOf, tokenLink, tokenOf } from './helpers/outbox-mail.ts';
+import { type Inbox, linksIn, pathOf, startInbox, tokenLink, tokenOf } from './helpers/inbox.ts';
 import { DIALECTS } from './helpers/storage.ts';
 
 const PASSWORD = 'correct horse battery staple';
@@ -11,10 +11,15 @@ const HOUR = 3_600_000;
 for (const { dialect, skip } of DIALECTS) {
   describe(`account flows on ${dialect}`, { skip }, () => {
     let t: TestApp;
+    let inbox: Inbox;
     before(async () => {
-      t = await startTestApp(dialect, { RATE_LIMIT_PER_MINUTE: '0' });
+      inbox = await startInbox();
+      t = await startTestApp(dialect, { RATE_LIMIT_PER_MINUTE: '0', ...inbox.env });
     });
-    after(() => t?.close());
+    after(async () => {
+      await t?.close();
+      await inbox?.close();
+    });
 
     // A second passes between requests, as in life: emails and audit events of successive requests
     // then sort by time (ids made in the same millisecond do not sort by creation).
@@ -36,7 +41,7 @@ for (const { dialect, skip } of DIALECTS) {
 
     async function signUpAndVerify(email: string, password = PASSWORD) {
       assert.equal((await post('/v1/users', { email, password })).statusCode, 202);
-      const token = tokenOf(tokenLink(await lastMail(t.ctx, email, 'verify_email')));
+      const token = tokenOf(tokenLink(await inbox.last(t.ctx, email, 'verify_email')));
       assert.equal((await post('/v1/users/verify', { token })).statusCode, 200);
     }
 
@@ -50,7 +55,7 @@ for (const { dialect, skip } of DIALECTS) {
       assert.equal(signup.statusCode, 202);
       assert.equal(signup.headers['cache-control'], 'no-store');
 
-      const mail = await lastMail(t.ctx, email, 'verify_email');
+      const mail = await inbox.last(t.ctx, email, 'verify_email');
       assert.match(mail.subject, /Confirm your email/);
       const link = tokenLink(mail);
       assert.equal(link.origin, PUBLIC_URL);
@@ -131,7 +136,7 @@ for (const { dialect, skip } of DIALECTS) {
     test('GET /v1/users/verify?vt= renders the same confirm page and spends nothing', async () => {
       const email = 'legacy-link@example.com';
       await post('/v1/users', { email, password: PASSWORD });
-      const token = tokenOf(tokenLink(await lastMail(t.ctx, email, 'verify_email')));
+      const token = tokenOf(tokenLink(await inbox.last(t.ctx, email, 'verify_email')));
       const modern = await t.app.inject({ method: 'GET', url: `/verify-email?token=${token}` });
       for (const method of ['GET', 'GET', 'HEAD'] as const) {
         const legacy = await t.app.inject({ method, url: `/v1/users/verify?vt=${token}` });
@@ -155,7 +160,7 @@ for (const { dialect, skip } of DIALECTS) {
 
       const email = 'expiring@example.com';
       await post('/v1/users', { email, password: PASSWORD });
-      const link = tokenLink(await lastMail(t.ctx, email, 'verify_email'));
+      const link = tokenLink(await inbox.last(t.ctx, email, 'verify_email'));
       t.clock.advance(t.config.tokenTtl.verify_email * 1000);
       const expired = await t.app.inject({ method: 'GET', url: pathOf(link) });
       assert.equal(expired.statusCode, 410);
@@ -166,7 +171,7 @@ for (const { dialect, skip } of DIALECTS) {
 
       const resend = await form('/verify-email/resend', { email });
       assert.equal(resend.statusCode, 303);
-      const fresh = tokenLink(await lastMail(t.ctx, email, 'verify_email'));
+      const fresh = tokenLink(await inbox.last(t.ctx, email, 'verify_email'));
       assert.notEqual(tokenOf(fresh), tokenOf(link));
       assert.equal((await post('/v1/users/verify', { token: tokenOf(fresh) })).statusCode, 200);
     });
@@ -179,7 +184,7 @@ for (const { dialect, skip } of DIALECTS) {
       // is checked through the page of a spent token on an account verified by this very token.
       const email = 'revoked@example.com';
       await post('/v1/users', { email, password: PASSWORD });
-      const first = tokenOf(tokenLink(await lastMail(t.ctx, email, 'verify_email')));
+      const first = tokenOf(tokenLink(await inbox.last(t.ctx, email, 'verify_email')));
       await post('/v1/users/verify/resend', { email });
       const revoked = await post('/v1/users/verify', { token: first });
       assert.equal(revoked.statusCode, 410);
@@ -194,7 +199,7 @@ for (const { dialect, skip } of DIALECTS) {
 
       const request = await post('/v1/password-resets', { email });
       assert.equal(request.statusCode, 202);
-      const mail = await lastMail(t.ctx, email, 'password_reset');
+      const mail = await inbox.last(t.ctx, email, 'password_reset');
       const link = tokenLink(mail);
       assert.equal(link.origin + link.pathname, `${PUBLIC_URL}/reset-password`);
       const token = tokenOf(link);
@@ -242,9 +247,9 @@ for (const { dialect, skip } of DIALECTS) {
       }
       assert.equal((await logIn(email, PASSWORD)).statusCode, 401, 'the old password fails');
       assert.equal((await logIn(email, NEW_PASSWORD)).statusCode, 200, 'the new one works');
-      const notice = await lastMail(t.ctx, email, 'password_changed');
+      const notice = await inbox.last(t.ctx, email, 'password_changed');
       assert.match(notice.subject, /password was changed/);
-      assert.ok(!(notice.text_body ?? '').includes(NEW_PASSWORD), 'the notice does not carry the password');
+      assert.ok(!notice.text.includes(NEW_PASSWORD), 'the notice does not carry the password');
       assert.equal(await tokenState(token, 'password_reset'), 'used');
       assert.ok(!t.logs.text().includes(token), 'the reset token never reached the logs');
       const replay = await post('/v1/password-resets/confirm', {
@@ -263,7 +268,7 @@ for (const { dialect, skip } of DIALECTS) {
       const email = 'unverified-reset@example.com';
       await post('/v1/users', { email, password: PASSWORD });
       await post('/v1/password-resets', { email });
-      const token = tokenOf(tokenLink(await lastMail(t.ctx, email, 'password_reset')));
+      const token = tokenOf(tokenLink(await inbox.last(t.ctx, email, 'password_reset')));
       assert.equal(
         (await post('/v1/password-resets/confirm', { token, password: NEW_PASSWORD })).statusCode,
         200,
@@ -277,9 +282,9 @@ for (const { dialect, skip } of DIALECTS) {
       const email = 'twice@example.com';
       await signUpAndVerify(email);
       await post('/v1/password-resets', { email });
-      const first = tokenOf(tokenLink(await lastMail(t.ctx, email, 'password_reset')));
+      const first = tokenOf(tokenLink(await inbox.last(t.ctx, email, 'password_reset')));
       await post('/v1/password-resets', { email });
-      const second = tokenOf(tokenLink(await lastMail(t.ctx, email, 'password_reset')));
+      const second = tokenOf(tokenLink(await inbox.last(t.ctx, email, 'password_reset')));
       const old = await post('/v1/password-resets/confirm', { token: first, password: NEW_PASSWORD });
       assert.equal(old.statusCode, 410);
       assert.equal(old.json().code, 'token_revoked');
@@ -293,7 +298,7 @@ for (const { dialect, skip } of DIALECTS) {
       const email = 'reset-expiry@example.com';
       await signUpAndVerify(email);
       await post('/v1/password-resets', { email });
-      const token = tokenOf(tokenLink(await lastMail(t.ctx, email, 'password_reset')));
+      const token = tokenOf(tokenLink(await inbox.last(t.ctx, email, 'password_reset')));
       t.clock.advance(t.config.tokenTtl.password_reset * 1000 + 1000);
       const res = await post('/v1/password-resets/confirm', { token, password: NEW_PASSWORD });
       assert.equal(res.statusCode, 410);
@@ -307,7 +312,7 @@ for (const { dialect, skip } of DIALECTS) {
         const email = 'bound-reset@example.com';
         await post('/v1/users', { email, password: PASSWORD });
         await post('/v1/password-resets', { email });
-        const token = tokenOf(tokenLink(await lastMail(t.ctx, email, 'password_reset')));
+        const token = tokenOf(tokenLink(await inbox.last(t.ctx, email, 'password_reset')));
         await post('/v1/users', { email, password: NEW_PASSWORD });
         const res = await post('/v1/password-resets/confirm', {
           token,
@@ -320,9 +325,9 @@ for (const { dialect, skip } of DIALECTS) {
       test('a verification token from a superseded registration fails; the new one works', async () => {
         const email = 'hijack@example.com';
         await post('/v1/users', { email, password: 'the attacker chose this one' });
-        const attackers = tokenOf(tokenLink(await lastMail(t.ctx, email, 'verify_email')));
+        const attackers = tokenOf(tokenLink(await inbox.last(t.ctx, email, 'verify_email')));
         await post('/v1/users', { email, password: NEW_PASSWORD });
-        const owners = tokenOf(tokenLink(await lastMail(t.ctx, email, 'verify_email')));
+        const owners = tokenOf(tokenLink(await inbox.last(t.ctx, email, 'verify_email')));
         const stale = await post('/v1/users/verify', { token: attackers });
         assert.equal(stale.statusCode, 410);
         assert.equal(stale.json().code, 'token_revoked');
@@ -334,9 +339,9 @@ for (const { dialect, skip } of DIALECTS) {
       test('a verification token fails on the reset endpoint and a reset token on the verify endpoint', async () => {
         const email = 'crossed@example.com';
         await post('/v1/users', { email, password: PASSWORD });
-        const verifyToken = tokenOf(tokenLink(await lastMail(t.ctx, email, 'verify_email')));
+        const verifyToken = tokenOf(tokenLink(await inbox.last(t.ctx, email, 'verify_email')));
         await post('/v1/password-resets', { email });
-        const resetToken = tokenOf(tokenLink(await lastMail(t.ctx, email, 'password_reset')));
+        const resetToken = tokenOf(tokenLink(await inbox.last(t.ctx, email, 'password_reset')));
 
         const onReset = await post('/v1/password-resets/confirm', {
           token: verifyToken,
@@ -359,7 +364,7 @@ for (const { dialect, skip } of DIALECTS) {
       await signUpAndVerify(email);
       const res = await post('/v1/users', { email: 'Exists@Example.com', password: NEW_PASSWORD });
       assert.equal(res.statusCode, 202);
-      const mail = await lastMail(t.ctx, email, 'account_exists');
+      const mail = await inbox.last(t.ctx, email, 'account_exists');
       assert.deepEqual(linksIn(mail), [`${PUBLIC_URL}/login`, `${PUBLIC_URL}/forgot-password`]);
       assert.equal((await logIn(email, PASSWORD)).statusCode, 200, 'the password is unchanged');
       assert.equal((await logIn(email, NEW_PASSWORD)).statusCode, 401);
@@ -382,7 +387,7 @@ for (const { dialect, skip } of DIALECTS) {
         .where('id', '=', user.id)
         .execute();
       await post('/v1/users/verify/resend', { email });
-      const token = tokenOf(tokenLink(await lastMail(t.ctx, email, 'verify_email')));
+      const token = tokenOf(tokenLink(await inbox.last(t.ctx, email, 'verify_email')));
       assert.equal((await post('/v1/users/verify', { token })).statusCode, 200);
       const me = await t.app.inject({
         method: 'GET',
@@ -398,7 +403,7 @@ for (const { dialect, skip } of DIALECTS) {
       await logIn(email, 'not the right password');
       await logIn(email, PASSWORD);
       await post('/v1/password-resets', { email });
-      const token = tokenOf(tokenLink(await lastMail(t.ctx, email, 'password_reset')));
+      const token = tokenOf(tokenLink(await inbox.last(t.ctx, email, 'password_reset')));
       await post('/v1/password-resets/confirm', { token, password: NEW_PASSWORD });
       const user = await t.ctx.db
         .selectFrom('users')
@@ -440,7 +445,7 @@ for (const { dialect, skip } of DIALECTS) {
       assert.equal(signup.headers.location, '/signup?sent=1');
       assert.match((await t.app.inject({ method: 'GET', url: '/signup?sent=1' })).body, /Check your email/);
 
-      const link = tokenLink(await lastMail(t.ctx, email, 'verify_email'));
+      const link = tokenLink(await inbox.last(t.ctx, email, 'verify_email'));
       const landing = await t.app.inject({ method: 'GET', url: pathOf(link) });
       const hiddenToken = /name="token" value="([^"]+)"/.exec(landing.body)?.[1];
       assert.equal(hiddenToken, tokenOf(link));
@@ -485,7 +490,7 @@ for (const { dialect, skip } of DIALECTS) {
 
       const forgot = await form('/forgot-password', { email });
       assert.equal(forgot.headers.location, '/forgot-password?sent=1');
-      const resetLink = tokenLink(await lastMail(t.ctx, email, 'password_reset'));
+      const resetLink = tokenLink(await inbox.last(t.ctx, email, 'password_reset'));
       const resetToken = tokenOf(resetLink);
       const weak = await form('/reset-password', { token: resetToken, password: 'qwerty' });
       assert.equal(weak.statusCode, 422);
@@ -500,7 +505,7 @@ for (const { dialect, skip } of DIALECTS) {
     test('parallel confirmations of one link: exactly one succeeds', async () => {
       const email = 'parallel@example.com';
       await post('/v1/users', { email, password: PASSWORD });
-      const verifyToken = tokenOf(tokenLink(await lastMail(t.ctx, email, 'verify_email')));
+      const verifyToken = tokenOf(tokenLink(await inbox.last(t.ctx, email, 'verify_email')));
       const verifies = await Promise.all(
         Array.from({ length: 10 }, () =>
           t.app.inject({ method: 'POST', url: '/v1/users/verify', payload: { token: verifyToken } }),
@@ -511,7 +516,7 @@ for (const { dialect, skip } of DIALECTS) {
       assert.ok(verifies.every((r) => r.statusCode === 200 || r.statusCode === 410));
 
       await post('/v1/password-resets', { email });
-      const resetToken = tokenOf(tokenLink(await lastMail(t.ctx, email, 'password_reset')));
+      const resetToken = tokenOf(tokenLink(await inbox.last(t.ctx, email, 'password_reset')));
       const passwords = Array.from({ length: 8 }, (_, i) => `concurrent choice number ${i} here`);
       const resets = await Promise.all(
         passwords.map((password) =>
@@ -527,7 +532,7 @@ for (const { dialect, skip } of DIALECTS) {
       assert.ok(resets.every((r) => r.statusCode === 200 || r.json().code === 'token_used'));
       assert.equal((await logIn(email, winners[0]!)).statusCode, 200);
       assert.equal(
-        (await mailsTo(t.ctx, email, 'password_changed')).length,
+        (await inbox.to(t.ctx, email, 'password_changed')).length,
         1,
         'one state change, one notice',
       );
@@ -544,7 +549,7 @@ for (const { dialect, skip } of DIALECTS) {
       await post('/v1/password-resets', { email });
       await post('/v1/users', { email: 'happy@example.com', password: NEW_PASSWORD });
       const before = await snapshot();
-      const links = (await t.ctx.db.selectFrom('email_outbox').selectAll().execute()).flatMap(linksIn);
+      const links = (await inbox.all(t.ctx)).flatMap(linksIn);
       assert.ok(
         links.some((l) => l.includes('/verify-email?token=')) &&
           links.some((l) => l.includes('/reset-password?token=')),
@@ -560,12 +565,12 @@ for (const { dialect, skip } of DIALECTS) {
     });
 
     test('the reset notice and every emailed link point at PUBLIC_URL', async () => {
-      const all = await t.ctx.db.selectFrom('email_outbox').selectAll().execute();
+      const all = await inbox.all(t.ctx);
       assert.ok(all.length > 10);
       for (const mail of all)
         for (const link of linksIn(mail)) assert.ok(link.startsWith(`${PUBLIC_URL}/`), link);
       t.clock.advance(HOUR);
-      assert.ok((await mailsTo(t.ctx, 'nobody@example.com')).length === 0);
+      assert.ok((await inbox.to(t.ctx, 'nobody@example.com')).length === 0);
     });
   });
 }

@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
-import type { InputError } from '../../accounts/input.ts';
+import { humanDuration, type InputError } from '../../accounts/input.ts';
 import { logIn } from '../../accounts/login.ts';
 import { inspectResetLink, requestPasswordReset, resetPassword } from '../../accounts/password-reset.ts';
 import { resendVerification } from '../../accounts/resend-verification.ts';
@@ -161,7 +161,7 @@ ${field({ name: 'email', label: 'Email', type: 'email', value: values.email, aut
         reply,
         'Check your email',
         html`${notice('good', 'If this address has an account, a link to reset its password is on its way.')}
-<p>The link works once and expires in ${humanTtl(config.tokenTtl.password_reset)}.</p>`,
+<p>The link works once and expires in ${humanDuration(config.tokenTtl.password_reset)}.</p>`,
       );
     }
     return page(reply, 'Forgot your password?', forgotForm());
@@ -322,10 +322,4 @@ function linkMessage(reason: ConsumeFailure): string {
     default:
       return 'This link is not valid. Check that you copied all of it.';
   }
-}
-
-function humanTtl(seconds: number): string {
-  return seconds % 3600 === 0
-    ? `${seconds / 3600} hour${seconds === 3600 ? '' : 's'}`
-    : `${Math.round(seconds / 60)} minutes`;
 }
