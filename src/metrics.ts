@@ -149,7 +149,7 @@ export function createMetrics(): Metrics {
     collectProcessMetrics() {
       if (processMetrics) return;
       processMetrics = true;
-      collectDefaultMetrics({ register: registry, prefix: 'oto_' });
+      collectDefaultMetrics({ register: registry });
     },
   };
 }

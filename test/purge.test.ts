@@ -8,7 +8,8 @@ import { type Context, createContext } from '../src/context.ts';
 import type { Db } from '../src/db/connect.ts';
 import { newId } from '../src/db/ids.ts';
 import { cutoffs, PURGE_TARGETS, type PurgeTarget, purgeStatements, runPurge } from '../src/jobs/purge.ts';
-import { startPurgeScheduler } from '../src/jobs/purge-scheduler.ts';
+import { purgeJob } from '../src/jobs/purge-job.ts';
+import { startWorker } from '../src/jobs/worker.ts';
 import { createLogger } from '../src/logging.ts';
 import { tokenPurgeBatch } from '../src/tokens/tokens.ts';
 import { LogCapture } from './helpers/app.ts';
@@ -254,17 +255,17 @@ for (const { dialect, skip } of DIALECTS) {
       }
     });
 
-    test('the scheduler runs a pass soon after it starts, and stops cleanly', async () => {
+    test('the worker runs the purge job when it starts, and stops cleanly', async () => {
       const now = ctx.clock.now();
       await ctx.db
         .insertInto('audit_events')
         .values({ id: 'scheduled-gone', at: now - 100 * DAY, event: 'x' })
         .execute();
-      const scheduler = startPurgeScheduler(ctx, { firstRunDelayMs: 0 });
+      const worker = startWorker(ctx, { jobs: [purgeJob(ctx)] });
       try {
         await waitFor(async () => !(await ids(ctx.db, 'audit_events')).includes('scheduled-gone'));
       } finally {
-        await scheduler.stop();
+        await worker.stop();
       }
     });
   });

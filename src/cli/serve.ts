@@ -2,7 +2,7 @@ import type { Config } from '../config/config.ts';
 import type { Context } from '../context.ts';
 import { buildApp } from '../http/app.ts';
 import { DEV_MAILBOX_PATH } from '../http/routes/dev-mailbox.ts';
-import { startPurgeScheduler } from '../jobs/purge-scheduler.ts';
+import { purgeJob } from '../jobs/purge-job.ts';
 import { startWorker } from '../jobs/worker.ts';
 import { mailConfigProblem, usesDevTransport } from '../mail/transport.ts';
 import { exitWith, openContext } from './runtime.ts';
@@ -17,8 +17,7 @@ export async function serve(config: Config, options: ServeOptions): Promise<void
   if (mailProblem) exitWith(`oto: configuration error: ${mailProblem}`);
   const { ctx } = await openContext(config);
   const app = await buildApp(ctx);
-  const purge = options.worker ? startPurgeScheduler(ctx) : null;
-  const worker = options.worker ? startWorker(ctx) : null;
+  const worker = options.worker ? startWorker(ctx, { jobs: [purgeJob(ctx)] }) : null;
   // While shutting down, every response ends its connection: a keep-alive connection that finishes
   // its last request would otherwise stay open and hold the shutdown until the deadline.
   let closing = false;
@@ -42,7 +41,7 @@ export async function serve(config: Config, options: ServeOptions): Promise<void
     // are closed at once, and a request arriving on a busy one gets a 503 (return503OnClosing).
     closing = true;
     // The outbox worker finishes or hands back its batch meanwhile; the database closes after.
-    const stopped = Promise.all([app.close(), purge?.stop(), worker?.stop()]).then(() => true);
+    const stopped = Promise.all([app.close(), worker?.stop()]).then(() => true);
     const clean = await Promise.race([stopped, deadline]);
     if (!clean) {
       ctx.logger.warn({ timeoutMs: config.shutdownTimeoutMs }, 'still busy at the deadline: cutting off');

@@ -1,5 +1,5 @@
 import type { Config } from '../config/config.ts';
-import { startPurgeScheduler } from '../jobs/purge-scheduler.ts';
+import { purgeJob } from '../jobs/purge-job.ts';
 import { startWorker } from '../jobs/worker.ts';
 import { mailConfigProblem } from '../mail/transport.ts';
 import { exitWith, openContext } from './runtime.ts';
@@ -13,13 +13,12 @@ export async function runWorker(config: Config): Promise<void> {
   const mailProblem = mailConfigProblem(config);
   if (mailProblem) exitWith(`oto: configuration error: ${mailProblem}`);
   const { ctx } = await openContext(config);
-  const worker = startWorker(ctx);
-  const purge = startPurgeScheduler(ctx);
+  const worker = startWorker(ctx, { jobs: [purgeJob(ctx)] });
   ctx.logger.info({ database: ctx.storage.dialect }, 'oto worker started');
   process.stdout.write(`oto worker started (${config.mail.smtpUrl ? 'SMTP' : 'dev mailbox'} transport)\n`);
 
   onShutdownSignal(ctx, async (deadline) => {
-    const stopped = Promise.all([worker.stop(), purge.stop()]).then(() => true);
+    const stopped = worker.stop().then(() => true);
     return Promise.race([stopped, deadline]);
   });
 }

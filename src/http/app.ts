@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
-import type {} from '@fastify/swagger';
 import Fastify, {
   type FastifyBaseLogger,
   type FastifyError,
@@ -11,11 +10,13 @@ import Fastify, {
 import type { Context } from '../context.ts';
 import { isDatabaseUnavailable } from '../db/errors.ts';
 import { usesDevTransport } from '../mail/transport.ts';
+import { registerOpenApi } from './openapi.ts';
 import { accountPages } from './pages/account-pages.ts';
 import { HttpProblem, invalidInput } from './problem.ts';
 import { accountRoutes } from './routes/accounts.ts';
 import { devMailboxRoutes } from './routes/dev-mailbox.ts';
 import { healthRoutes } from './routes/health.ts';
+import { metricsRoutes, observeRequestDuration } from './routes/metrics.ts';
 import { newsletterRoutes } from './routes/newsletters.ts';
 import { sessionRoutes } from './routes/sessions.ts';
 import { subscriptionApiRoutes, subscriptionPageRoutes } from './routes/subscription.ts';
@@ -89,7 +90,10 @@ export async function buildApp(ctx: Context): Promise<App> {
   await app.register(formbody, { bodyLimit: BODY_LIMIT_BYTES });
   await app.register(cookie);
 
+  app.addHook('onResponse', observeRequestDuration(ctx));
+  await registerOpenApi(app, ctx.config);
   await app.register(healthRoutes, { ctx });
+  await app.register(metricsRoutes, { ctx });
   await app.register(tokenRoutes, { ctx, prefix: '/v1' });
   // Only with the dev transport; never in production, where serve refuses to start without SMTP.
   if (usesDevTransport(ctx.config) && !ctx.config.production) await app.register(devMailboxRoutes, { ctx });
