@@ -14,6 +14,7 @@ import { registerOpenApi } from './openapi.ts';
 import { accountPages } from './pages/account-pages.ts';
 import { HttpProblem, invalidInput } from './problem.ts';
 import { accountRoutes } from './routes/accounts.ts';
+import { activityRoutes } from './routes/activity.ts';
 import { devMailboxRoutes } from './routes/dev-mailbox.ts';
 import { emailChangeRoutes } from './routes/email-change.ts';
 import { healthRoutes } from './routes/health.ts';
@@ -100,6 +101,7 @@ export async function buildApp(ctx: Context): Promise<App> {
   // Only with the dev transport; never in production, where serve refuses to start without SMTP.
   if (usesDevTransport(ctx.config) && !ctx.config.production) await app.register(devMailboxRoutes, { ctx });
   await app.register(sessionRoutes, { ctx, prefix: '/v1' });
+  await app.register(activityRoutes, { ctx, prefix: '/v1' });
   await app.register(accountPages, { ctx });
   await app.register(accountRoutes, { ctx });
   await app.register(unsubscribePageRoutes, { ctx });
