@@ -4,9 +4,15 @@ export type { Logger };
 
 /** Query parameters that may carry a secret; their values are replaced before a URL is logged. */
 const SECRET_QUERY = /([?&](?:token|vt|t|key|code)=)[^&#]*/gi;
+/**
+ * Any long base64url run, wherever it sits (another parameter, a path segment, a percent-encoded
+ * parameter name): oto's tokens are 43 characters and signed ones longer, while nothing oto needs
+ * to read in a log (ids are 36-character UUIDs) is that long.
+ */
+const TOKEN_LIKE = /[A-Za-z0-9_-]{40,}/g;
 
 export function redactUrl(url: string): string {
-  return url.replace(SECRET_QUERY, '$1[redacted]');
+  return url.replace(SECRET_QUERY, '$1[redacted]').replace(TOKEN_LIKE, '[redacted]');
 }
 
 /**

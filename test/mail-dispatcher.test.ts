@@ -175,6 +175,15 @@ for (const { dialect, skip } of DIALECTS) {
       assert.equal((await deliverDue(t.ctx, { transport: t.transport })).failed, 0);
     });
 
+    test('an address the mailer cannot use fails at once, without reaching the server', async () => {
+      const id = await reset('not an address');
+      assert.equal((await deliverDue(t.ctx, { transport: t.transport })).failed, 1);
+      const r = await row(id);
+      assert.equal(r.status, 'failed');
+      assert.equal(r.last_error, 'transport error EENVELOPE');
+      assert.equal(smtp.messages.length + smtp.rejected, 0);
+    });
+
     test('a 4xx rejection retries with backoff up to the attempt limit, then fails', async () => {
       smtp.rejectWith(451);
       const id = await reset('a@example.com');
@@ -351,6 +360,11 @@ describe('send errors and backoff', () => {
       summary: 'transport error ESOCKET ECONNREFUSED',
     });
     assert.equal(describeSendError(smtpError(550)).summary, 'SMTP 550 5.1.1: permanent rejection');
+    const noRecipient = Object.assign(new Error('No recipients defined'), { code: 'EENVELOPE' });
+    assert.deepEqual(describeSendError(noRecipient), {
+      permanent: true,
+      summary: 'transport error EENVELOPE',
+    });
   });
 
   test('backoff doubles from about 30 s, with jitter, and stops growing at an hour', () => {

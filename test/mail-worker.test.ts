@@ -131,6 +131,25 @@ for (const { dialect, skip } of DIALECTS) {
       assert.ok(sawAbort);
     });
 
+    test('a job with an initial delay does not run before it, and stopping cuts the wait short', async () => {
+      let rounds = 0;
+      const worker = startWorker(t.ctx, {
+        jobs: [
+          {
+            name: 'later',
+            intervalMs: 1000,
+            initialDelayMs: 60_000,
+            async run() {
+              rounds++;
+              return false;
+            },
+          },
+        ],
+      });
+      await worker.stop();
+      assert.equal(rounds, 0);
+    });
+
     test('`oto worker` delivers without HTTP and stops cleanly on SIGTERM', async () => {
       await enqueue('cli@example.com');
       const run = oto(['worker'], {

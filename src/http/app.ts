@@ -14,8 +14,11 @@ import { registerOpenApi } from './openapi.ts';
 import { accountPages } from './pages/account-pages.ts';
 import { HttpProblem, invalidInput } from './problem.ts';
 import { accountRoutes } from './routes/accounts.ts';
+import { activityRoutes } from './routes/activity.ts';
 import { devMailboxRoutes } from './routes/dev-mailbox.ts';
+import { emailChangeRoutes } from './routes/email-change.ts';
 import { healthRoutes } from './routes/health.ts';
+import { invitationRoutes } from './routes/invitations.ts';
 import { metricsRoutes, observeRequestDuration } from './routes/metrics.ts';
 import { newsletterRoutes } from './routes/newsletters.ts';
 import { sessionRoutes } from './routes/sessions.ts';
@@ -98,6 +101,7 @@ export async function buildApp(ctx: Context): Promise<App> {
   // Only with the dev transport; never in production, where serve refuses to start without SMTP.
   if (usesDevTransport(ctx.config) && !ctx.config.production) await app.register(devMailboxRoutes, { ctx });
   await app.register(sessionRoutes, { ctx, prefix: '/v1' });
+  await app.register(activityRoutes, { ctx, prefix: '/v1' });
   await app.register(accountPages, { ctx });
   await app.register(accountRoutes, { ctx });
   await app.register(unsubscribePageRoutes, { ctx });
@@ -105,6 +109,8 @@ export async function buildApp(ctx: Context): Promise<App> {
   await app.register(newsletterRoutes, { ctx, prefix: '/v1' });
   await app.register(subscriptionApiRoutes, { ctx, prefix: '/v1' });
   await app.register(subscriptionPageRoutes, { ctx });
+  await app.register(invitationRoutes, { ctx });
+  await app.register(emailChangeRoutes, { ctx });
   return app;
 }
 

@@ -14,6 +14,11 @@ export interface PeriodicJob {
   name: string;
   intervalMs: number;
   /**
+   * Wait before the first round (default: none). A job that every instance runs at the same
+   * interval can start at a random offset, so that a fleet restarted together does not run in step.
+   */
+  initialDelayMs?: number;
+  /**
    * Does one round. Returns true when more work is waiting right now (a full batch), to run again
    * without pausing. The signal is aborted when the worker stops: finish or hand back what the
    * round holds, quickly, and return.
@@ -74,20 +79,25 @@ export function outboxJob(ctx: Context, transport: MailTransport, observer?: Mai
 }
 
 async function runLoop(ctx: Context, job: PeriodicJob, signal: AbortSignal): Promise<void> {
+  if (job.initialDelayMs) await pause(job.initialDelayMs, signal);
   while (!signal.aborted) {
     let again = false;
-    let pause = job.intervalMs;
+    let wait = job.intervalMs;
     try {
       again = await job.run(signal);
     } catch (error) {
       ctx.logger.error({ job: job.name, err: error }, 'worker job failed; retrying later');
-      pause = Math.max(pause, ERROR_PAUSE_MS);
+      wait = Math.max(wait, ERROR_PAUSE_MS);
     }
-    if (again) continue;
-    try {
-      await sleep(pause, undefined, { signal });
-    } catch {
-      // Aborted: the loop condition ends it.
-    }
+    if (!again) await pause(wait, signal);
+  }
+}
+
+/** Sleeps, or returns early when the worker stops. */
+async function pause(ms: number, signal: AbortSignal): Promise<void> {
+  try {
+    await sleep(ms, undefined, { signal });
+  } catch {
+    // Aborted: the caller's loop condition ends it.
   }
 }

@@ -173,7 +173,10 @@ interface SendOutcome {
 
 /**
  * Sends with as many messages in flight as the transport allows. Once the signal is aborted no
- * further message is handed over; those are returned as unsent, to be released.
+ * further message is handed over; those are returned as unsent, to be released. When the server
+ * cannot be reached at all (an error without an SMTP reply), the rest of the batch is not tried:
+ * it shares that failure and its backoff, instead of each message waiting out its own connection
+ * timeout while the lease runs.
  */
 async function sendAll(
   messages: OutboxMessage[],
@@ -182,23 +185,32 @@ async function sendAll(
 ): Promise<SendOutcome> {
   const outcome: SendOutcome = { sent: [], failures: [], unsent: [] };
   const queue = [...messages];
+  let unreachable: unknown = null;
   const lane = async () => {
     for (let message = queue.shift(); message !== undefined; message = queue.shift()) {
       if (signal?.aborted) {
         outcome.unsent.push(message);
-        continue;
-      }
-      try {
-        await transport.send(message);
-        outcome.sent.push(message);
-      } catch (error) {
-        outcome.failures.push({ message, error });
+      } else if (unreachable !== null) {
+        outcome.failures.push({ message, error: unreachable });
+      } else {
+        try {
+          await transport.send(message);
+          outcome.sent.push(message);
+        } catch (error) {
+          outcome.failures.push({ message, error });
+          if (isUnreachable(error)) unreachable = error;
+        }
       }
     }
   };
   const lanes = Math.max(1, Math.min(transport.concurrency, messages.length));
   await Promise.all(Array.from({ length: lanes }, lane));
   return outcome;
+}
+
+function isUnreachable(error: unknown): boolean {
+  const { responseCode } = (error ?? {}) as { responseCode?: unknown };
+  return typeof responseCode !== 'number' && !describeSendError(error).permanent;
 }
 
 /**
@@ -317,7 +329,8 @@ const COMMAND = /^[A-Z][A-Z ]{0,15}$/;
 
 /**
  * Classifies a transport error. 5xx replies are permanent (except 503, a session-state error
- * that a new connection fixes); 4xx replies and connection errors are transient. A failed AUTH is
+ * that a new connection fixes); 4xx replies and connection errors are transient, and so is any
+ * other error without a reply, except an envelope nodemailer itself refuses. A failed AUTH is
  * treated as transient even though it is a 5xx: it is the operator's configuration that is wrong,
  * not the message, and every message would otherwise fail for good before anyone fixed it.
  */
@@ -347,7 +360,10 @@ export function describeSendError(error: unknown): SendProblem {
   }
   const original = typeof e.originalCode === 'string' && CODE.test(e.originalCode) ? e.originalCode : null;
   const codes = [code, original].filter(Boolean).join(' ');
-  return { permanent: false, summary: codes ? `transport error ${codes}` : 'transport error' };
+  // An envelope nodemailer refuses before any reply (no valid recipient address) would be refused
+  // again on every attempt.
+  const permanent = code === 'EENVELOPE';
+  return { permanent, summary: codes ? `transport error ${codes}` : 'transport error' };
 }
 
 /** For the outbox gauges: how much mail is waiting, and for how long the oldest has waited. */
