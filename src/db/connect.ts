@@ -47,11 +47,14 @@ export function openSqliteFile(path: string): DatabaseSync {
   // for the write lock instead of failing; SQLite leaves foreign keys off unless asked.
   // synchronous=NORMAL is safe with WAL: a crash of the process loses nothing, and a power cut
   // can lose only the last transactions, each one whole (a token and its state change together).
+  // secure_delete zeroes the bytes of deleted or rewritten rows inside their pages, so an erased
+  // email body (which held a link) does not linger in free space of the file.
   database.exec(`
     pragma journal_mode = wal;
     pragma busy_timeout = 10000;
     pragma foreign_keys = on;
     pragma synchronous = normal;
+    pragma secure_delete = fast;
   `);
   return database;
 }
