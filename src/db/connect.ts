@@ -76,8 +76,12 @@ function openPostgres(url: string, poolSize: number): Storage {
     connectionTimeoutMillis: 5000,
     idleTimeoutMillis: 30_000,
   });
-  // An idle client whose server went away emits 'error'; without a listener that kills the process.
+  // A client whose server went away emits 'error'; without a listener that kills the process. The
+  // pool listens to its idle clients only, so each client gets a listener of its own as well, for
+  // the moment it is checked out between two queries. The failure still reaches the query that
+  // meets it (as a 503), and the pool drops the broken client when it is released.
   pool.on('error', () => {});
+  pool.on('connect', (client) => client.on('error', () => {}));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return {
     db,
