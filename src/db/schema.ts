@@ -97,6 +97,8 @@ export interface EmailOutboxTable {
   /** JSON object of extra headers, e.g. List-Unsubscribe. Erased with the bodies. */
   headers: string | null;
   status: ColumnType<OutboxStatus, OutboxStatus | undefined, OutboxStatus>;
+  /** 0 for account mail, 1 for bulk mail: the dispatcher sends lower numbers first. */
+  priority: ColumnType<number, number | undefined, number>;
   attempts: ColumnType<number, number | undefined, number>;
   next_attempt_at: Millis;
   /** While status is 'sending': the instant after which another dispatcher may take the message over. */

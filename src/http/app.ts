@@ -5,6 +5,7 @@ import Fastify, {
   type FastifyBaseLogger,
   type FastifyError,
   type FastifyInstance,
+  type FastifyReply,
   LogController,
 } from 'fastify';
 import type { Context } from '../context.ts';
@@ -47,6 +48,15 @@ export async function buildApp(ctx: Context): Promise<App> {
     // cost on the hot path, and the line has everything: route, status, time.
     logController: new LogController({ disableRequestLogging: true }),
     return503OnClosing: true,
+    // Errors the router raises before any route runs (a malformed or over-long path) get the same
+    // problem+json as every other error, and never echo the path, which could carry a secret.
+    frameworkErrors: (error, _request, reply) => {
+      const problem =
+        error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+          ? new HttpProblem(414, 'uri_too_long', 'The request path is too long.')
+          : new HttpProblem(400, 'bad_request', 'The request path is not valid.');
+      (reply as FastifyReply).status(problem.status).type('application/problem+json').send(problem.toJSON());
+    },
     ajv: {
       // Strict by default: a wrong type is an error, not something to coerce into shape.
       customOptions: { coerceTypes: false, removeAdditional: false, allErrors: true },

@@ -37,9 +37,13 @@ export async function enqueueEmails(db: Db, clock: Clock, emails: OutgoingEmail[
     .execute();
 }
 
+/** Bulk mail waits behind account mail: a reset link must not queue behind a newsletter. */
+const BULK_KINDS = new Set(['newsletter']);
+
 function outboxRow(clock: Clock, email: OutgoingEmail, messageDomain: string) {
   const now = clock.now();
   return {
+    priority: BULK_KINDS.has(email.kind) ? 1 : 0,
     id: newId(now),
     kind: email.kind,
     recipient: email.to,

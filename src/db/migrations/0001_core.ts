@@ -105,6 +105,7 @@ export async function up(db: AnyDb): Promise<void> {
     .addColumn('html_body', 'text')
     .addColumn('headers', 'text')
     .addColumn('status', 'text', (c) => c.notNull().defaultTo('pending'))
+    .addColumn('priority', 'integer', (c) => c.notNull().defaultTo(0))
     .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
     .addColumn('next_attempt_at', 'bigint', (c) => c.notNull())
     .addColumn('lease_until', 'bigint')
