@@ -31,12 +31,13 @@ for (const { dialect, skip } of DIALECTS) {
     });
 
     test('an opaque origin from another site, or with nothing to vouch for it, is refused', async () => {
-      for (const headers of [
+      const cases: Record<string, string>[] = [
         { origin: 'null' },
         { origin: 'null', 'sec-fetch-site': 'cross-site' },
         { origin: 'null', 'sec-fetch-site': 'same-site' },
         { origin: 'null', 'sec-fetch-site': 'none' },
-      ]) {
+      ];
+      for (const headers of cases) {
         const answer = await post(headers);
         assert.equal(answer.statusCode, 403, JSON.stringify(headers));
       }
