@@ -73,8 +73,11 @@ function openPostgres(url: string, poolSize: number): Storage {
     connectionTimeoutMillis: 5000,
     idleTimeoutMillis: 30_000,
   });
-  // An idle client whose server went away emits 'error'; without a listener that kills the process.
+  // A client whose server went away emits 'error'; without a listener that kills the process. The
+  // pool listens only while a client is idle, so each client also gets a listener of its own for
+  // the time it is checked out: its query fails (a 503 for the request), and the pool drops it.
   pool.on('error', () => {});
+  pool.on('connect', (client) => client.on('error', () => {}));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return {
     db,
