@@ -189,7 +189,7 @@ async function measureRawConsume(dialect: 'sqlite' | 'postgres', databaseUrl: st
       DB_POOL_SIZE: String(settings.poolSize),
       BENCH_CONNECTIONS: String(settings.connections),
       BENCH_DURATION: String(settings.duration),
-      BENCH_SUPPLY: String(supply(dialect) * 2),
+      BENCH_SUPPLY: String(supply(dialect) * 3),
     },
   });
   const { figures, exhausted } = await child.next<{ figures: Figures; exhausted: boolean }>('result');

@@ -10,6 +10,7 @@ export type AuditEvent =
   | 'login.failed'
   | 'password_reset.requested'
   | 'password_reset.completed'
+  | 'email.change_requested'
   | 'email.changed'
   | 'newsletter.unsubscribed'
   | 'newsletter.resubscribed'

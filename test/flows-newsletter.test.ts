@@ -8,9 +8,10 @@ import { promisify } from 'node:util';
 import type { Context } from '../src/context.ts';
 import { newId } from '../src/db/ids.ts';
 import { sendNewsletter } from '../src/newsletter/send.ts';
-import { unsubscribeTokenUser } from '../src/newsletter/subscription.ts';
+import { unsubscribeToken, unsubscribeTokenUser } from '../src/newsletter/subscription.ts';
 import { apiHeaders, startTestApp, type TestApp } from './helpers/app.ts';
-import { isSubscribed, KEY_A } from './helpers/flows.ts';
+import { insertUser, isSubscribed, KEY_A } from './helpers/flows.ts';
+import { type Inbox, startInbox } from './helpers/inbox.ts';
 import { DIALECTS } from './helpers/storage.ts';
 
 const run = promisify(execFile);
@@ -290,4 +291,97 @@ async function countRecipients(ctx: Context): Promise<number> {
     .where('unsubscribed_at', 'is', null)
     .executeTakeFirstOrThrow();
   return Number(row.n);
+}
+
+for (const { dialect, skip } of DIALECTS) {
+  describe(`newsletter and account mail as delivered over SMTP on ${dialect}`, { skip }, () => {
+    let t: TestApp;
+    let inbox: Inbox;
+    before(async () => {
+      inbox = await startInbox();
+      t = await startTestApp(dialect, {
+        OTO_SIGNING_KEYS: KEY_A,
+        NEWSLETTER_FROM,
+        RATE_LIMIT_PER_MINUTE: '0',
+        ...inbox.env,
+      });
+    });
+    after(async () => {
+      await t?.close();
+      await inbox?.close();
+    });
+
+    const rawHeaders = (raw: string) => raw.slice(0, raw.indexOf('\r\n\r\n')).replace(/\r\n[ \t]+/g, ' ');
+
+    test('each delivered newsletter has its own one-click header, from NEWSLETTER_FROM, and the header POST unsubscribes', async () => {
+      const readers = await Promise.all(['ann', 'ben'].map((n) => insertUser(t.ctx, `${n}@example.com`)));
+      await insertUser(t.ctx, 'gone@example.com', { subscribed: false });
+      const sent = await t.app.inject({
+        method: 'POST',
+        url: '/v1/newsletters',
+        headers: apiHeaders,
+        payload: { subject: 'Delivered news', text: 'Over the wire.' },
+      });
+      assert.equal(sent.json().queued, 2);
+      await inbox.all(t.ctx);
+      const news = inbox.smtp.messages.filter((m) => m.parsed.subject === 'Delivered news');
+      assert.deepEqual(news.map((m) => m.envelope.to[0]).sort(), ['ann@example.com', 'ben@example.com']);
+      const urls = new Set<string>();
+      for (const message of news) {
+        const headers = rawHeaders(message.raw);
+        const url = /^List-Unsubscribe: <(https:\/\/oto\.test\/unsubscribe\?token=[A-Za-z0-9_-]+)>$/m.exec(
+          headers,
+        )?.[1];
+        assert.ok(url, headers);
+        assert.match(headers, /^List-Unsubscribe-Post: List-Unsubscribe=One-Click$/m);
+        assert.equal(message.parsed.from?.value[0]?.address, 'news@oto.test');
+        assert.ok(message.parsed.text?.includes(url), 'the body links the same place');
+        urls.add(url);
+      }
+      assert.equal(urls.size, 2);
+
+      // What a mail client does with the header: POST the one-click body, with no cookie.
+      const ann = news.find((m) => m.envelope.to[0] === 'ann@example.com')!;
+      const annUrl = new URL(/^List-Unsubscribe: <([^>]+)>$/m.exec(rawHeaders(ann.raw))![1]!);
+      const clicked = await t.app.inject({
+        method: 'POST',
+        url: annUrl.pathname + annUrl.search,
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        payload: 'List-Unsubscribe=One-Click',
+      });
+      assert.equal(clicked.statusCode, 200);
+      assert.equal(await isSubscribed(t.ctx, readers[0]!.id), false);
+      assert.equal(await isSubscribed(t.ctx, readers[1]!.id), true);
+    });
+
+    test('account mail still arrives after unsubscribing; the next newsletter does not', async () => {
+      const user = await insertUser(t.ctx, 'quiet@example.com', { passwordHash: null });
+      const token = unsubscribeToken(t.ctx, user.id);
+      const off = await t.app.inject({ method: 'POST', url: '/v1/unsubscribe', payload: { token } });
+      assert.equal(off.statusCode, 200);
+
+      const reset = await t.app.inject({
+        method: 'POST',
+        url: '/v1/password-resets',
+        payload: { email: 'quiet@example.com' },
+      });
+      assert.equal(reset.statusCode, 202);
+      const mail = await inbox.last(t.ctx, 'quiet@example.com', 'password_reset');
+      assert.match(mail.subject, /Reset your/);
+
+      await t.app.inject({
+        method: 'POST',
+        url: '/v1/newsletters',
+        headers: apiHeaders,
+        payload: { subject: 'After unsubscribing', text: 'Not for quiet.' },
+      });
+      await inbox.all(t.ctx);
+      const received = inbox.smtp.messages.filter((m) => m.envelope.to[0] === 'quiet@example.com');
+      assert.deepEqual(
+        received.map((m) => m.parsed.subject).filter((s) => s === 'After unsubscribing'),
+        [],
+      );
+      assert.ok(received.some((m) => /Reset your/.test(m.parsed.subject ?? '')));
+    });
+  });
 }

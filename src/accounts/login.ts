@@ -94,7 +94,7 @@ export async function logIn(ctx: Context, input: LoginInput): Promise<LoginResul
  * starts when the last one is over or a cool-down has run out; the cool-down starts on the failure
  * that reaches the maximum.
  */
-async function countFailure(ctx: Context, trx: Db, userId: string): Promise<void> {
+export async function countFailure(ctx: Context, trx: Db, userId: string): Promise<void> {
   const now = ctx.clock.now();
   const { loginMaxFailures, loginFailureWindowSeconds, loginCooldownSeconds } = ctx.config.limits;
   const windowStart = now - loginFailureWindowSeconds * 1000;

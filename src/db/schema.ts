@@ -16,6 +16,8 @@ export interface Database {
   email_outbox: EmailOutboxTable;
   audit_events: AuditEventsTable;
   newsletter_sends: NewsletterSendsTable;
+  invitations: InvitationsTable;
+  grants: GrantsTable;
 }
 
 export interface UsersTable {
@@ -121,6 +123,35 @@ export interface NewsletterSendsTable {
   queued: ColumnType<number, number | undefined, number>;
   created_at: Millis;
   finished_at: Millis | null;
+}
+
+export interface InvitationsTable {
+  id: string;
+  inviter_id: string;
+  /** As the inviter typed it (trimmed): the recipient. */
+  email: string;
+  email_normalized: string;
+  scope: string;
+  role: string;
+  /** The security_tokens row of the emailed link. */
+  token_id: string;
+  created_at: Millis;
+  expires_at: Millis;
+  accepted_at: Millis | null;
+  accepted_by: string | null;
+  /** Set when the inviter revokes it or a newer invitation to the same address and scope supersedes it. */
+  revoked_at: Millis | null;
+}
+
+/** What a user may do where: written by accepted invitations, read by the app. */
+export interface GrantsTable {
+  id: string;
+  user_id: string;
+  scope: string;
+  role: string;
+  invited_by: string | null;
+  invitation_id: string | null;
+  created_at: Millis;
 }
 
 export type User = Selectable<UsersTable>;

@@ -16,7 +16,9 @@ import { HttpProblem, invalidInput } from './problem.ts';
 import { accountRoutes } from './routes/accounts.ts';
 import { activityRoutes } from './routes/activity.ts';
 import { devMailboxRoutes } from './routes/dev-mailbox.ts';
+import { emailChangeRoutes } from './routes/email-change.ts';
 import { healthRoutes } from './routes/health.ts';
+import { invitationRoutes } from './routes/invitations.ts';
 import { metricsRoutes, observeRequestDuration } from './routes/metrics.ts';
 import { newsletterRoutes } from './routes/newsletters.ts';
 import { sessionRoutes } from './routes/sessions.ts';
@@ -107,6 +109,8 @@ export async function buildApp(ctx: Context): Promise<App> {
   await app.register(newsletterRoutes, { ctx, prefix: '/v1' });
   await app.register(subscriptionApiRoutes, { ctx, prefix: '/v1' });
   await app.register(subscriptionPageRoutes, { ctx });
+  await app.register(invitationRoutes, { ctx });
+  await app.register(emailChangeRoutes, { ctx });
   return app;
 }
 

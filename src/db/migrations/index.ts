@@ -2,6 +2,7 @@ import type { Migration } from 'kysely/migration';
 import * as core from './0001_core.ts';
 import * as outboxClaim from './0002_outbox_claim.ts';
 import * as newsletter from './0004_newsletter.ts';
+import * as invitations from './0004b_invitations.ts';
 import * as purgeIndexes from './0005_purge_indexes.ts';
 
 /**
@@ -12,5 +13,6 @@ export const migrations: Record<string, Migration> = {
   '0001_core': core,
   '0002_outbox_claim': outboxClaim,
   '0004_newsletter': newsletter,
+  '0004b_invitations': invitations,
   '0005_purge_indexes': purgeIndexes,
 };

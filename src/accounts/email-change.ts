@@ -1,0 +1,256 @@
+import { recordAudit } from '../audit.ts';
+import type { Context } from '../context.ts';
+import type { Db } from '../db/connect.ts';
+import { isUniqueViolation } from '../db/errors.ts';
+import type { User } from '../db/schema.ts';
+import { buildLink, pageLink } from '../links/links.ts';
+import { queueMail } from '../mail/queue.ts';
+import type { ConsumeFailure } from '../tokens/tokens.ts';
+import { checkEmail, humanDuration, type InputError } from './input.ts';
+import { countFailure } from './login.ts';
+import { CAP_WINDOW_MS, lockRecipient } from './mail-caps.ts';
+import { MAX_PASSWORD_BYTES, verifyPassword } from './passwords.ts';
+import { revokeUserSessions } from './sessions.ts';
+import { cleanEmail, findUserById, normalizeEmail } from './users.ts';
+
+/**
+ * Change of email, in two steps:
+ * 1. A logged-in user asks, with the current password. An `email_change` token is issued for the new
+ *    address and its link mailed there; the old address gets a notice with no link that could
+ *    complete anything. If the new address already has an account, everything looks and takes the
+ *    same, but no link is sent.
+ * 2. From the link, the same user (logged in) confirms. In one transaction: spend the token, check
+ *    the address is still free, switch to it (verified: the link proved the mailbox), and end every
+ *    other session.
+ *
+ * The new address travels inside the token's own row (its data), never in a "pending email" column
+ * of the user, and the token is bound to the user, the current address, the password version and the
+ * new address. So two change requests in flight cannot cross: each link can only ever switch to the
+ * address it was sent to, and once one change completes (the current address moved), every other
+ * pending link of the user is void.
+ */
+
+export const EMAIL_CHANGE_PURPOSE = 'email_change';
+
+export function emailChangeBinding(
+  user: Pick<User, 'id' | 'email_normalized' | 'password_version'>,
+  newEmailNormalized: string,
+): string {
+  return `email_change:${user.id}:${user.email_normalized}:pv${user.password_version}:${newEmailNormalized}`;
+}
+
+export type RequestChangeResult =
+  | { ok: true }
+  | { ok: false; reason: 'invalid_input'; errors: InputError[] }
+  | { ok: false; reason: 'wrong_password' }
+  | { ok: false; reason: 'cooling_down'; retryAfterSeconds: number };
+
+export async function requestEmailChange(
+  ctx: Context,
+  input: { user: User; newEmail: string; password: string; ip: string | null },
+): Promise<RequestChangeResult> {
+  const errors = checkEmail(input.newEmail).map((e) => ({ ...e, field: 'newEmail' }));
+  const newNormalized = normalizeEmail(input.newEmail);
+  if (errors.length === 0 && newNormalized === input.user.email_normalized) {
+    errors.push({ field: 'newEmail', message: 'is already the email of your account' });
+  }
+  if (Buffer.byteLength(input.password, 'utf8') > MAX_PASSWORD_BYTES) {
+    errors.push({ field: 'password', message: `must be at most ${MAX_PASSWORD_BYTES} bytes long` });
+  }
+  if (errors.length > 0) return { ok: false, reason: 'invalid_input', errors };
+
+  // Re-authentication counts toward the same per-account cool-down as logging in: a stolen session
+  // must not become an unlimited password oracle.
+  const now = ctx.clock.now();
+  if (input.user.login_locked_until !== null && input.user.login_locked_until > now) {
+    return {
+      ok: false,
+      reason: 'cooling_down',
+      retryAfterSeconds: Math.ceil((input.user.login_locked_until - now) / 1000),
+    };
+  }
+  if (!(await verifyPassword(input.user.password_hash, input.password))) {
+    await ctx.db.transaction().execute(async (trx) => {
+      await countFailure(ctx, trx, input.user.id);
+      await recordAudit(trx, ctx.clock, {
+        event: 'login.failed',
+        userId: input.user.id,
+        ip: input.ip,
+        detail: { reason: 'wrong_password', during: 'email_change' },
+      });
+    });
+    return { ok: false, reason: 'wrong_password' };
+  }
+
+  await ctx.db.transaction().execute(async (trx) => {
+    // Serialises with sign-ups and other changes to the same address (PostgreSQL; SQLite already
+    // serialises writers), so "is it free" stays true until this transaction ends.
+    await lockRecipient(ctx, trx, newNormalized);
+    const user = await lockUser(ctx, trx, input.user.id);
+    if (user === undefined) return;
+    const taken = await trx
+      .selectFrom('users')
+      .select('id')
+      .where('email_normalized', '=', newNormalized)
+      .executeTakeFirst();
+    // Issued on every path, so both take the same work, and so that any new request voids the
+    // previous pending link (supersede). A taken address's token is never sent anywhere.
+    const issued = await ctx.tokens.issue(trx, {
+      purpose: EMAIL_CHANGE_PURPOSE,
+      userId: user.id,
+      binding: emailChangeBinding(user, newNormalized),
+      data: { newEmail: cleanEmail(input.newEmail) },
+    });
+    const send = taken === undefined && (await underChangeCap(ctx, trx, newNormalized));
+    if (send) {
+      // Sent to the normalised address, which is also what the cap counts: case variants of one
+      // address cannot multiply its allowance.
+      await queueMail(
+        ctx,
+        trx,
+        'email_change',
+        newNormalized,
+        {
+          link: buildLink(ctx.config, 'confirmEmail', issued.token),
+          validFor: humanDuration(ctx.config.tokenTtl.email_change),
+          newEmail: cleanEmail(input.newEmail),
+        },
+        { userId: user.id },
+      );
+    }
+    await queueMail(
+      ctx,
+      trx,
+      'email_change_notice',
+      user.email,
+      { newEmail: cleanEmail(input.newEmail), resetLink: pageLink(ctx.config, '/forgot-password') },
+      { userId: user.id },
+    );
+    await recordAudit(trx, ctx.clock, {
+      event: 'email.change_requested',
+      userId: user.id,
+      ip: input.ip,
+      detail: { outcome: taken !== undefined ? 'address_taken' : send ? 'link_sent' : 'capped' },
+    });
+  });
+  return { ok: true };
+}
+
+/**
+ * Reads the user with its row locked until the transaction ends, so the change requests and
+ * confirmations of one user run one after the other: each then sees the address and tokens the
+ * previous one left, instead of two confirmations deadlocking over the user row and each other's
+ * tokens. SQLite's BEGIN IMMEDIATE already serialises every writer.
+ */
+async function lockUser(ctx: Context, trx: Db, userId: string): Promise<User | undefined> {
+  if (ctx.storage.dialect !== 'postgres') return findUserById(trx, userId);
+  return trx.selectFrom('users').selectAll().where('id', '=', userId).forUpdate().executeTakeFirst();
+}
+
+/**
+ * The links to one new address are capped like verification emails (MAIL_CAP_VERIFY_PER_HOUR): a
+ * logged-in user must not be able to make oto mail an arbitrary address without limit.
+ */
+async function underChangeCap(ctx: Context, trx: Db, newNormalized: string): Promise<boolean> {
+  const row = await trx
+    .selectFrom('email_outbox')
+    .select((eb) => eb.fn.countAll<number | string>().as('n'))
+    .where('kind', '=', 'email_change')
+    .where('recipient', '=', newNormalized)
+    .where('created_at', '>', ctx.clock.now() - CAP_WINDOW_MS)
+    .executeTakeFirstOrThrow();
+  return Number(row.n) < ctx.config.mail.capVerifyPerHour;
+}
+
+/** What a confirmation link's landing page offers, without spending anything. */
+export type ChangeLinkState =
+  | { ok: true; newEmail: string; userId: string }
+  | { ok: false; reason: ConsumeFailure };
+
+export async function inspectEmailChangeLink(ctx: Context, token: unknown): Promise<ChangeLinkState> {
+  const inspection = await ctx.tokens.inspect(ctx.db, EMAIL_CHANGE_PURPOSE, token);
+  if (inspection.state === 'unknown') return { ok: false, reason: 'unknown' };
+  if (inspection.state !== 'active') return { ok: false, reason: inspection.state };
+  const newEmail = inspection.token.data?.['newEmail'];
+  if (typeof newEmail !== 'string' || inspection.token.userId === null)
+    return { ok: false, reason: 'unknown' };
+  return { ok: true, newEmail, userId: inspection.token.userId };
+}
+
+export type ConfirmChangeResult =
+  | { ok: true; newEmail: string; sessionsRevoked: number }
+  | { ok: false; reason: ConsumeFailure }
+  | { ok: false; reason: 'wrong_account' }
+  | { ok: false; reason: 'email_taken' };
+
+class Refusal extends Error {
+  readonly result: ConfirmChangeResult;
+  constructor(result: ConfirmChangeResult) {
+    super('refused');
+    this.result = result;
+  }
+}
+
+/**
+ * Completes a change from its link, for the logged-in user it belongs to. A link of another
+ * account is refused and stays usable. The address must still be free (409 otherwise).
+ */
+export async function confirmEmailChange(
+  ctx: Context,
+  input: { token: unknown; userId: string; sessionId: string; ip: string | null },
+): Promise<ConfirmChangeResult> {
+  const link = await inspectEmailChangeLink(ctx, input.token);
+  if (!link.ok) return link;
+  if (link.userId !== input.userId) return { ok: false, reason: 'wrong_account' };
+  const newNormalized = normalizeEmail(link.newEmail);
+  try {
+    return await ctx.db.transaction().execute(async (trx) => {
+      await lockRecipient(ctx, trx, newNormalized);
+      const user = await lockUser(ctx, trx, input.userId);
+      if (user === undefined) throw new Refusal({ ok: false, reason: 'unknown' });
+      const consumed = await ctx.tokens.consume(trx, {
+        purpose: EMAIL_CHANGE_PURPOSE,
+        token: input.token,
+        binding: emailChangeBinding(user, newNormalized),
+      });
+      if (!consumed.ok) throw new Refusal({ ok: false, reason: consumed.reason });
+      const taken = await trx
+        .selectFrom('users')
+        .select('id')
+        .where('email_normalized', '=', newNormalized)
+        .executeTakeFirst();
+      if (taken !== undefined) throw new Refusal({ ok: false, reason: 'email_taken' });
+      const now = ctx.clock.now();
+      await trx
+        .updateTable('users')
+        .set({
+          email: link.newEmail,
+          email_normalized: newNormalized,
+          email_verified_at: now,
+          updated_at: now,
+        })
+        .where('id', '=', user.id)
+        .execute();
+      const revoked = await revokeUserSessions(trx, user.id, { except: input.sessionId });
+      // Links mailed to the old address (resets, verifications) and any other pending change die
+      // with it: the old mailbox no longer speaks for the account.
+      for (const purpose of [EMAIL_CHANGE_PURPOSE, 'password_reset', 'verify_email']) {
+        await ctx.tokens.revoke(trx, purpose, { userId: user.id });
+      }
+      await recordAudit(trx, ctx.clock, { event: 'email.changed', userId: user.id, ip: input.ip });
+      await recordAudit(trx, ctx.clock, {
+        event: 'sessions.revoked',
+        userId: user.id,
+        ip: input.ip,
+        detail: { reason: 'email_change', count: revoked },
+      });
+      return { ok: true, newEmail: link.newEmail, sessionsRevoked: revoked };
+    });
+  } catch (error) {
+    if (error instanceof Refusal) return error.result;
+    // An account took the address between our check and the update (SQLite has no advisory lock
+    // to serialise a sign-up that does not go through lockRecipient).
+    if (isUniqueViolation(error)) return { ok: false, reason: 'email_taken' };
+    throw error;
+  }
+}
