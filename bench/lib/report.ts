@@ -157,29 +157,30 @@ export class Report {
         `server: bench/server.ts (oto serve --no-worker) in its own process, DB_POOL_SIZE=${s.poolSize}, ` +
         `LOG_LEVEL=${s.logLevel}`,
     );
-    out.push('');
-    out.push(
-      table(
-        ['scenario', 'db', 'req/s', 'p50 ms', 'p99 ms', 'non-2xx+err', 'RSS MB', 'vs bare', 'vs raw'],
-        this.throughput.map((row) => {
-          if (!row.figures) return [row.label, row.dialect, `not run: ${row.skipped ?? ''}`];
-          const f = row.figures;
-          const bare = this.ceiling('bare', row.dialect);
-          const raw = this.ceiling('raw', row.dialect);
-          return [
-            row.label + (f.exhausted ? ' (ran out of tokens)' : ''),
-            row.dialect,
-            String(f.rps),
-            String(f.p50),
-            String(f.p99),
-            String(f.non2xx + f.errors),
-            f.rssMb === null ? '-' : String(f.rssMb),
-            row.ceiling || !bare ? '' : ratio(f.rps, bare.rps),
-            row.ceiling || !raw || !row.consumes ? '' : ratio(f.rps, raw.rps),
-          ];
-        }),
-      ),
-    );
+    if (this.throughput.length > 0)
+      out.push(
+        '',
+        table(
+          ['scenario', 'db', 'req/s', 'p50 ms', 'p99 ms', 'non-2xx+err', 'RSS MB', 'vs bare', 'vs raw'],
+          this.throughput.map((row) => {
+            if (!row.figures) return [row.label, row.dialect, `not run: ${row.skipped ?? ''}`];
+            const f = row.figures;
+            const bare = this.ceiling('bare', row.dialect);
+            const raw = this.ceiling('raw', row.dialect);
+            return [
+              row.label + (f.exhausted ? ' (ran out of tokens)' : ''),
+              row.dialect,
+              String(f.rps),
+              String(f.p50),
+              String(f.p99),
+              String(f.non2xx + f.errors),
+              f.rssMb === null ? '-' : String(f.rssMb),
+              row.ceiling || !bare ? '' : ratio(f.rps, bare.rps),
+              row.ceiling || !raw || !row.consumes ? '' : ratio(f.rps, raw.rps),
+            ];
+          }),
+        ),
+      );
     if (this.scale.length > 0) {
       out.push(
         '',
@@ -220,8 +221,19 @@ export class Report {
       );
     }
     if (this.dispatcher.length > 0) {
-      out.push('', 'Outbox dispatcher (bench/dispatcher.ts)');
-      for (const entry of this.dispatcher) out.push(`  ${JSON.stringify(entry)}`);
+      out.push('', 'Outbox dispatcher (bench/dispatcher.ts): delivery over SMTP to an in-process server');
+      out.push(
+        table(
+          ['db', 'messages', 'seconds', 'messages/s'],
+          this.dispatcher.map((d) => [
+            String(d['dialect']),
+            String(d['messages']),
+            Number(d['seconds']).toFixed(2),
+            String(d['perSecond']),
+          ]),
+          1,
+        ),
+      );
     }
     out.push('', 'Targets (issue 7)');
     out.push(

@@ -16,6 +16,8 @@ export interface Settings {
   purgeRows: number;
   /** Consumes per scale run: a fixed count, so the small table really holds smallRows rows. */
   scaleRequests: number;
+  /** Messages the outbox dispatcher delivers in its run. */
+  dispatchMessages: number;
   /** Users seeded for the password-reset issue scenario. */
   users: number;
   poolSize: number;
@@ -65,6 +67,7 @@ export function readSettings(): Settings {
     // Leaves room in the small table for filler, and for the one spare body per connection.
     scaleRequests: number('BENCH_SCALE_REQUESTS', Math.floor(smallRows * 0.8) - connections),
     users: number('BENCH_USERS', 50_000),
+    dispatchMessages: number('BENCH_MESSAGES', 5000),
     poolSize: number('DB_POOL_SIZE', 10),
     dialects: dialects as Settings['dialects'],
     only: list('BENCH_ONLY', ''),

@@ -13,16 +13,30 @@ export interface MigrationReport {
  * together apply each migration exactly once.
  */
 export async function migrateToLatest(db: Db): Promise<MigrationReport> {
+  const schema = await postgresSchema(db);
   const migrator = new Migrator({
     db,
     provider: { getMigrations: async () => migrations },
     migrationTableName: 'oto_migrations',
     migrationLockTableName: 'oto_migrations_lock',
-    migrationTableSchema: await postgresSchema(db),
+    migrationTableSchema: schema,
   });
-  const { error, results } = await migrator.migrateToLatest();
-  if (error) throw error;
-  return { applied: (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName) };
+  for (let attempt = 1; ; attempt++) {
+    const { error, results } = await migrator.migrateToLatest();
+    if (!error) {
+      return { applied: (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName) };
+    }
+    // Kysely's introspection reads every schema of the database and calls has_schema_privilege by
+    // name; another schema dropped at that moment (a parallel test run, another deployment) makes
+    // it fail with 3F000 although ours is fine. That read changes nothing, so it is safe to repeat.
+    if (attempt >= 5 || !otherSchemaVanished(error, schema)) throw error;
+  }
+}
+
+function otherSchemaVanished(error: unknown, ours: string | undefined): boolean {
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  if (code !== '3F000' || typeof message !== 'string') return false;
+  return ours === undefined || !message.includes(`"${ours}"`);
 }
 
 /**
