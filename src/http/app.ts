@@ -5,6 +5,7 @@ import Fastify, {
   type FastifyBaseLogger,
   type FastifyError,
   type FastifyInstance,
+  type FastifyReply,
   LogController,
 } from 'fastify';
 import type { Context } from '../context.ts';
@@ -47,6 +48,16 @@ export async function buildApp(ctx: Context): Promise<App> {
     // cost on the hot path, and the line has everything: route, status, time.
     logController: new LogController({ disableRequestLogging: true }),
     return503OnClosing: true,
+    // Errors the router raises before any route runs (a path parameter over maxParamLength, a
+    // malformed URL) get the same problem+json as every other error, instead of Fastify's JSON.
+    frameworkErrors: (error, _request, reply) => {
+      const problem = toProblem(error as FastifyError);
+      // The reply's generics are unknown this early; it is the same reply object as everywhere.
+      (reply as unknown as FastifyReply)
+        .status(problem.status)
+        .type('application/problem+json')
+        .send(problem.toJSON());
+    },
     ajv: {
       // Strict by default: a wrong type is an error, not something to coerce into shape.
       customOptions: { coerceTypes: false, removeAdditional: false, allErrors: true },
@@ -157,6 +168,8 @@ const CLIENT_ERRORS: Record<string, [string, string]> = {
   FST_ERR_CTP_EMPTY_JSON_BODY: ['malformed_body', 'The request body is empty.'],
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: ['malformed_body', 'The Content-Length does not match the body.'],
   FST_ERR_CTP_INVALID_JSON_BODY: ['malformed_body', 'The request body is not valid JSON.'],
+  FST_ERR_MAX_PARAM_LENGTH: ['uri_too_long', 'A part of the address is too long.'],
+  FST_ERR_BAD_URL: ['bad_url', 'The address is not valid.'],
 };
 
 function clientProblem(error: FastifyError, status: number): HttpProblem {
