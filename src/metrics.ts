@@ -81,7 +81,7 @@ export function createMetrics(): Metrics {
   });
   const purged = new Counter({
     name: 'oto_purged_rows_total',
-    help: 'Rows deleted by the purge, by table (login_failures: accounts whose stale counters were reset).',
+    help: 'Rows deleted by the purge, by table.',
     labelNames: ['table'] as const,
     registers: [registry],
   });

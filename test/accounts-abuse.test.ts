@@ -245,6 +245,85 @@ for (const { dialect, skip } of DIALECTS) {
       assert.equal((await post('/v1/sessions', { email, password: PASSWORD })).statusCode, 200);
     });
 
+    /** A login at the current instant: unlike post(), it leaves the clock where it is. */
+    const logInNow = (email: string, password: string) =>
+      t.app.inject({ method: 'POST', url: '/v1/sessions', payload: { email, password } });
+    const loginPageNow = (email: string, password: string) =>
+      t.app.inject({
+        method: 'POST',
+        url: '/login',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', origin: PUBLIC_URL },
+        payload: new URLSearchParams({ email, password }).toString(),
+      });
+
+    test("the cool-down of an address without an account answers byte for byte like an account's", async () => {
+      const known = 'locked-known@example.com';
+      const unknown = 'locked-nobody@example.com';
+      await verifiedUser(known);
+      t.clock.advance(1000);
+      for (let i = 0; i < 3; i++) {
+        const answers = [
+          await logInNow(known, `wrong guess ${i} here`),
+          await logInNow(unknown, `wrong ${i}`),
+        ];
+        assert.deepEqual(
+          answers.map((r) => r.statusCode),
+          [401, 401],
+        );
+        assert.deepEqual(visible(answers[0]!), visible(answers[1]!));
+      }
+      t.clock.advance(61_000);
+      const knownLocked = await logInNow(known, PASSWORD);
+      const unknownLocked = await logInNow(unknown, PASSWORD);
+      assert.equal(knownLocked.statusCode, 429, 'even the right password is refused');
+      assert.equal(knownLocked.headers['retry-after'], String(15 * 60 - 61));
+      assert.deepEqual(visible(unknownLocked), visible(knownLocked));
+      assert.deepEqual(
+        visible(await loginPageNow(unknown, PASSWORD)),
+        visible(await loginPageNow(known, PASSWORD)),
+      );
+
+      const keys = await t.ctx.db.selectFrom('login_failures').select('key').execute();
+      assert.ok(keys.length >= 2);
+      for (const { key } of keys) assert.match(key, /^[0-9a-f]{64}$/, 'no address in the clear');
+
+      t.clock.advance(15 * 60_000 - 61_000);
+      assert.equal((await logInNow(known, PASSWORD)).statusCode, 200, 'the cool-down is over');
+      const after = [await logInNow(unknown, PASSWORD), await logInNow(known, 'a wrong password again')];
+      assert.deepEqual(
+        after.map((r) => r.statusCode),
+        [401, 401],
+      );
+      assert.deepEqual(visible(after[0]!), visible(after[1]!));
+    });
+
+    test('parallel wrong logins are all counted: no more than LOGIN_MAX_FAILURES password checks get through', async () => {
+      const email = 'parallel-guesses@example.com';
+      await verifiedUser(email);
+      for (const address of [email, 'parallel-nobody@example.com']) {
+        t.clock.advance(1000);
+        const answers = await Promise.all(
+          Array.from({ length: 20 }, (_, i) => logInNow(address, `parallel wrong guess ${i}`)),
+        );
+        const statuses = answers.map((r) => r.statusCode).sort();
+        assert.deepEqual(statuses, [...Array(3).fill(401), ...Array(17).fill(429)], address);
+        assert.equal((await logInNow(address, PASSWORD)).statusCode, 429, `${address} is cooling down`);
+      }
+    });
+
+    test('an unverified account cools down too, and its right password uses up no allowance', async () => {
+      const email = 'unverified-login@example.com';
+      await post('/v1/users', { email, password: PASSWORD });
+      for (let i = 0; i < 3; i++) await post('/v1/sessions', { email, password: `wrong password ${i} x` });
+      // The third attempt used up the allowance; the right password is not checked any more.
+      assert.equal((await post('/v1/sessions', { email, password: PASSWORD })).statusCode, 429);
+      t.clock.advance(15 * 60_000);
+      for (let i = 0; i < 5; i++) {
+        const res = await post('/v1/sessions', { email, password: PASSWORD });
+        assert.equal(res.json().code, 'email_not_verified', `attempt ${i}`);
+      }
+    });
+
     test('cross-origin form posts are refused and change nothing', async () => {
       const email = 'victim@example.com';
       await verifiedUser(email);

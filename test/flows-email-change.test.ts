@@ -235,6 +235,21 @@ for (const { dialect, skip } of DIALECTS) {
       for (const bad of ['', 'x', 'A'.repeat(43)]) assert.equal((await confirm(fresh, bad)).statusCode, 400);
     });
 
+    test('re-authentication counts toward the login throttle of the address; the right password clears it', async () => {
+      const user = await insertUser(t.ctx, 'reauth@example.com', { password: PASSWORD });
+      const auth = (await session(user)).bearer;
+      const max = t.config.limits.loginMaxFailures;
+      const wrong = (i: number) =>
+        requestChange(auth, 'reauth-new@example.com', `wrong password number ${i}`);
+      for (let i = 0; i < max - 1; i++) assert.equal((await wrong(i)).statusCode, 403);
+      assert.equal((await requestChange(auth, 'reauth-new@example.com')).statusCode, 202);
+      for (let i = 0; i < max; i++) assert.equal((await wrong(i)).statusCode, 403, 'counted from zero again');
+      const refused = await requestChange(auth, 'reauth-new@example.com');
+      assert.equal(refused.statusCode, 429);
+      assert.equal(refused.json().code, 'login_cooldown');
+      assert.equal((await login('reauth@example.com')).statusCode, 429, 'logging in shares the cool-down');
+    });
+
     test('links to one new address are capped per hour; the answer does not change', async () => {
       const user = await insertUser(t.ctx, 'spammer@example.com', { password: PASSWORD });
       const auth = (await session(user)).bearer;

@@ -53,6 +53,11 @@ async function populate(ctx: Context, count: number, prefix: string): Promise<Po
   return { expected, all };
 }
 
+/** The header block of a raw message, unfolded. */
+function rawHeaders(raw: string): string {
+  return raw.slice(0, raw.indexOf('\r\n\r\n')).replace(/\r\n[ \t]+/g, ' ');
+}
+
 async function outboxOf(ctx: Context, sendId: string) {
   return ctx.db.selectFrom('email_outbox').selectAll().where('send_id', '=', sendId).execute();
 }
@@ -61,11 +66,16 @@ for (const { dialect, skip } of DIALECTS) {
   describe(`newsletter on ${dialect}`, { skip }, () => {
     let t: TestApp;
     let population: Population;
+    let inbox: Inbox;
     before(async () => {
-      t = await startTestApp(dialect, { OTO_SIGNING_KEYS: KEY_A, NEWSLETTER_FROM });
+      inbox = await startInbox();
+      t = await startTestApp(dialect, { OTO_SIGNING_KEYS: KEY_A, NEWSLETTER_FROM, ...inbox.env });
       population = await populate(t.ctx, 1000, 'reader');
     });
-    after(() => t?.close());
+    after(async () => {
+      await t?.close();
+      await inbox?.close();
+    });
 
     const newsletter = { subject: 'Our news', text: 'Hello readers.', html: '<p>Hello <b>readers</b>.</p>' };
 
@@ -79,46 +89,45 @@ for (const { dialect, skip } of DIALECTS) {
       assert.equal(response.statusCode, 202, response.body);
       const { sendId, queued } = response.json();
       assert.equal(queued, population.expected.size);
-
       const rows = await outboxOf(t.ctx, sendId);
       assert.equal(rows.length, population.expected.size);
-      assert.deepEqual(new Set(rows.map((r) => r.recipient)), population.expected);
-      const tokens = new Set<string>();
-      for (const row of rows) {
-        assert.equal(row.kind, 'newsletter');
-        assert.equal(row.sender, NEWSLETTER_FROM);
-        assert.equal(row.subject, 'Our news');
-        const headers = JSON.parse(row.headers!) as Record<string, string>;
-        assert.equal(headers['List-Unsubscribe-Post'], 'List-Unsubscribe=One-Click');
-        const link = /^<(https:\/\/oto\.test\/unsubscribe\?token=([A-Za-z0-9_-]+))>$/.exec(
-          headers['List-Unsubscribe']!,
+
+      // As delivered: through the real dispatcher, over SMTP, parsed from the wire.
+      await inbox.all(t.ctx);
+      const received = inbox.smtp.messages.filter((m) => m.parsed.subject === 'Our news');
+      assert.equal(received.length, population.expected.size);
+      assert.deepEqual(new Set(received.map((m) => m.envelope.to[0])), population.expected);
+      const urls = new Set<string>();
+      for (const message of received) {
+        const headers = rawHeaders(message.raw);
+        assert.match(headers, /^List-Unsubscribe-Post: List-Unsubscribe=One-Click$/m);
+        const link = /^List-Unsubscribe: <(https:\/\/oto\.test\/unsubscribe\?token=([A-Za-z0-9_-]+))>$/m.exec(
+          headers,
         );
-        assert.ok(link, String(headers['List-Unsubscribe']));
-        const token = link[2]!;
-        // The link is that recipient's own: it verifies, and names the user the message went to.
-        const owner = unsubscribeTokenUser(t.ctx, token);
-        assert.equal(row.user_id, owner);
-        assert.equal(population.all.get(owner!), row.recipient);
-        assert.ok(row.text_body!.includes(link[1]!), 'the text body carries the same link');
-        assert.ok(row.html_body!.includes('<p>Hello <b>readers</b>.</p>'));
-        tokens.add(token);
+        assert.ok(link, headers);
+        // The link is the recipient's own: it verifies, and names the user the message went to.
+        const owner = unsubscribeTokenUser(t.ctx, link[2]);
+        assert.ok(owner !== null);
+        assert.equal(population.all.get(owner), message.envelope.to[0]);
+        assert.equal(message.parsed.from?.value[0]?.address, 'news@oto.test');
+        assert.ok(message.parsed.text?.includes(link[1]!), 'the text body carries the same link');
+        assert.ok(String(message.parsed.html).includes('<p>Hello <b>readers</b>.</p>'));
+        urls.add(link[1]!);
       }
-      assert.equal(tokens.size, rows.length);
+      assert.equal(urls.size, received.length);
 
       // The links work: one recipient's one-click POST unsubscribes that recipient only.
-      const row = rows[0]!;
-      const url = /^<https:\/\/oto\.test(\/unsubscribe\?token=[^>]+)>$/.exec(
-        JSON.parse(row.headers!)['List-Unsubscribe'],
-      )![1]!;
+      const [first, second] = [...urls].map((u) => new URL(u));
       const oneClick = await t.app.inject({
         method: 'POST',
-        url,
+        url: first!.pathname + first!.search,
         headers: { 'content-type': 'application/x-www-form-urlencoded' },
         payload: 'List-Unsubscribe=One-Click',
       });
       assert.equal(oneClick.statusCode, 200);
-      assert.equal(await isSubscribed(t.ctx, row.user_id!), false);
-      assert.equal(await isSubscribed(t.ctx, rows[1]!.user_id!), true);
+      const userOf = (url: URL) => unsubscribeTokenUser(t.ctx, url.searchParams.get('token'))!;
+      assert.equal(await isSubscribed(t.ctx, userOf(first!)), false);
+      assert.equal(await isSubscribed(t.ctx, userOf(second!)), true);
     });
 
     test('a retry with the same Idempotency-Key is a no-op; other content under that key is refused', async () => {
@@ -310,8 +319,6 @@ for (const { dialect, skip } of DIALECTS) {
       await t?.close();
       await inbox?.close();
     });
-
-    const rawHeaders = (raw: string) => raw.slice(0, raw.indexOf('\r\n\r\n')).replace(/\r\n[ \t]+/g, ' ');
 
     test('each delivered newsletter has its own one-click header, from NEWSLETTER_FROM, and the header POST unsubscribes', async () => {
       const readers = await Promise.all(['ann', 'ben'].map((n) => insertUser(t.ctx, `${n}@example.com`)));

@@ -89,6 +89,7 @@ for (const { dialect, skip } of DIALECTS) {
       assert.deepEqual(json.json(), { status: 'unsubscribed' });
       assert.equal(await isSubscribed(t.ctx, user.id), false);
       assert.equal(await auditEvents(t.ctx, 'newsletter.unsubscribed', user.id), 1);
+      assert.equal(t.logs.text().includes(user.token), false, 'the token never reaches a log line');
     });
 
     test('GET and HEAD, repeated, show the page and change nothing', async () => {

@@ -63,10 +63,7 @@ const QUERY_FIELDS = ['token', 'vt', 'sent', 'reset', 'verified', 'resent', 'log
 /** Changes a 4xx may make: counting a failed login is what a failed login is for. */
 const LOGIN_ROUTES = new Set(['POST /v1/sessions', 'POST /login']);
 const BOOKKEEPING = ['sessions(last_seen_at)'];
-const LOGIN_BOOKKEEPING = [
-  'audit_events',
-  'users(failed_logins,failed_login_window_start,login_locked_until)',
-];
+const LOGIN_BOOKKEEPING = ['audit_events', 'login_failures'];
 
 /** Routes PostgreSQL runs: the ones that spend or verify tokens. */
 const POSTGRES_SUBSET =

@@ -49,6 +49,25 @@ for (const { dialect, skip } of DIALECTS) {
     const row = (id: string) =>
       t.ctx.db.selectFrom('email_outbox').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
 
+    test('account mail is claimed before a newsletter backlog queued ahead of it', async () => {
+      for (let i = 0; i < 20; i++) {
+        await queueMail(t.ctx, t.ctx.db, 'newsletter', `reader${i}@example.com`, {
+          subject: 'News',
+          text: 'Hello',
+          unsubscribeLink: 'https://oto.test/unsubscribe?token=x',
+        });
+      }
+      t.clock.advance(1000);
+      await reset('urgent@example.com');
+      const claimed = await claimDue(t.ctx, { batchSize: 5, leaseMs: 60_000 });
+      assert.equal(claimed.length, 5);
+      assert.equal(claimed[0]?.recipient, 'urgent@example.com');
+      assert.deepEqual(
+        claimed.slice(1).map((m) => m.kind),
+        ['newsletter', 'newsletter', 'newsletter', 'newsletter'],
+      );
+    });
+
     test('a message enqueued in a transaction that rolls back is never sent', async () => {
       await assert.rejects(
         t.ctx.db.transaction().execute(async (trx) => {

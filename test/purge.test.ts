@@ -40,6 +40,17 @@ async function seed(ctx: Context) {
   const now = ctx.clock.now();
   await db
     .insertInto('users')
+    .values({
+      id: 'kept-clean',
+      email: 'kept-clean@example.com',
+      email_normalized: 'kept-clean@example.com',
+      created_at: now - 100 * DAY,
+      updated_at: now - 100 * DAY,
+    })
+    .execute();
+  // Login-throttle rows, keyed here by what they are rather than by an address's fingerprint.
+  await db
+    .insertInto('login_failures')
     .values(
       (
         [
@@ -47,17 +58,12 @@ async function seed(ctx: Context) {
           ['stale-lock-ended', now - 40 * MINUTE, now - MINUTE],
           ['kept-locked', now - 20 * MINUTE, now + 10 * MINUTE],
           ['kept-recent', now - 5 * MINUTE, null],
-          ['kept-clean', null, null],
         ] as const
-      ).map(([id, windowStart, lockedUntil]) => ({
-        id,
-        email: `${id}@example.com`,
-        email_normalized: `${id}@example.com`,
-        failed_logins: windowStart === null ? 0 : 4,
-        failed_login_window_start: windowStart,
-        login_locked_until: lockedUntil,
-        created_at: now - 100 * DAY,
-        updated_at: now - 100 * DAY,
+      ).map(([key, windowStart, lockedUntil]) => ({
+        key,
+        failures: 4,
+        window_start: windowStart,
+        locked_until: lockedUntil,
       })),
     )
     .execute();
@@ -183,20 +189,15 @@ for (const { dialect, skip } of DIALECTS) {
       ]);
       assert.deepEqual(await ids(ctx.db, 'audit_events'), ['kept-audit']);
 
-      const users = await ctx.db
-        .selectFrom('users')
-        .select(['id', 'failed_logins', 'failed_login_window_start', 'login_locked_until'])
-        .orderBy('id')
-        .execute();
-      const reset = users.filter((u) => u.failed_logins === 0 && u.failed_login_window_start === null);
+      const throttle = await ctx.db.selectFrom('login_failures').selectAll().orderBy('key').execute();
       assert.deepEqual(
-        reset.map((u) => u.id),
-        ['kept-clean', 'stale-lock-ended', 'stale-window'],
+        throttle.map((row) => [row.key, row.failures, row.locked_until]),
+        [
+          ['kept-locked', 4, ctx.clock.now() + 10 * MINUTE],
+          ['kept-recent', 4, null],
+        ],
+        'stale rows are gone; a running cool-down and an open window are left as they were',
       );
-      const locked = users.find((u) => u.id === 'kept-locked');
-      assert.equal(locked?.failed_logins, 4);
-      assert.notEqual(locked?.login_locked_until, null);
-      assert.equal(users.find((u) => u.id === 'kept-recent')?.failed_logins, 4);
 
       // Ten audit rows in batches of three: progress after each of the four batches.
       assert.deepEqual(
@@ -333,10 +334,12 @@ async function explain(db: Db, dialect: string, query: CompiledQuery): Promise<s
 async function fillForPlanner(db: Db, now: number): Promise<void> {
   const rows = 20_000;
   const old = now - 400 * DAY;
-  await sql`insert into users (id, email, email_normalized, failed_logins, failed_login_window_start,
-      created_at, updated_at)
-    select 'u' || i, 'u' || i || '@x.test', 'u' || i || '@x.test', case when i % 40 = 0 then 3 else 0 end,
-      case when i % 40 = 0 then ${old}::bigint + i else null end, ${now}::bigint, ${now}::bigint
+  await sql`insert into users (id, email, email_normalized, created_at, updated_at)
+    select 'u' || i, 'u' || i || '@x.test', 'u' || i || '@x.test', ${now}::bigint, ${now}::bigint
+    from generate_series(1, ${rows}::int) as i`.execute(db);
+  await sql`insert into login_failures (key, failures, window_start, locked_until)
+    select 'k' || i, 3, case when i % 4 = 0 then ${old}::bigint + i else ${now}::bigint + i end,
+      case when i % 8 = 4 then ${now}::bigint + i else null end
     from generate_series(1, ${rows}::int) as i`.execute(db);
   await sql`insert into security_tokens (id, token_hash, purpose, subject, created_at, expires_at, used_at,
       revoked_at)

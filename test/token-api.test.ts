@@ -196,6 +196,14 @@ for (const { dialect, skip } of DIALECTS) {
       const missing = await t.app.inject({ url: '/nowhere' });
       assert.equal(missing.statusCode, 404);
       assert.equal(missing.json().code, 'not_found');
+      const secret = 's'.repeat(300);
+      const long = await t.app.inject({ method: 'DELETE', url: `/v1/invitations/${secret}` });
+      assert.equal(long.statusCode, 414);
+      assert.equal(long.headers['content-type'], 'application/problem+json; charset=utf-8');
+      assert.ok(!long.body.includes(secret), 'the path is echoed');
+      const bad = await t.app.inject({ url: '/v1/invitations/%zz' });
+      assert.equal(bad.statusCode, 400);
+      assert.equal(bad.json().code, 'bad_request');
     });
   });
 }

@@ -7,7 +7,7 @@ import { buildLink, pageLink } from '../links/links.ts';
 import { queueMail } from '../mail/queue.ts';
 import type { ConsumeFailure } from '../tokens/tokens.ts';
 import { checkEmail, humanDuration, type InputError } from './input.ts';
-import { countFailure } from './login.ts';
+import { admitAttempt, clearAttempts } from './login-throttle.ts';
 import { CAP_WINDOW_MS, lockRecipient } from './mail-caps.ts';
 import { MAX_PASSWORD_BYTES, verifyPassword } from './passwords.ts';
 import { revokeUserSessions } from './sessions.ts';
@@ -59,25 +59,17 @@ export async function requestEmailChange(
   }
   if (errors.length > 0) return { ok: false, reason: 'invalid_input', errors };
 
-  // Re-authentication counts toward the same per-account cool-down as logging in: a stolen session
+  // Re-authentication counts toward the same per-address throttle as logging in: a stolen session
   // must not become an unlimited password oracle.
-  const now = ctx.clock.now();
-  if (input.user.login_locked_until !== null && input.user.login_locked_until > now) {
-    return {
-      ok: false,
-      reason: 'cooling_down',
-      retryAfterSeconds: Math.ceil((input.user.login_locked_until - now) / 1000),
-    };
-  }
+  const admission = await admitAttempt(ctx, input.user.email);
+  if (!admission.admitted)
+    return { ok: false, reason: 'cooling_down', retryAfterSeconds: admission.retryAfterSeconds };
   if (!(await verifyPassword(input.user.password_hash, input.password))) {
-    await ctx.db.transaction().execute(async (trx) => {
-      await countFailure(ctx, trx, input.user.id);
-      await recordAudit(trx, ctx.clock, {
-        event: 'login.failed',
-        userId: input.user.id,
-        ip: input.ip,
-        detail: { reason: 'wrong_password', during: 'email_change' },
-      });
+    await recordAudit(ctx.db, ctx.clock, {
+      event: 'login.failed',
+      userId: input.user.id,
+      ip: input.ip,
+      detail: { reason: 'wrong_password', during: 'email_change' },
     });
     return { ok: false, reason: 'wrong_password' };
   }
@@ -86,6 +78,7 @@ export async function requestEmailChange(
     // Serialises with sign-ups and other changes to the same address (PostgreSQL; SQLite already
     // serialises writers), so "is it free" stays true until this transaction ends.
     await lockRecipient(ctx, trx, newNormalized);
+    await clearAttempts(trx, admission);
     const user = await lockUser(ctx, trx, input.user.id);
     if (user === undefined) return;
     const taken = await trx

@@ -5,7 +5,7 @@ import { queueMail } from '../mail/queue.ts';
 import type { ConsumeFailure } from '../tokens/tokens.ts';
 import { passwordResetBinding } from './bindings.ts';
 import { checkEmail, humanDuration, type InputError } from './input.ts';
-import { clearFailures } from './login.ts';
+import { clearAttempts } from './login-throttle.ts';
 import { lockRecipient, underCap } from './mail-caps.ts';
 import { hashPassword, passwordProblems } from './passwords.ts';
 import { revokeUserSessions } from './sessions.ts';
@@ -131,7 +131,7 @@ export async function resetPassword(
       }))
       .where('id', '=', user.id)
       .execute();
-    await clearFailures(trx, user.id);
+    await clearAttempts(trx, { email: user.email_normalized });
     const revoked = await revokeUserSessions(trx, user.id);
     await ctx.tokens.revoke(trx, RESET_PURPOSE, { userId: user.id });
     await ctx.tokens.revoke(trx, VERIFY_PURPOSE, { userId: user.id });

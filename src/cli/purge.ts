@@ -44,7 +44,7 @@ export async function purgeCommand(config: Config, options: PurgeCommandOptions)
 }
 
 const NOTES: Partial<Record<PurgeTarget, string>> = {
-  login_failures: 'accounts whose stale login-failure counters were reset',
+  login_failures: 'stale login-throttle rows (window passed, no cool-down running)',
 };
 
 function summary(counts: Record<PurgeTarget, number>, dryRun: boolean, seconds: number, stopped: boolean) {

@@ -25,17 +25,8 @@ export async function serve(config: Config, options: ServeOptions): Promise<void
     if (closing) reply.header('connection', 'close');
     return payload;
   });
-  await app.listen({ port: config.port, host: config.host });
-  const address = app.server.address();
-  const port = typeof address === 'object' && address ? address.port : config.port;
-  ctx.logger.info(
-    { port, publicUrl: config.publicUrl, database: ctx.storage.dialect, worker: options.worker },
-    'oto is listening',
-  );
-  process.stdout.write(`oto listening on http://${config.host}:${port} (links use ${config.publicUrl})\n`);
-  if (usesDevTransport(config)) process.stdout.write(`dev mailbox: ${config.publicUrl}${DEV_MAILBOX_PATH}\n`);
-  if (!worker) process.stdout.write('worker disabled in this process: run `oto worker` to deliver mail\n');
-
+  // Signals are handled before the port opens, so a supervisor that stops oto the moment it
+  // answers still gets a clean shutdown.
   onShutdownSignal(ctx, async (deadline) => {
     // Stop accepting connections and let in-flight requests finish; idle keep-alive connections
     // are closed at once, and a request arriving on a busy one gets a 503 (return503OnClosing).
@@ -49,6 +40,16 @@ export async function serve(config: Config, options: ServeOptions): Promise<void
     }
     return clean;
   });
+  await app.listen({ port: config.port, host: config.host });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  ctx.logger.info(
+    { port, publicUrl: config.publicUrl, database: ctx.storage.dialect, worker: options.worker },
+    'oto is listening',
+  );
+  process.stdout.write(`oto listening on http://${config.host}:${port} (links use ${config.publicUrl})\n`);
+  if (usesDevTransport(config)) process.stdout.write(`dev mailbox: ${config.publicUrl}${DEV_MAILBOX_PATH}\n`);
+  if (!worker) process.stdout.write('worker disabled in this process: run `oto worker` to deliver mail\n');
 }
 
 /**

@@ -2,7 +2,8 @@ import { type Expression, PostgresAdapter, type SqlBool, sql } from 'kysely';
 import type { Db } from './connect.ts';
 
 /**
- * `id` is one of the ids a bounded subquery selects: how the purge deletes one batch.
+ * `id` (or another primary key column) is one of the keys a bounded subquery selects: how the purge
+ * deletes one batch.
  *
  * PostgreSQL plans `id IN (subquery)` as a join and, from its statistics, may join by scanning the
  * whole table; `id = ANY(ARRAY(subquery))` runs the subquery once and probes the primary key with
@@ -10,8 +11,9 @@ import type { Db } from './connect.ts';
  * itself should ORDER BY its indexed column with a LIMIT, so the index is read in order and only
  * as far as one batch.
  */
-export function idInBatch(db: Db, batch: Expression<unknown>): Expression<SqlBool> {
+export function idInBatch(db: Db, batch: Expression<unknown>, column = 'id'): Expression<SqlBool> {
+  const key = sql.ref(column);
   return db.getExecutor().adapter instanceof PostgresAdapter
-    ? sql<SqlBool>`id = any(array(${batch}))`
-    : sql<SqlBool>`id in (${batch})`;
+    ? sql<SqlBool>`${key} = any(array(${batch}))`
+    : sql<SqlBool>`${key} in (${batch})`;
 }

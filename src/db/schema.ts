@@ -16,6 +16,7 @@ export interface Database {
   email_outbox: EmailOutboxTable;
   audit_events: AuditEventsTable;
   newsletter_sends: NewsletterSendsTable;
+  login_failures: LoginFailuresTable;
   invitations: InvitationsTable;
   grants: GrantsTable;
 }
@@ -32,11 +33,23 @@ export interface UsersTable {
   email_verified_at: Millis | null;
   /** Null while subscribed to newsletters. */
   unsubscribed_at: Millis | null;
-  failed_logins: ColumnType<number, number | undefined, number>;
-  failed_login_window_start: Millis | null;
-  login_locked_until: Millis | null;
   created_at: Millis;
   updated_at: Millis;
+}
+
+/**
+ * Login attempts per email address, for the login throttle (src/accounts/login-throttle.ts). Keyed
+ * by address rather than by user, so an address without an account is counted the same way.
+ */
+export interface LoginFailuresTable {
+  /** SHA-256 of the normalised address with a domain-separation prefix, lower-case hex. */
+  key: string;
+  /** Attempts in the current run that did not log in; at most LOGIN_MAX_FAILURES + 1. */
+  failures: number;
+  /** When the current run's first attempt came: the run's window is counted from here. */
+  window_start: Millis;
+  /** Set by the attempt that reached LOGIN_MAX_FAILURES: until then, attempts are refused. */
+  locked_until: Millis | null;
 }
 
 export interface SessionsTable {
@@ -84,6 +97,8 @@ export interface EmailOutboxTable {
   /** JSON object of extra headers, e.g. List-Unsubscribe. Erased with the bodies. */
   headers: string | null;
   status: ColumnType<OutboxStatus, OutboxStatus | undefined, OutboxStatus>;
+  /** 0 for account mail, 1 for bulk mail: the dispatcher sends lower numbers first. */
+  priority: ColumnType<number, number | undefined, number>;
   attempts: ColumnType<number, number | undefined, number>;
   next_attempt_at: Millis;
   /** While status is 'sending': the instant after which another dispatcher may take the message over. */

@@ -48,15 +48,14 @@ export async function buildApp(ctx: Context): Promise<App> {
     // cost on the hot path, and the line has everything: route, status, time.
     logController: new LogController({ disableRequestLogging: true }),
     return503OnClosing: true,
-    // Errors the router raises before any route runs (a path parameter over maxParamLength, a
-    // malformed URL) get the same problem+json as every other error, instead of Fastify's JSON.
+    // Errors the router raises before any route runs (a malformed or over-long path) get the same
+    // problem+json as every other error, and never echo the path, which could carry a secret.
     frameworkErrors: (error, _request, reply) => {
-      const problem = toProblem(error as FastifyError);
-      // The reply's generics are unknown this early; it is the same reply object as everywhere.
-      (reply as unknown as FastifyReply)
-        .status(problem.status)
-        .type('application/problem+json')
-        .send(problem.toJSON());
+      const problem =
+        error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+          ? new HttpProblem(414, 'uri_too_long', 'The request path is too long.')
+          : new HttpProblem(400, 'bad_request', 'The request path is not valid.');
+      (reply as FastifyReply).status(problem.status).type('application/problem+json').send(problem.toJSON());
     },
     ajv: {
       // Strict by default: a wrong type is an error, not something to coerce into shape.
@@ -168,8 +167,6 @@ const CLIENT_ERRORS: Record<string, [string, string]> = {
   FST_ERR_CTP_EMPTY_JSON_BODY: ['malformed_body', 'The request body is empty.'],
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: ['malformed_body', 'The Content-Length does not match the body.'],
   FST_ERR_CTP_INVALID_JSON_BODY: ['malformed_body', 'The request body is not valid JSON.'],
-  FST_ERR_MAX_PARAM_LENGTH: ['uri_too_long', 'A part of the address is too long.'],
-  FST_ERR_BAD_URL: ['bad_url', 'The address is not valid.'],
 };
 
 function clientProblem(error: FastifyError, status: number): HttpProblem {

@@ -18,9 +18,9 @@ import { purgeTokens } from '../tokens/tokens.ts';
  *   their bodies are already erased and the rest (recipient, last error) is personal data kept only
  *   as long as a sent message's, long enough to diagnose a delivery problem;
  * - audit_events: older than AUDIT_RETENTION;
- * - login_failures: per-account login-failure counters whose window and lock have both passed
- *   are reset, so that a user row carries no stale rate-limit state. (IP rate limits live in
- *   memory or Redis and expire there by themselves.)
+ * - login_failures: the login throttle's rows whose window has passed and whose cool-down, if any,
+ *   is over: the next attempt would start afresh anyway. (IP rate limits live in memory or Redis
+ *   and expire there by themselves.)
  *
  * Every step is a loop of short statements of at most PURGE_BATCH_SIZE rows, each found through an
  * index (migrations 0001 and 0005) and committed on its own, with a return to the event loop between
@@ -132,10 +132,10 @@ export function purgeStatements(
   cut: Cutoffs,
   limit: number,
 ): Record<Exclude<PurgeTarget, 'security_tokens'>, BatchStatement[]> {
-  const stale = (eb: ExpressionBuilder<Database, 'users'>) =>
+  const stale = (eb: ExpressionBuilder<Database, 'login_failures'>) =>
     eb.and([
-      eb('failed_login_window_start', '<', cut.loginWindowStartedBefore),
-      eb.or([eb('login_locked_until', 'is', null), eb('login_locked_until', '<=', cut.now)]),
+      eb('window_start', '<', cut.loginWindowStartedBefore),
+      eb.or([eb('locked_until', 'is', null), eb('locked_until', '<=', cut.now)]),
     ]);
   const sessions = (column: 'expires_at' | 'last_seen_at', before: Millis) =>
     db
@@ -179,21 +179,16 @@ export function purgeStatements(
           ),
         ),
     ],
-    // The staleness test is repeated on the UPDATE itself, so a failed login that lands between the
-    // batch's SELECT and its UPDATE is never wiped out.
+    // The staleness test is repeated on the DELETE itself, so a failed login that lands between the
+    // batch's SELECT and its DELETE is never wiped out.
     login_failures: [
       db
-        .updateTable('users')
-        .set({ failed_logins: 0, failed_login_window_start: null, login_locked_until: null })
+        .deleteFrom('login_failures')
         .where(
           idInBatch(
             db,
-            db
-              .selectFrom('users')
-              .select('id')
-              .where(stale)
-              .orderBy('failed_login_window_start')
-              .limit(limit),
+            db.selectFrom('login_failures').select('key').where(stale).orderBy('window_start').limit(limit),
+            'key',
           ),
         )
         .where(stale),
@@ -263,12 +258,10 @@ async function countPurgeable(db: Db, cut: Cutoffs): Promise<PurgeCounts> {
     audit_events: await count(db.selectFrom('audit_events').select(n).where('at', '<', cut.auditBefore)),
     login_failures: await count(
       db
-        .selectFrom('users')
+        .selectFrom('login_failures')
         .select(n)
-        .where('failed_login_window_start', '<', cut.loginWindowStartedBefore)
-        .where((eb) =>
-          eb.or([eb('login_locked_until', 'is', null), eb('login_locked_until', '<=', cut.now)]),
-        ),
+        .where('window_start', '<', cut.loginWindowStartedBefore)
+        .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<=', cut.now)])),
     ),
   };
 }

@@ -147,6 +147,7 @@ export async function claimDue(
     // Literal statuses, to match the partial index email_outbox_claimable (0002).
     .where(sql<boolean>`status in ('pending', 'sending')`)
     .where('next_attempt_at', '<=', now)
+    .orderBy('priority')
     .orderBy('next_attempt_at')
     .limit(options.batchSize);
   if (ctx.storage.dialect === 'postgres') due = due.forUpdate().skipLocked();
@@ -161,8 +162,8 @@ export async function claimDue(
     .where('id', 'in', due)
     .returningAll()
     .execute();
-  // Oldest first: ids are time-ordered (UUIDv7).
-  return rows.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  // Account mail first, then oldest first: ids are time-ordered (UUIDv7).
+  return rows.sort((a, b) => a.priority - b.priority || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }
 
 interface SendOutcome {

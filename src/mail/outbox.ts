@@ -20,25 +20,42 @@ export interface OutgoingEmail {
  * carries: both commit together or neither does, and the request never waits for SMTP.
  */
 export async function enqueueEmail(db: Db, clock: Clock, email: OutgoingEmail, messageDomain: string) {
-  const now = clock.now();
-  const id = newId(now);
+  const row = outboxRow(clock, email, messageDomain);
+  await db.insertInto('email_outbox').values(row).execute();
+  return row.id;
+}
+
+/**
+ * Puts many messages in the outbox with one multi-row INSERT: a newsletter batch costs one round
+ * trip instead of one per recipient.
+ */
+export async function enqueueEmails(db: Db, clock: Clock, emails: OutgoingEmail[], messageDomain: string) {
+  if (emails.length === 0) return;
   await db
     .insertInto('email_outbox')
-    .values({
-      id,
-      kind: email.kind,
-      recipient: email.to,
-      sender: email.from,
-      user_id: email.userId ?? null,
-      subject: email.subject,
-      text_body: email.text,
-      html_body: email.html ?? null,
-      headers: email.headers ? JSON.stringify(email.headers) : null,
-      next_attempt_at: now,
-      message_id: `<${randomBytes(12).toString('hex')}@${messageDomain}>`,
-      send_id: email.sendId ?? null,
-      created_at: now,
-    })
+    .values(emails.map((email) => outboxRow(clock, email, messageDomain)))
     .execute();
-  return id;
+}
+
+/** Bulk mail waits behind account mail: a reset link must not queue behind a newsletter. */
+const BULK_KINDS = new Set(['newsletter']);
+
+function outboxRow(clock: Clock, email: OutgoingEmail, messageDomain: string) {
+  const now = clock.now();
+  return {
+    priority: BULK_KINDS.has(email.kind) ? 1 : 0,
+    id: newId(now),
+    kind: email.kind,
+    recipient: email.to,
+    sender: email.from,
+    user_id: email.userId ?? null,
+    subject: email.subject,
+    text_body: email.text,
+    html_body: email.html ?? null,
+    headers: email.headers ? JSON.stringify(email.headers) : null,
+    next_attempt_at: now,
+    message_id: `<${randomBytes(12).toString('hex')}@${messageDomain}>`,
+    send_id: email.sendId ?? null,
+    created_at: now,
+  };
 }

@@ -1,6 +1,6 @@
 import type { Context } from '../context.ts';
 import type { Db } from '../db/connect.ts';
-import { enqueueEmail } from './outbox.ts';
+import { enqueueEmail, enqueueEmails, type OutgoingEmail } from './outbox.ts';
 import { type EmailKind, type EmailParams, renderEmail } from './templates.ts';
 
 export interface QueueOptions {
@@ -24,23 +24,49 @@ export async function queueMail<K extends EmailKind>(
   params: EmailParams[K],
   options: QueueOptions = {},
 ): Promise<string> {
+  return enqueueEmail(db, ctx.clock, prepare(ctx, kind, to, params, options), messageDomain(ctx));
+}
+
+export interface QueuedItem<K extends EmailKind> {
+  to: string;
+  params: EmailParams[K];
+  options?: QueueOptions;
+}
+
+/** queueMail for many messages of one kind, in one INSERT: for newsletters, batch by batch. */
+export async function queueMails<K extends EmailKind>(
+  ctx: Context,
+  db: Db,
+  kind: K,
+  items: QueuedItem<K>[],
+): Promise<void> {
+  const emails = items.map((item) => prepare(ctx, kind, item.to, item.params, item.options ?? {}));
+  await enqueueEmails(db, ctx.clock, emails, messageDomain(ctx));
+}
+
+function prepare<K extends EmailKind>(
+  ctx: Context,
+  kind: K,
+  to: string,
+  params: EmailParams[K],
+  options: QueueOptions,
+): OutgoingEmail {
   const rendered = renderEmail(kind, { appName: ctx.config.appName }, params);
-  return enqueueEmail(
-    db,
-    ctx.clock,
-    {
-      kind,
-      to,
-      // Account mail and newsletters come from different addresses, so that unsubscribing from
-      // (or filtering) the newsletter never catches a password reset.
-      from: options.from ?? (kind === 'newsletter' ? ctx.config.mail.newsletterFrom : ctx.config.mail.from),
-      userId: options.userId ?? null,
-      subject: rendered.subject,
-      text: rendered.text,
-      html: rendered.html,
-      headers: rendered.headers || options.headers ? { ...rendered.headers, ...options.headers } : null,
-      sendId: options.sendId ?? null,
-    },
-    new URL(ctx.config.publicUrl).hostname,
-  );
+  return {
+    kind,
+    to,
+    // Account mail and newsletters come from different addresses, so that unsubscribing from
+    // (or filtering) the newsletter never catches a password reset.
+    from: options.from ?? (kind === 'newsletter' ? ctx.config.mail.newsletterFrom : ctx.config.mail.from),
+    userId: options.userId ?? null,
+    subject: rendered.subject,
+    text: rendered.text,
+    html: rendered.html,
+    headers: rendered.headers || options.headers ? { ...rendered.headers, ...options.headers } : null,
+    sendId: options.sendId ?? null,
+  };
+}
+
+function messageDomain(ctx: Context): string {
+  return new URL(ctx.config.publicUrl).hostname;
 }

@@ -6,7 +6,7 @@ import { isUniqueViolation } from '../db/errors.ts';
 import { newId } from '../db/ids.ts';
 import type { NewsletterSendsTable } from '../db/schema.ts';
 import { buildLink, pageLink } from '../links/links.ts';
-import { queueMail } from '../mail/queue.ts';
+import { type QueuedItem, queueMails } from '../mail/queue.ts';
 import { unsubscribeToken } from './subscription.ts';
 
 /**
@@ -122,7 +122,12 @@ async function queueBatch(
     .limit(batchSize);
   if (send.last_user_id !== null) query = query.where('id', '>', send.last_user_id);
   const recipients = await query.execute();
-  for (const user of recipients) await queueOne(ctx, trx, send.id, content, user);
+  await queueMails(
+    ctx,
+    trx,
+    'newsletter',
+    recipients.map((user) => newsletterFor(ctx, send.id, content, user)),
+  );
   const last = recipients.at(-1)?.id ?? send.last_user_id;
   const done = recipients.length < batchSize;
   const result = await trx
@@ -139,26 +144,22 @@ async function queueBatch(
   if (result.numUpdatedRows === 0n) throw new LostRace();
 }
 
-async function queueOne(
+function newsletterFor(
   ctx: Context,
-  trx: Db,
   sendId: string,
   content: NewsletterContent,
   user: { id: string; email: string },
-): Promise<void> {
+): QueuedItem<'newsletter'> {
   const token = unsubscribeToken(ctx, user.id);
-  await queueMail(
-    ctx,
-    trx,
-    'newsletter',
-    user.email,
-    {
+  return {
+    to: user.email,
+    params: {
       subject: content.subject,
       text: content.text,
       html: content.html ?? null,
       unsubscribeLink: buildLink(ctx.config, 'unsubscribe', token),
     },
-    {
+    options: {
       userId: user.id,
       from: ctx.config.mail.newsletterFrom,
       sendId,
@@ -170,7 +171,7 @@ async function queueOne(
         'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
       },
     },
-  );
+  };
 }
 
 function contentHash(content: NewsletterContent): string {

@@ -55,13 +55,11 @@ export type Snapshot = Record<string, string>;
 
 /**
  * Columns that change as bookkeeping rather than as state a request may not touch on a 4xx:
- * - sessions.last_seen_at moves when a session is used (idle expiry);
- * - a failed login is counted on the account (the cool-down), which is its purpose.
+ * - sessions.last_seen_at moves when a session is used (idle expiry).
  * They are digested apart, so a test can allow exactly them and nothing else.
  */
 const SIDE_COLUMNS: Record<string, string[]> = {
   sessions: ['last_seen_at'],
-  users: ['failed_logins', 'failed_login_window_start', 'login_locked_until'],
 };
 
 export async function snapshot(db: Db, dialect: Dialect): Promise<Snapshot> {

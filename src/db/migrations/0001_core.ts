@@ -15,11 +15,19 @@ export async function up(db: AnyDb): Promise<void> {
     .addColumn('password_version', 'integer', (c) => c.notNull().defaultTo(1))
     .addColumn('email_verified_at', 'bigint')
     .addColumn('unsubscribed_at', 'bigint')
-    .addColumn('failed_logins', 'integer', (c) => c.notNull().defaultTo(0))
-    .addColumn('failed_login_window_start', 'bigint')
-    .addColumn('login_locked_until', 'bigint')
     .addColumn('created_at', 'bigint', (c) => c.notNull())
     .addColumn('updated_at', 'bigint', (c) => c.notNull())
+    .execute();
+
+  // Login attempts per address, apart from users so that addresses with and without an account are
+  // counted alike (src/accounts/login-throttle.ts). Here rather than in a migration of its own: it
+  // replaces three users columns that this migration used to create, before any release.
+  await db.schema
+    .createTable('login_failures')
+    .addColumn('key', 'text', (c) => c.primaryKey())
+    .addColumn('failures', 'integer', (c) => c.notNull())
+    .addColumn('window_start', 'bigint', (c) => c.notNull())
+    .addColumn('locked_until', 'bigint')
     .execute();
 
   await db.schema
@@ -97,6 +105,7 @@ export async function up(db: AnyDb): Promise<void> {
     .addColumn('html_body', 'text')
     .addColumn('headers', 'text')
     .addColumn('status', 'text', (c) => c.notNull().defaultTo('pending'))
+    .addColumn('priority', 'integer', (c) => c.notNull().defaultTo(0))
     .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
     .addColumn('next_attempt_at', 'bigint', (c) => c.notNull())
     .addColumn('lease_until', 'bigint')

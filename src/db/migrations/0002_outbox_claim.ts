@@ -5,7 +5,9 @@ type AnyDb = Kysely<any>;
 
 /**
  * The dispatcher's claim reads `status in ('pending', 'sending') and next_attempt_at <= now
- * order by next_attempt_at limit n`. A claimed message has next_attempt_at = lease_until, so one
+ * order by priority, next_attempt_at limit n`. Account mail has priority 0 and bulk mail
+ * (newsletters) 1, so a password reset queued behind a newsletter to 100,000 people still leaves
+ * first. A claimed message has next_attempt_at = lease_until, so one
  * ordered range of this partial index serves both due messages and expired leases, and a claim
  * costs the same with a backlog of a million messages as with ten. Sent and failed messages,
  * the bulk of the table, are not in the index at all.
@@ -20,7 +22,7 @@ export async function up(db: AnyDb): Promise<void> {
   await db.schema
     .createIndex('email_outbox_claimable')
     .on('email_outbox')
-    .column('next_attempt_at')
+    .columns(['priority', 'next_attempt_at'])
     .where(sql<boolean>`status in ('pending', 'sending')`)
     .execute();
   await db.schema.dropIndex('email_outbox_due').execute();

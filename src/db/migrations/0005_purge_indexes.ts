@@ -8,8 +8,8 @@ type AnyDb = Kysely<any>;
  * the table (checked with EXPLAIN on both dialects in test/purge.test.ts):
  * - idle sessions, by last_seen_at (absolute expiry already has sessions_expires_at);
  * - finished outbox rows, by (status, created_at): the purge asks for one status at a time;
- * - users whose login-failure window is open, a partial index that stays as small as the number of
- *   accounts with recent failures.
+ * - login_failures rows, by window_start: the purge deletes the runs whose window has passed (and
+ *   whose cool-down, if any, is over).
  */
 export async function up(db: AnyDb): Promise<void> {
   await db.schema.createIndex('sessions_last_seen_at').on('sessions').column('last_seen_at').execute();
@@ -19,9 +19,8 @@ export async function up(db: AnyDb): Promise<void> {
     .columns(['status', 'created_at'])
     .execute();
   await db.schema
-    .createIndex('users_failed_login_window')
-    .on('users')
-    .column('failed_login_window_start')
-    .where('failed_login_window_start', 'is not', null)
+    .createIndex('login_failures_window_start')
+    .on('login_failures')
+    .column('window_start')
     .execute();
 }

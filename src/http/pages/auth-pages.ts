@@ -138,7 +138,7 @@ ${buttonForm('/verify-email/resend', 'Send me a new link', { email }, true)}`,
         return page(
           reply,
           'Log in',
-          html`${notice('bad', `Too many failed attempts for this account. Try again in ${Math.ceil(result.retryAfterSeconds / 60)} minutes.`)}
+          html`${notice('bad', `Too many failed attempts for this email address. Try again in ${Math.ceil(result.retryAfterSeconds / 60)} minutes.`)}
 <p>Forgot your password? <a href="/forgot-password">Reset it</a>: that works right away.</p>`,
           429,
         );

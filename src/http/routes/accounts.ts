@@ -70,7 +70,7 @@ export function loginProblem(
         detail: 'Follow the link we emailed you, or ask for a new one.',
       });
     case 'cooling_down':
-      return new HttpProblem(429, 'login_cooldown', 'Too many failed attempts for this account.', {
+      return new HttpProblem(429, 'login_cooldown', 'Too many failed attempts for this email address.', {
         detail: `Try again in ${Math.ceil(retryAfter / 60)} minutes, or reset your password.`,
         headers: { 'retry-after': String(retryAfter) },
       });

@@ -79,7 +79,7 @@ async function emailChangeApi(app: FastifyInstance, { ctx }: { ctx: Context }) {
         if (result.reason === 'wrong_password') {
           throw new HttpProblem(403, 'wrong_password', 'The current password is not correct.');
         }
-        throw new HttpProblem(429, 'login_cooldown', 'Too many failed attempts for this account.', {
+        throw new HttpProblem(429, 'login_cooldown', 'Too many failed attempts for this email address.', {
           detail: `Try again in ${Math.ceil(result.retryAfterSeconds / 60)} minutes.`,
           headers: { 'retry-after': String(result.retryAfterSeconds) },
         });
