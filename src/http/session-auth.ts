@@ -64,13 +64,20 @@ export function unauthenticated(): HttpProblem {
 
 /**
  * True when a browser tells us the request was made by another site: its Origin names another
- * origin than PUBLIC_URL (an opaque "null" origin included), or Sec-Fetch-Site says cross-site.
- * A request with neither header comes from a non-browser client, which no cookie rides along with.
+ * origin than PUBLIC_URL, or Sec-Fetch-Site says cross-site. A request with neither
+ * header comes from a non-browser client, which no cookie rides along with.
+ *
+ * An opaque Origin ("null") is not proof either way: browsers send it for a form post from a page
+ * with Referrer-Policy: no-referrer, which is every oto page, so oto's own forms post with it.
+ * Then Sec-Fetch-Site decides, which the browser sets itself and no page can forge: same-origin
+ * passes; anything else, or its absence (a sandboxed frame, an old browser), is refused.
  */
 export function isCrossOrigin(config: Config, request: FastifyRequest): boolean {
   const origin = request.headers.origin;
+  const site = request.headers['sec-fetch-site'];
+  if (origin === 'null') return site !== 'same-origin';
   if (origin !== undefined && origin !== config.publicUrl) return true;
-  return request.headers['sec-fetch-site'] === 'cross-site';
+  return site === 'cross-site';
 }
 
 /** Throws 403 `cross_origin` for a request from another site. Page form posts call it always. */
