@@ -197,6 +197,59 @@ for (const { dialect, skip } of DIALECTS) {
       if (second) await json('POST', '/v1/unsubscribe', { token: second.searchParams.get('token')! });
     });
 
+    test('invitations (accepted by a newcomer, revoked) and change of email', async () => {
+      const password = `inviter password ${randomBytes(6).toString('hex')}`;
+      secrets.add(password);
+      const email = 'log-inviter@example.com';
+      await json('POST', '/v1/users', { email, password });
+      const verify = withParam(remember(await inbox.last(t.ctx, email, 'verify_email')), 'token');
+      await json('POST', '/v1/users/verify', { token: verify.searchParams.get('token')! });
+      const login = await json('POST', '/v1/sessions', { email, password });
+      const sessionToken = (login.json() as { sessionToken: string }).sessionToken;
+      secrets.add(sessionToken);
+      const bearer = { authorization: `Bearer ${sessionToken}` };
+
+      const invited = await json('POST', '/v1/invitations', { email: 'log-newcomer@example.com' }, bearer);
+      assert.equal(invited.statusCode, 201, invited.body);
+      const invite = withParam(
+        remember(await inbox.last(t.ctx, 'log-newcomer@example.com', 'invitation')),
+        'token',
+      );
+      const inviteToken = invite.searchParams.get('token')!;
+      await request('GET', pathOf(invite));
+      await json('POST', '/v1/invitations/inspect', { token: inviteToken });
+      const newcomerPassword = `newcomer password ${randomBytes(6).toString('hex')}`;
+      secrets.add(newcomerPassword);
+      const accepted = await json('POST', '/v1/invitations/accept', {
+        token: inviteToken,
+        password: newcomerPassword,
+      });
+      assert.equal(accepted.statusCode, 200, accepted.body);
+      secrets.add((accepted.json() as { sessionToken: string }).sessionToken);
+      sessionCookie(accepted);
+      await json('POST', '/v1/invitations/accept', { token: inviteToken, password: newcomerPassword });
+
+      const second = await json('POST', '/v1/invitations', { email: 'log-revoked@example.com' }, bearer);
+      remember(await inbox.last(t.ctx, 'log-revoked@example.com', 'invitation'));
+      await json('GET', '/v1/invitations', undefined, bearer);
+      await json('DELETE', `/v1/invitations/${(second.json() as { id: string }).id}`, undefined, bearer);
+      await json('GET', '/v1/me/grants', undefined, bearer);
+
+      const newEmail = 'log-inviter-new@example.com';
+      const asked = await json('POST', '/v1/me/email', { newEmail, password }, bearer);
+      assert.ok(asked.statusCode < 300, asked.body);
+      const confirm = withParam(remember(await inbox.last(t.ctx, newEmail, 'email_change')), 'token');
+      await request('GET', pathOf(confirm));
+      const changed = await json(
+        'POST',
+        '/v1/me/email/confirm',
+        { token: confirm.searchParams.get('token')! },
+        bearer,
+      );
+      assert.equal(changed.statusCode, 200, changed.body);
+      for (const mail of await inbox.all(t.ctx)) remember(mail);
+    });
+
     test('metrics, docs and health', async () => {
       // These routes log below info (scrapes and probes would flood the log): not counted.
       const quiet = (url: string, headers: Record<string, string> = {}) =>
@@ -241,5 +294,36 @@ describe('redactUrl', () => {
       ['/dev/mailbox?to=a%40example.com', '/dev/mailbox?to=a%40example.com'],
     ];
     for (const [url, expected] of cases) assert.equal(redactUrl(url), expected);
+  });
+});
+
+describe('logs of the dev mailbox (development, no SMTP_URL)', () => {
+  test('reading reset links in the dev mailbox logs none of them', async () => {
+    const t = await startTestApp('sqlite', { LOG_LEVEL: 'trace', RATE_LIMIT_PER_MINUTE: '0' });
+    try {
+      const { insertUser } = await import('./helpers/accounts.ts');
+      const { createTransport } = await import('../src/mail/transport.ts');
+      const { deliverDue } = await import('./helpers/mail.ts');
+      await insertUser(t.ctx, 'dev@example.com', { password: 'dev password that is long' });
+      await t.app.inject({
+        method: 'POST',
+        url: '/v1/password-resets',
+        payload: { email: 'dev@example.com' },
+      });
+      await deliverDue(t.ctx, { transport: createTransport(t.config) });
+      const list = await t.app.inject({ method: 'GET', url: '/dev/mailbox.json?to=dev%40example.com' });
+      assert.equal(list.statusCode, 200, list.body);
+      const tokens = [...list.body.matchAll(/token=([A-Za-z0-9_-]{40,})/g)].map((m) => m[1]!);
+      assert.ok(tokens.length >= 1, list.body);
+      const ids = [...list.body.matchAll(/"id":"([^"]+)"/g)].map((m) => m[1]!);
+      await t.app.inject({ method: 'GET', url: '/dev/mailbox' });
+      for (const id of ids) await t.app.inject({ method: 'GET', url: `/dev/mailbox/${id}` });
+      await t.app.inject({ method: 'GET', url: `/reset-password?token=${tokens[0]}` });
+      const logs = t.logs.text();
+      assert.match(logs, /"url":"\/dev\/mailbox\.json/);
+      for (const token of tokens) assert.ok(!logs.includes(token), 'a token from the dev mailbox was logged');
+    } finally {
+      await t.close();
+    }
   });
 });

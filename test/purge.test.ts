@@ -26,7 +26,10 @@ function purgeContext(database: TestDatabase, env: Record<string, string> = {}):
   return createContext(config, database.storage, logger, { clock: manualClock(Date.UTC(2030, 0, 1)) });
 }
 
-async function ids(db: Db, table: 'security_tokens' | 'sessions' | 'email_outbox' | 'audit_events') {
+async function ids(
+  db: Db,
+  table: 'security_tokens' | 'sessions' | 'email_outbox' | 'audit_events' | 'invitations',
+) {
   const rows = await db.selectFrom(table).select('id').orderBy('id').execute();
   return rows.map((row) => row.id);
 }
@@ -131,6 +134,29 @@ async function seed(ctx: Context) {
     ])
     .execute();
 
+  const invitation = (id: string, expires: number, fields: { accepted?: number; revoked?: number } = {}) => ({
+    id,
+    inviter_id: 'kept-clean',
+    email: `${id}@example.com`,
+    email_normalized: `${id}@example.com`,
+    scope: 'default',
+    role: 'member',
+    token_id: `token-${id}`,
+    created_at: expires - 7 * DAY,
+    expires_at: expires,
+    accepted_at: fields.accepted ?? null,
+    revoked_at: fields.revoked ?? null,
+  });
+  await db
+    .insertInto('invitations')
+    .values([
+      invitation('gone-ignored', now - 8 * DAY),
+      invitation('gone-accepted', now - 8 * DAY, { accepted: now - 13 * DAY }),
+      invitation('kept-revoked-recently', now - 6 * DAY, { revoked: now - 12 * DAY }),
+      invitation('kept-open', now + DAY),
+    ])
+    .execute();
+
   // Ten old events: more than three batches of three.
   const old = Array.from({ length: 10 }, (_, i) => ({
     id: `gone-audit-${String(i).padStart(2, '0')}`,
@@ -148,6 +174,7 @@ const EXPECTED: Record<PurgeTarget, number> = {
   security_tokens: 3,
   sessions: 2,
   email_outbox: 2,
+  invitations: 2,
   audit_events: 10,
   login_failures: 2,
 };
@@ -188,6 +215,7 @@ for (const { dialect, skip } of DIALECTS) {
         'kept-sent-recently',
       ]);
       assert.deepEqual(await ids(ctx.db, 'audit_events'), ['kept-audit']);
+      assert.deepEqual(await ids(ctx.db, 'invitations'), ['kept-open', 'kept-revoked-recently']);
 
       const throttle = await ctx.db.selectFrom('login_failures').selectAll().orderBy('key').execute();
       assert.deepEqual(
@@ -357,6 +385,11 @@ async function fillForPlanner(db: Db, now: number): Promise<void> {
       message_id, created_at)
     select 'm' || i, 'k', 'r@x.test', 's@x.test', 's',
       (array['pending', 'sent', 'sent', 'failed'])[1 + i % 4], ${now}::bigint, 'm' || i,
+      case when i % 4 = 0 then ${old}::bigint + i else ${now}::bigint + i end
+    from generate_series(1, ${rows}::int) as i`.execute(db);
+  await sql`insert into invitations (id, inviter_id, email, email_normalized, scope, role, token_id,
+      created_at, expires_at)
+    select 'i' || i, 'u' || i, 'x@x.test', 'x@x.test', 's' || i, 'r', 't' || i, ${now}::bigint,
       case when i % 4 = 0 then ${old}::bigint + i else ${now}::bigint + i end
     from generate_series(1, ${rows}::int) as i`.execute(db);
   await sql`insert into audit_events (id, at, event)

@@ -17,6 +17,9 @@ import { purgeTokens } from '../tokens/tokens.ts';
  * - email_outbox: sent or failed messages created more than OUTBOX_RETENTION ago. Failed ones go too:
  *   their bodies are already erased and the rest (recipient, last error) is personal data kept only
  *   as long as a sent message's, long enough to diagnose a delivery problem;
+ * - invitations: expired more than TOKEN_RETENTION ago, whatever became of them (accepted, revoked
+ *   or ignored), with their token: the row holds the invitee's address, and an accepted one lives
+ *   on as the grant it made;
  * - audit_events: older than AUDIT_RETENTION;
  * - login_failures: the login throttle's rows whose window has passed and whose cool-down, if any,
  *   is over: the next attempt would start afresh anyway. (IP rate limits live in memory or Redis
@@ -31,6 +34,7 @@ export const PURGE_TARGETS = [
   'security_tokens',
   'sessions',
   'email_outbox',
+  'invitations',
   'audit_events',
   'login_failures',
 ] as const;
@@ -54,16 +58,17 @@ export interface PurgeResult {
 }
 
 /**
- * The outbox per-recipient caps count the last hour's messages, so rows younger than that are
- * never purged, whatever OUTBOX_RETENTION says.
+ * The per-recipient caps on outbox mail and on invitations count the last hour's rows, so rows
+ * younger than that are never purged, whatever OUTBOX_RETENTION or TOKEN_RETENTION say.
  */
-const MIN_OUTBOX_RETENTION_MS = 3_600_000;
+const MIN_CAPPED_RETENTION_MS = 3_600_000;
 
 export interface Cutoffs {
   now: Millis;
   tokensEndedBefore: Millis;
   sessionsIdleSince: Millis;
   outboxCreatedBefore: Millis;
+  invitationsExpiredBefore: Millis;
   auditBefore: Millis;
   loginWindowStartedBefore: Millis;
 }
@@ -75,7 +80,8 @@ export function cutoffs(ctx: Context): Cutoffs {
     now,
     tokensEndedBefore: now - purge.tokenRetentionSeconds * 1000,
     sessionsIdleSince: now - sessions.idleTtlSeconds * 1000,
-    outboxCreatedBefore: now - Math.max(purge.outboxRetentionSeconds * 1000, MIN_OUTBOX_RETENTION_MS),
+    outboxCreatedBefore: now - Math.max(purge.outboxRetentionSeconds * 1000, MIN_CAPPED_RETENTION_MS),
+    invitationsExpiredBefore: now - Math.max(purge.tokenRetentionSeconds * 1000, MIN_CAPPED_RETENTION_MS),
     auditBefore: now - purge.auditRetentionSeconds * 1000,
     loginWindowStartedBefore: now - limits.loginFailureWindowSeconds * 1000,
   };
@@ -164,6 +170,21 @@ export function purgeStatements(
   return {
     sessions: [sessions('expires_at', cut.now), sessions('last_seen_at', cut.sessionsIdleSince)],
     email_outbox: [outbox('sent'), outbox('failed')],
+    invitations: [
+      db
+        .deleteFrom('invitations')
+        .where(
+          idInBatch(
+            db,
+            db
+              .selectFrom('invitations')
+              .select('id')
+              .where('expires_at', '<', cut.invitationsExpiredBefore)
+              .orderBy('expires_at')
+              .limit(limit),
+          ),
+        ),
+    ],
     audit_events: [
       db
         .deleteFrom('audit_events')
@@ -255,6 +276,9 @@ async function countPurgeable(db: Db, cut: Cutoffs): Promise<PurgeCounts> {
         .where('status', 'in', ['sent', 'failed'])
         .where('created_at', '<', cut.outboxCreatedBefore),
     ),
+    invitations: await count(
+      db.selectFrom('invitations').select(n).where('expires_at', '<', cut.invitationsExpiredBefore),
+    ),
     audit_events: await count(db.selectFrom('audit_events').select(n).where('at', '<', cut.auditBefore)),
     login_failures: await count(
       db
@@ -271,6 +295,7 @@ function zeroCounts(): PurgeCounts {
     security_tokens: 0,
     sessions: 0,
     email_outbox: 0,
+    invitations: 0,
     audit_events: 0,
     login_failures: 0,
   };

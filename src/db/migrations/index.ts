@@ -4,6 +4,7 @@ import * as outboxClaim from './0002_outbox_claim.ts';
 import * as newsletter from './0004_newsletter.ts';
 import * as invitations from './0004b_invitations.ts';
 import * as purgeIndexes from './0005_purge_indexes.ts';
+import * as invitationExpiry from './0005b_invitation_expiry.ts';
 
 /**
  * Every migration, by name. Names sort in the order they apply; once released, a migration never
@@ -15,4 +16,5 @@ export const migrations: Record<string, Migration> = {
   '0004_newsletter': newsletter,
   '0004b_invitations': invitations,
   '0005_purge_indexes': purgeIndexes,
+  '0005b_invitation_expiry': invitationExpiry,
 };
