@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { createTestDatabase, type TestDatabase } from './helpers/storage.ts';
@@ -153,6 +154,36 @@ describe('oto command line', () => {
       ['recent'],
     );
     assert.equal((await db.selectFrom('security_tokens').select('id').execute()).length, 0);
+  });
+
+  test('on a terminal, purge shows its progress as it goes', {
+    skip: existsSync('/usr/bin/script') ? false : 'needs script(1) for a pseudo-terminal',
+  }, async () => {
+    const db = database.storage.db;
+    const now = Date.now();
+    const rows = Array.from({ length: 50 }, (_, i) => ({
+      id: `tty-${i}`,
+      token_hash: `h-tty-${i}`,
+      purpose: 'p',
+      subject: 's',
+      created_at: now - 30 * DAY,
+      expires_at: now - 20 * DAY,
+    }));
+    await db.insertInto('security_tokens').values(rows).execute();
+    // script(1) gives the command a pseudo-terminal, as an operator's shell would.
+    const command = `${process.execPath} ${MAIN} purge --batch-size 5`;
+    const result = await new Promise<Run>((resolve, reject) => {
+      const child = spawn('/usr/bin/script', ['-qec', command, '/dev/null'], {
+        env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '', ...env },
+      });
+      let stdout = '';
+      child.stdout.setEncoding('utf8').on('data', (chunk) => (stdout += chunk));
+      child.on('error', reject);
+      child.on('close', (status) => resolve({ status, stdout, stderr: '' }));
+    });
+    assert.equal(result.status, 0, result.stdout);
+    assert.match(result.stdout, /\r\x1b\[K {2}security_tokens: 5 rows…/);
+    assert.match(result.stdout, /security_tokens\s+50\b/);
   });
 
   test('config prints the effective configuration with every secret masked', async () => {

@@ -44,7 +44,7 @@ export async function purgeCommand(config: Config, options: PurgeCommandOptions)
 }
 
 const NOTES: Partial<Record<PurgeTarget, string>> = {
-  login_failures: 'stale login-throttle rows (window passed, no cool-down running)',
+  login_failures: 'stale login-throttle rows: window passed, no cool-down running',
 };
 
 function summary(counts: Record<PurgeTarget, number>, dryRun: boolean, seconds: number, stopped: boolean) {
@@ -62,7 +62,7 @@ function summary(counts: Record<PurgeTarget, number>, dryRun: boolean, seconds: 
 }
 
 function ttyProgress() {
-  let last = 0;
+  let last = Number.NEGATIVE_INFINITY; // the first batch always shows
   return {
     update(target: PurgeTarget, rows: number) {
       const now = performance.now();
