@@ -182,7 +182,8 @@ describe('oto command line', () => {
       child.on('close', (status) => resolve({ status, stdout, stderr: '' }));
     });
     assert.equal(result.status, 0, result.stdout);
-    assert.match(result.stdout, /\r\x1b\[K {2}security_tokens: 5 rows…/);
+    // Each update returns to the start of the line and clears it (ESC [ K) before writing.
+    assert.ok(result.stdout.includes('\r\u001b[K  security_tokens: 5 rows…'), result.stdout);
     assert.match(result.stdout, /security_tokens\s+50\b/);
   });
 
