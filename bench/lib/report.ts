@@ -269,7 +269,63 @@ export class Report {
     };
     writeFileSync(file, `${JSON.stringify(json, null, 2)}\n`);
     writeFileSync(join(directory, 'latest.txt'), `${this.text()}\n`);
+    writeFileSync(join(directory, 'latest.md'), this.markdown());
     return file;
+  }
+
+  /** The figures as Markdown, ready for the README's benchmark section. */
+  markdown(): string {
+    const s = this.#settings;
+    const out: string[] = [
+      `Run on ${this.started.toISOString().slice(0, 10)}: ${machine()}; ${Object.values(this.versions).join('; ')}.`,
+      `autocannon, ${s.connections} connections, ${s.duration}-second runs; the server in its own process ` +
+        `(\`oto serve --no-worker\` equivalent, DB_POOL_SIZE=${s.poolSize}, LOG_LEVEL=${s.logLevel}).`,
+      '',
+      '| Scenario | DB | req/s | p50 ms | p99 ms | non-2xx | peak RSS MB | vs bare | vs raw |',
+      '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    ];
+    for (const row of this.throughput) {
+      const f = row.figures;
+      if (!f) {
+        out.push(`| ${row.label} | ${row.dialect} | not run: ${row.skipped ?? ''} | | | | | | |`);
+        continue;
+      }
+      const bare = this.ceiling('bare', row.dialect);
+      const raw = this.ceiling('raw', row.dialect);
+      out.push(
+        `| ${row.label} | ${row.dialect} | ${f.rps} | ${f.p50} | ${f.p99} | ${f.non2xx + f.errors} | ${f.rssMb ?? ''} | ` +
+          `${row.ceiling || !bare ? '' : ratio(f.rps, bare.rps)} | ${row.ceiling || !raw || !row.consumes ? '' : ratio(f.rps, raw.rps)} |`,
+      );
+    }
+    if (this.scale.length > 0) {
+      out.push('', '| Scale (consume) | DB | rows | p50 ms | p99 ms |', '| --- | --- | ---: | ---: | ---: |');
+      for (const r of this.scale)
+        out.push(`| ${r.scenario} | ${r.dialect} | ${count(r.rows)} | ${r.figures.p50} | ${r.figures.p99} |`);
+    }
+    if (this.purge.length > 0) {
+      out.push(
+        '',
+        '| Purge | DB | rows | rows/s | consume p99 before | consume p99 during |',
+        '| --- | --- | ---: | ---: | ---: | ---: |',
+      );
+      for (const r of this.purge)
+        out.push(
+          `| purge job | ${r.dialect} | ${count(r.deleted)} | ${r.rowsPerSecond} | ${r.before.p99} | ${r.during.p99} |`,
+        );
+    }
+    if (this.dispatcher.length > 0) {
+      out.push('', '| Outbox dispatcher | DB | messages | messages/s |', '| --- | --- | ---: | ---: |');
+      for (const d of this.dispatcher)
+        out.push(
+          `| SMTP delivery | ${String(d['dialect'])} | ${String(d['messages'])} | ${String(d['perSecond'])} |`,
+        );
+    }
+    out.push('', '| Target | DB | Figure | Result |', '| --- | --- | --- | --- |');
+    for (const t of this.targets())
+      out.push(
+        `| ${t.target} | ${t.dialect} | ${t.figure} | ${t.pass === null ? 'not run' : t.pass ? 'pass' : '**fail**'} |`,
+      );
+    return `${out.join('\n')}\n`;
   }
 }
 
