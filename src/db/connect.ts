@@ -5,6 +5,7 @@ import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import type { DatabaseTarget } from '../config/config.ts';
 import type { Database } from './schema.ts';
+import { startCheckpointer } from './sqlite-checkpointer.ts';
 import { NodeSqliteDialect } from './sqlite-dialect.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -31,16 +32,33 @@ export function openStorage(target: DatabaseTarget, options: StorageOptions = {}
 }
 
 function openSqlite(path: string): Storage {
-  const db = new Kysely<Database>({ dialect: new NodeSqliteDialect(() => openSqliteFile(path)) });
+  const background = path !== ':memory:';
+  let database: DatabaseSync | undefined;
+  const open = () => {
+    database = openSqliteFile(path, { backgroundCheckpoints: background });
+    return database;
+  };
+  const db = new Kysely<Database>({ dialect: new NodeSqliteDialect(open) });
+  const checkpointer = background
+    ? startCheckpointer(path, () => {
+        if (database?.isOpen) database.exec('pragma wal_autocheckpoint = 1000');
+      })
+    : undefined;
   return {
     db,
     dialect: 'sqlite',
     ping: () => ping(db),
-    close: () => db.destroy(),
+    async close() {
+      await checkpointer?.stop();
+      await db.destroy();
+    },
   };
 }
 
-export function openSqliteFile(path: string): DatabaseSync {
+export function openSqliteFile(
+  path: string,
+  options: { backgroundCheckpoints?: boolean } = {},
+): DatabaseSync {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   const database = new DatabaseSync(path);
   // WAL lets readers work while one writer commits; the busy timeout makes a second process wait
@@ -56,6 +74,7 @@ export function openSqliteFile(path: string): DatabaseSync {
     pragma synchronous = normal;
     pragma secure_delete = fast;
   `);
+  if (options.backgroundCheckpoints) database.exec('pragma wal_autocheckpoint = 0');
   return database;
 }
 
