@@ -1,12 +1,11 @@
 import { createHash } from 'node:crypto';
-import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { type ExpressionBuilder, sql } from 'kysely';
 import type { Millis } from '../clock.ts';
 import type { Context } from '../context.ts';
 import { idInBatch } from '../db/batch.ts';
 import type { Db } from '../db/connect.ts';
 import type { Database } from '../db/schema.ts';
-import { purgeTokens } from '../tokens/tokens.ts';
+import { purgeTokens, restAfterBatch } from '../tokens/tokens.ts';
 
 /**
  * The purge: one pass deletes what oto no longer needs.
@@ -226,12 +225,13 @@ async function inBatches(
 ): Promise<number> {
   let total = 0;
   while (!signal?.aborted) {
+    const began = performance.now();
     const result = await statement.executeTakeFirst();
     const rows = Number('numDeletedRows' in result ? result.numDeletedRows : result.numUpdatedRows);
     total += rows;
     if (rows > 0) onBatch(total);
     if (rows < batchSize) break;
-    await yieldToEventLoop();
+    await restAfterBatch(performance.now() - began);
   }
   return total;
 }

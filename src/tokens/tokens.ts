@@ -1,4 +1,5 @@
-import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { PostgresAdapter } from 'kysely';
 import type { Clock, Millis } from '../clock.ts';
 import { idInBatch } from '../db/batch.ts';
 import type { Db } from '../db/connect.ts';
@@ -250,24 +251,45 @@ export interface PurgeOptions {
  * of millions of rows never holds a long lock or starves live requests.
  */
 export async function purgeTokens(db: Db, options: PurgeOptions): Promise<number> {
+  // node:sqlite runs a statement on the event loop's own thread: there a batch is sized by time.
+  const blocking = !(db.getExecutor().adapter instanceof PostgresAdapter);
+  let size = options.batchSize;
   let deleted = 0;
   for (const column of ['expires_at', 'used_at', 'revoked_at'] as const) {
     if (options.signal?.aborted) break;
     for (;;) {
-      const result = await tokenPurgeBatch(
-        db,
-        column,
-        options.endedBefore,
-        options.batchSize,
-      ).executeTakeFirst();
+      const began = performance.now();
+      const result = await tokenPurgeBatch(db, column, options.endedBefore, size).executeTakeFirst();
+      const took = performance.now() - began;
       const count = Number(result.numDeletedRows);
       deleted += count;
       if (count > 0) options.onBatch?.(deleted);
-      if (count < options.batchSize || options.signal?.aborted) break;
-      await yieldToEventLoop();
+      if (count < size || options.signal?.aborted) break;
+      if (blocking) size = batchSizeFor(took, size, options.batchSize);
+      await restAfterBatch(took);
     }
   }
   return deleted;
+}
+
+/** How long one purge batch may hold a thread that also serves requests (SQLite). */
+const BLOCKING_BATCH_TARGET_MS = 5;
+const MIN_BATCH = 20;
+
+/** The next batch's size, scaled so it takes about BLOCKING_BATCH_TARGET_MS, within [20, max]. */
+function batchSizeFor(tookMs: number, size: number, max: number): number {
+  const scaled = Math.round((size * BLOCKING_BATCH_TARGET_MS) / Math.max(tookMs, 0.1));
+  return Math.min(max, Math.max(Math.min(MIN_BATCH, max), scaled));
+}
+
+/**
+ * Between two batches of a purge: rest as long as the batch took (at most a second), so that a
+ * purge takes at most half of the time and live requests the rest. A bare setImmediate is not
+ * enough: measured with consumes running on SQLite, it let the next batch start before most
+ * waiting requests were served, and their p99 went from about 0.1 s to 1.9 s during the purge.
+ */
+export function restAfterBatch(batchMs: number): Promise<void> {
+  return sleep(Math.min(1000, Math.max(1, Math.round(batchMs))));
 }
 
 /** One batch of purgeTokens: the oldest ended tokens by one column, read in index order. */
