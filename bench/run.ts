@@ -122,6 +122,8 @@ async function benchDialect(dialect: 'sqlite' | 'postgres', database: BenchDatab
 function startServer(databaseUrl: string, dialect: string): Child {
   return forkChild(join(here, 'server.ts'), {
     label: `oto ${dialect}`,
+    // As `npm start` and the oto command run it.
+    execArgv: ['--max-semi-space-size=8'],
     env: {
       DATABASE_URL: databaseUrl,
       DB_POOL_SIZE: String(settings.poolSize),

@@ -3,6 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { describe, test } from 'node:test';
 import { ConfigError, loadConfig } from '../src/config/config.ts';
 import { parseDurationSeconds } from '../src/config/duration.ts';
+import { NODE_TS } from './helpers/node.ts';
 
 describe('configuration', () => {
   test('defaults give a working development setup on SQLite under ./data', () => {
@@ -74,7 +75,7 @@ describe('configuration', () => {
 
   test('the service refuses to start on a bad value, with one line and a non-zero exit', () => {
     const cli = new URL('../src/cli/main.ts', import.meta.url).pathname;
-    const result = spawnSync(process.execPath, [cli, 'serve'], {
+    const result = spawnSync(process.execPath, [...NODE_TS, cli, 'serve'], {
       env: { ...process.env, PUBLIC_URL: 'ftp://example.com', DATABASE_URL: ':memory:' },
       encoding: 'utf8',
       timeout: 20_000,

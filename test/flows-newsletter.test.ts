@@ -12,6 +12,7 @@ import { unsubscribeToken, unsubscribeTokenUser } from '../src/newsletter/subscr
 import { apiHeaders, startTestApp, type TestApp } from './helpers/app.ts';
 import { insertUser, isSubscribed, KEY_A } from './helpers/flows.ts';
 import { type Inbox, startInbox } from './helpers/inbox.ts';
+import { NODE_TS } from './helpers/node.ts';
 import { DIALECTS } from './helpers/storage.ts';
 
 const run = promisify(execFile);
@@ -267,10 +268,10 @@ for (const { dialect, skip } of DIALECTS) {
           OTO_SIGNING_KEYS: KEY_A,
           LOG_LEVEL: 'warn',
         };
-        const first = await run(process.execPath, args, { env });
+        const first = await run(process.execPath, [...NODE_TS, ...args], { env });
         const recipients = await countRecipients(t.ctx);
         assert.match(first.stdout, new RegExp(`^queued ${recipients} messages \\(send id cli-1;`));
-        const second = await run(process.execPath, args, { env });
+        const second = await run(process.execPath, [...NODE_TS, ...args], { env });
         assert.match(second.stdout, new RegExp(`already done: ${recipients} messages`));
         const send = await t.ctx.db
           .selectFrom('newsletter_sends')
@@ -282,7 +283,9 @@ for (const { dialect, skip } of DIALECTS) {
         assert.ok(rows.every((r) => r.html_body!.includes('<p>From the command line.</p>')));
         // The CLI checks its own input.
         await assert.rejects(
-          run(process.execPath, [...args.slice(0, 5), '--text-file', join(dir, 'missing.txt')], { env }),
+          run(process.execPath, [...NODE_TS, ...args.slice(0, 5), '--text-file', join(dir, 'missing.txt')], {
+            env,
+          }),
           /cannot read --text-file/,
         );
       } finally {

@@ -37,7 +37,7 @@ import { DIALECTS } from './helpers/storage.ts';
  * number of cases per route for a deeper local run.
  */
 
-const RUNS = Number(process.env['FUZZ_RUNS'] ?? 10);
+const RUNS = Number(process.env['FUZZ_RUNS'] ?? 8);
 const PASSWORD = 'correct horse battery staple 42';
 
 /** Field names the routes read, so that random bodies get past "unknown property" to the handlers. */

@@ -7,6 +7,7 @@ import { startWorker } from '../src/jobs/worker.ts';
 import { queueMail } from '../src/mail/queue.ts';
 import { generateSigningKey } from '../src/tokens/signed.ts';
 import { createMailTestContext, type MailTestContext } from './helpers/mail.ts';
+import { NODE_TS } from './helpers/node.ts';
 import { startSmtpServer, type TestSmtpServer } from './helpers/smtp.ts';
 import { DIALECTS } from './helpers/storage.ts';
 
@@ -16,7 +17,7 @@ const SIGNING_KEYS = generateSigningKey();
 
 /** Runs the oto command in a child process, with exactly the environment given (plus PATH). */
 function oto(args: string[], env: Record<string, string>) {
-  const child = spawn(process.execPath, ['src/cli/main.ts', ...args], {
+  const child = spawn(process.execPath, [...NODE_TS, 'src/cli/main.ts', ...args], {
     cwd: ROOT,
     env: { PATH: process.env['PATH'] ?? '', LOG_LEVEL: 'warn', OTO_SIGNING_KEYS: SIGNING_KEYS, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

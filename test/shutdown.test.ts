@@ -5,6 +5,7 @@ import { connect, type Socket } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { TEST_API_KEY } from './helpers/app.ts';
+import { NODE_TS } from './helpers/node.ts';
 import { createTestDatabase, type TestDatabase } from './helpers/storage.ts';
 
 const MAIN = fileURLToPath(new URL('../src/cli/main.ts', import.meta.url));
@@ -18,7 +19,7 @@ interface Server {
 
 /** `oto serve` in a child process on a free port. */
 async function startServer(env: Record<string, string>): Promise<Server> {
-  const child = spawn(process.execPath, [MAIN, 'serve'], {
+  const child = spawn(process.execPath, [...NODE_TS, MAIN, 'serve'], {
     env: {
       PATH: process.env['PATH'] ?? '',
       PORT: '0',

@@ -4,6 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { systemClock } from '../src/clock.ts';
 import { createTokenEngine } from '../src/tokens/tokens.ts';
+import { NODE_TS } from './helpers/node.ts';
 import { createTestDatabase, DIALECTS, type TestDatabase } from './helpers/storage.ts';
 
 const run = promisify(execFile);
@@ -25,7 +26,9 @@ for (const { dialect, skip } of DIALECTS) {
           subject: `round-${round}`,
         });
         const startAt = String(Date.now() + 1500);
-        const children = [1, 2].map(() => run(process.execPath, [CHILD, database.url, token, '25', startAt]));
+        const children = [1, 2].map(() =>
+          run(process.execPath, [...NODE_TS, CHILD, database.url, token, '25', startAt]),
+        );
         const outputs = await Promise.all(children);
         const counts = outputs.map(({ stdout }) => JSON.parse(stdout) as { ok: number; failed: number });
         assert.equal(

@@ -5,6 +5,7 @@ import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { NODE_TS } from './node.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const MAIN = join(ROOT, 'src', 'cli', 'main.ts');
@@ -47,7 +48,7 @@ export async function startOto(
   options: { port?: number; args?: string[]; readyTimeoutMs?: number } = {},
 ): Promise<OtoProcess> {
   const port = options.port ?? (await freePort());
-  const child = spawn(process.execPath, [MAIN, 'serve', ...(options.args ?? [])], {
+  const child = spawn(process.execPath, [...NODE_TS, MAIN, 'serve', ...(options.args ?? [])], {
     cwd: ROOT,
     env: { PATH: process.env['PATH'] ?? '', HOST: '127.0.0.1', PORT: String(port), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
