@@ -1,4 +1,4 @@
-import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import { humanDuration, type InputError } from '../../accounts/input.ts';
 import { logIn } from '../../accounts/login.ts';
 import { inspectResetLink, requestPasswordReset, resetPassword } from '../../accounts/password-reset.ts';
@@ -8,9 +8,10 @@ import { inspectVerificationLink, verifyEmail } from '../../accounts/verify-emai
 import type { Context } from '../../context.ts';
 import { html, type SafeHtml } from '../../mail/html.ts';
 import type { ConsumeFailure } from '../../tokens/tokens.ts';
-import { HttpProblem, tokenProblem } from '../problem.ts';
+import { tokenProblem } from '../problem.ts';
 import { rateLimited } from '../rate-limit.ts';
 import { assertSameOrigin, setSessionCookie } from '../session-auth.ts';
+import { pageErrorHandler } from './errors.ts';
 import { buttonForm, type FieldErrors, field, formString, notice } from './forms.ts';
 import { redirectAfterPost, sendPage } from './layout.ts';
 
@@ -25,21 +26,7 @@ export async function authPages(app: FastifyInstance, { ctx }: { ctx: Context })
   const page = (reply: FastifyReply, title: string, body: SafeHtml, status = 200) =>
     sendPage(reply, config, { title, body, status });
 
-  // Errors on pages are pages too: a refused cross-site post or a rate limit reads as a page.
-  app.setErrorHandler((error: FastifyError, _request, reply) => {
-    const status = error instanceof HttpProblem ? error.status : (error.statusCode ?? 500);
-    if (status >= 500) throw error;
-    if (error instanceof HttpProblem)
-      for (const [k, v] of Object.entries(error.headers ?? {})) reply.header(k, v);
-    const title = error instanceof HttpProblem ? error.title : 'The request could not be processed.';
-    const detail = error instanceof HttpProblem && error.message !== error.title ? error.message : '';
-    return page(
-      reply,
-      'Something went wrong',
-      html`${notice('bad', title)}${detail ? html`<p>${detail}</p>` : ''}<p><a href="/">Back to the start</a></p>`,
-      status,
-    );
-  });
+  app.setErrorHandler(pageErrorHandler(config));
 
   const postRoute = { config: rateLimited(ctx), schema: { hide: true } };
   const hidden = { schema: { hide: true } };

@@ -1,4 +1,4 @@
-import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import {
   confirmEmailChange,
   inspectEmailChangeLink,
@@ -7,6 +7,7 @@ import {
 import type { Context } from '../../context.ts';
 import { html, type SafeHtml } from '../../mail/html.ts';
 import type { ConsumeFailure } from '../../tokens/tokens.ts';
+import { pageErrorHandler } from '../pages/errors.ts';
 import { buttonForm, formString, notice } from '../pages/forms.ts';
 import { redirectAfterPost, sendPage } from '../pages/layout.ts';
 import { HttpProblem, invalidInput, problemSchema, tokenProblem } from '../problem.ts';
@@ -130,17 +131,7 @@ async function emailChangePages(app: FastifyInstance, { ctx }: { ctx: Context })
   const page = (reply: FastifyReply, title: string, body: SafeHtml, status = 200) =>
     sendPage(reply, config, { title, body, status });
 
-  app.setErrorHandler((error: FastifyError, _request, reply) => {
-    const status = error instanceof HttpProblem ? error.status : (error.statusCode ?? 500);
-    if (status >= 500) throw error;
-    const title = error instanceof HttpProblem ? error.title : 'The request could not be processed.';
-    return page(
-      reply,
-      'Something went wrong',
-      html`${notice('bad', title)}<p><a href="/">Back to the start</a></p>`,
-      status,
-    );
-  });
+  app.setErrorHandler(pageErrorHandler(config));
 
   const badLink = (reply: FastifyReply, reason: ConsumeFailure) =>
     page(

@@ -1,4 +1,4 @@
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { normalizeEmail } from '../../accounts/users.ts';
 import type { Context } from '../../context.ts';
 import type { User } from '../../db/schema.ts';
@@ -18,6 +18,7 @@ import {
 import { html, type SafeHtml } from '../../mail/html.ts';
 import type { ConsumeFailure } from '../../tokens/tokens.ts';
 import { apiKeyGuard } from '../api-key.ts';
+import { pageErrorHandler } from '../pages/errors.ts';
 import { buttonForm, type FieldErrors, field, formString, notice } from '../pages/forms.ts';
 import { redirectAfterPost, sendPage } from '../pages/layout.ts';
 import { HttpProblem, invalidInput, problemSchema, tokenProblem } from '../problem.ts';
@@ -340,20 +341,7 @@ async function invitationPages(app: FastifyInstance, { ctx }: { ctx: Context }) 
   const page = (reply: FastifyReply, title: string, body: SafeHtml, status = 200) =>
     sendPage(reply, config, { title, body, status });
 
-  // Errors on pages are pages too (a refused cross-site post, a rate limit).
-  app.setErrorHandler((error: FastifyError, _request, reply) => {
-    const status = error instanceof HttpProblem ? error.status : (error.statusCode ?? 500);
-    if (status >= 500) throw error;
-    if (error instanceof HttpProblem)
-      for (const [k, v] of Object.entries(error.headers ?? {})) reply.header(k, v);
-    const title = error instanceof HttpProblem ? error.title : 'The request could not be processed.';
-    return page(
-      reply,
-      'Something went wrong',
-      html`${notice('bad', title)}<p><a href="/">Back to the start</a></p>`,
-      status,
-    );
-  });
+  app.setErrorHandler(pageErrorHandler(config));
 
   const badLink = (reply: FastifyReply, reason: ConsumeFailure) =>
     page(

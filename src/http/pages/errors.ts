@@ -1,0 +1,24 @@
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import type { Config } from '../../config/config.ts';
+import { html } from '../../mail/html.ts';
+import { HttpProblem } from '../problem.ts';
+import { notice } from './forms.ts';
+import { sendPage } from './layout.ts';
+
+/**
+ * The error handler of every group of pages: a refused cross-site post, a rate limit or a bad form
+ * reads as a page, not as JSON. A 5xx is handed on to the app's handler (503 when the database is
+ * away, problem+json otherwise).
+ */
+export function pageErrorHandler(config: Config) {
+  return (error: FastifyError, _request: FastifyRequest, reply: FastifyReply) => {
+    const status = error instanceof HttpProblem ? error.status : (error.statusCode ?? 500);
+    if (status >= 500) throw error;
+    if (error instanceof HttpProblem)
+      for (const [k, v] of Object.entries(error.headers ?? {})) reply.header(k, v);
+    const title = error instanceof HttpProblem ? error.title : 'The request could not be processed.';
+    const detail = error instanceof HttpProblem && error.message !== error.title ? error.message : '';
+    const body = html`${notice('bad', title)}${detail ? html`<p>${detail}</p>` : ''}<p><a href="/">Back to the start</a></p>`;
+    return sendPage(reply, config, { title: 'Something went wrong', body, status });
+  };
+}
