@@ -64,6 +64,7 @@ describe('configuration', () => {
       [{ LINK_RESET_PASSWORD: 'https://app.example/reset' }, /^LINK_RESET_PASSWORD: must contain \{token\}/],
       [{ SMTP_URL: 'http://mail' }, /^SMTP_URL: must be smtp:\/\//],
       [{ TRUST_PROXY: 'everyone' }, /^TRUST_PROXY: must be/],
+      [{ NODE_ENV: 'production' }, /^METRICS_TOKEN: is required when NODE_ENV=production/],
     ];
     for (const [env, message] of cases) {
       assert.throws(

@@ -225,11 +225,11 @@ describe('signing key ring', () => {
   test('PostgreSQL or NODE_ENV=production without keys refuses, naming OTO_SIGNING_KEYS', () => {
     for (const env of [
       { DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/test' },
-      { NODE_ENV: 'production', DATABASE_URL: 'sqlite:/nonexistent/oto.db' },
+      { NODE_ENV: 'production', METRICS: 'false', DATABASE_URL: 'sqlite:/nonexistent/oto.db' },
     ]) {
       assert.throws(() => keyRingFor(loadConfig(env)), /^ConfigError: OTO_SIGNING_KEYS: is required/);
     }
-    const ring = keyRingFor(loadConfig({ NODE_ENV: 'production', OTO_SIGNING_KEYS: KEY_A }));
+    const ring = keyRingFor(loadConfig({ NODE_ENV: 'production', METRICS: 'false', OTO_SIGNING_KEYS: KEY_A }));
     assert.equal(ring.signing.id, 'a');
   });
 

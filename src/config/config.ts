@@ -262,10 +262,23 @@ export function loadConfig(env: Env = process.env): Config {
     },
     subscribedByDefault: boolean(env, 'SUBSCRIBED_BY_DEFAULT', true),
     signingKeys: read(env, 'OTO_SIGNING_KEYS') ?? null,
-    metrics: { enabled: boolean(env, 'METRICS', true), token: metricsToken },
+    metrics: metricsSettings(env, nodeEnv === 'production', metricsToken),
     shutdownTimeoutMs: duration(env, 'SHUTDOWN_TIMEOUT', '10s') * 1000,
   };
   return deepFreeze(config);
+}
+
+/**
+ * /metrics tells outsiders how busy the service is and how its flows fail. In development it is
+ * open; in production it needs METRICS_TOKEN, or METRICS=false to turn it off, so that a forgotten
+ * setting fails at start-up rather than publishing it.
+ */
+function metricsSettings(env: Env, production: boolean, token: string | null) {
+  const enabled = boolean(env, 'METRICS', true);
+  if (production && enabled && token === null) {
+    fail('METRICS_TOKEN', 'is required when NODE_ENV=production (or set METRICS=false)');
+  }
+  return { enabled, token };
 }
 
 function deepFreeze<T>(value: T): T {
