@@ -229,7 +229,9 @@ describe('signing key ring', () => {
     ]) {
       assert.throws(() => keyRingFor(loadConfig(env)), /^ConfigError: OTO_SIGNING_KEYS: is required/);
     }
-    const ring = keyRingFor(loadConfig({ NODE_ENV: 'production', METRICS: 'false', OTO_SIGNING_KEYS: KEY_A }));
+    const ring = keyRingFor(
+      loadConfig({ NODE_ENV: 'production', METRICS: 'false', OTO_SIGNING_KEYS: KEY_A }),
+    );
     assert.equal(ring.signing.id, 'a');
   });
 

@@ -214,7 +214,12 @@ for (const { dialect, skip } of DIALECTS) {
 describe('mail configuration at start-up', () => {
   test('production without SMTP_URL refuses to start rather than publish a dev mailbox', async () => {
     for (const command of ['serve', 'worker']) {
-      const run = oto([command], { NODE_ENV: 'production', METRICS: 'false', DATABASE_URL: ':memory:', PORT: '0' });
+      const run = oto([command], {
+        NODE_ENV: 'production',
+        METRICS: 'false',
+        DATABASE_URL: ':memory:',
+        PORT: '0',
+      });
       assert.equal(await run.exited, 1);
       assert.match(run.stderr(), /configuration error: SMTP_URL: is required when NODE_ENV=production/);
     }

@@ -38,7 +38,7 @@ input[type=email],input[type=password],input[type=text]{width:100%;padding:.6rem
 input[aria-invalid=true]{border-color:var(--bad)}
 button{margin-top:1.25rem;padding:.6rem 1.1rem;font:inherit;font-weight:600;color:#fff;background:var(--accent);border:0;border-radius:6px;cursor:pointer}
 button.secondary{background:transparent;color:var(--accent);border:1px solid var(--line)}
-.error{color:var(--bad)}
+.error{display:block;color:var(--bad);margin-top:.25rem}
 .notice{padding:.75rem 1rem;border-radius:6px;border:1px solid var(--line)}
 .notice.bad{border-color:var(--bad)}
 .notice.good{border-color:var(--good)}
@@ -66,7 +66,14 @@ export const PAGE_HEADERS: Readonly<Record<string, string>> = {
   'cross-origin-opener-policy': 'same-origin',
 };
 
-export function renderPage(config: Config, page: Page): string {
+/**
+ * `signedIn` only chooses the links in the header: it is the presence of a session cookie, not a
+ * checked session, so a stale cookie shows "Account", which leads to the login page.
+ */
+export function renderPage(config: Config, page: Page, signedIn = false): string {
+  const nav = signedIn
+    ? html`<a href="/account">Account</a>`
+    : html`<a href="/login">Log in</a><a href="/signup">Sign up</a>`;
   return html`<!doctype html>
 <html lang="en">
 <head>
@@ -77,7 +84,7 @@ export function renderPage(config: Config, page: Page): string {
 <link rel="stylesheet" href="${STYLESHEET_PATH}">
 </head>
 <body>
-<header><a href="/">${config.appName}</a><nav><a href="/login">Log in</a><a href="/signup">Sign up</a></nav></header>
+<header><a href="/">${config.appName}</a><nav>${nav}</nav></header>
 <main>
 <h1>${page.title}</h1>
 ${page.body}
@@ -91,7 +98,7 @@ export function sendPage(reply: FastifyReply, config: Config, page: Page): Fasti
   return reply
     .status(page.status ?? 200)
     .headers(PAGE_HEADERS)
-    .send(renderPage(config, page));
+    .send(renderPage(config, page, Boolean(reply.request.cookies?.[config.sessions.cookieName])));
 }
 
 /** A 303 after a successful form post: the browser follows with a GET, so reloading does not re-post. */
