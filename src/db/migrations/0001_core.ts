@@ -127,7 +127,6 @@ export async function up(db: AnyDb): Promise<void> {
     .on('email_outbox')
     .columns(['recipient', 'kind', 'created_at'])
     .execute();
-  await db.schema.createIndex('email_outbox_created_at').on('email_outbox').column('created_at').execute();
 
   await db.schema
     .createTable('audit_events')

@@ -88,7 +88,7 @@ async function listDelivered(ctx: Context, query: ListQuery): Promise<OutboxMess
     .selectFrom('email_outbox')
     .selectAll()
     .where('status', '=', 'sent')
-    .orderBy('created_at', 'desc')
+    // Ids are UUIDv7, so newest first by id is newest first by creation, through the primary key.
     .orderBy('id', 'desc')
     .limit(limit);
   if (query.to) select = select.where('recipient', '=', query.to);
