@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { sql } from 'kysely';
 import type { Context } from '../context.ts';
 import type { Db } from '../db/connect.ts';
+import type { User } from '../db/schema.ts';
 import type { EmailKind } from '../mail/templates.ts';
 
 /**
@@ -30,6 +31,23 @@ export type CapName = keyof typeof CAPPED_KINDS;
 export async function lockRecipient(ctx: Context, trx: Db, emailNormalized: string): Promise<void> {
   if (ctx.storage.dialect !== 'postgres') return;
   await sql`select pg_advisory_xact_lock(${advisoryKey(emailNormalized)}::bigint)`.execute(trx);
+}
+
+/**
+ * The start of every flow that may email an address: take the address's lock, then read its
+ * account, if any. Reading after the lock means the account cannot change under the flow.
+ */
+export async function lockRecipientAndFindUser(
+  ctx: Context,
+  trx: Db,
+  emailNormalized: string,
+): Promise<User | undefined> {
+  await lockRecipient(ctx, trx, emailNormalized);
+  return trx
+    .selectFrom('users')
+    .selectAll()
+    .where('email_normalized', '=', emailNormalized)
+    .executeTakeFirst();
 }
 
 /** True while the address has had fewer than the cap's allowance of capped emails in the last hour. */

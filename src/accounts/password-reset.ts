@@ -6,7 +6,7 @@ import type { ConsumeFailure } from '../tokens/tokens.ts';
 import { passwordResetBinding } from './bindings.ts';
 import { checkEmail, humanDuration, type InputError } from './input.ts';
 import { clearAttempts } from './login-throttle.ts';
-import { lockRecipient, underCap } from './mail-caps.ts';
+import { lockRecipientAndFindUser, underCap } from './mail-caps.ts';
 import { hashPassword, passwordProblems } from './passwords.ts';
 import { revokeUserSessions } from './sessions.ts';
 import { findUserById, normalizeEmail } from './users.ts';
@@ -30,12 +30,7 @@ export async function requestPasswordReset(
   if (errors.length > 0) return { ok: false, errors };
   const emailNormalized = normalizeEmail(input.email);
   await ctx.db.transaction().execute(async (trx) => {
-    await lockRecipient(ctx, trx, emailNormalized);
-    const user = await trx
-      .selectFrom('users')
-      .selectAll()
-      .where('email_normalized', '=', emailNormalized)
-      .executeTakeFirst();
+    const user = await lockRecipientAndFindUser(ctx, trx, emailNormalized);
     if (user === undefined || !(await underCap(ctx, trx, user.email, 'reset'))) {
       // Every path commits a write, so a known and an unknown address cost about the same.
       await recordAudit(trx, ctx.clock, {

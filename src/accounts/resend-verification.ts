@@ -1,7 +1,7 @@
 import { recordAudit } from '../audit.ts';
 import type { Context } from '../context.ts';
 import { checkEmail, type InputError } from './input.ts';
-import { lockRecipient, underCap } from './mail-caps.ts';
+import { lockRecipientAndFindUser, underCap } from './mail-caps.ts';
 import { normalizeEmail } from './users.ts';
 import { sendVerificationEmail } from './verify-email.ts';
 
@@ -19,12 +19,7 @@ export async function resendVerification(
   if (errors.length > 0) return { ok: false, errors };
   const emailNormalized = normalizeEmail(input.email);
   await ctx.db.transaction().execute(async (trx) => {
-    await lockRecipient(ctx, trx, emailNormalized);
-    const user = await trx
-      .selectFrom('users')
-      .selectAll()
-      .where('email_normalized', '=', emailNormalized)
-      .executeTakeFirst();
+    const user = await lockRecipientAndFindUser(ctx, trx, emailNormalized);
     const send =
       user !== undefined &&
       user.email_verified_at === null &&

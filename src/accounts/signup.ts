@@ -4,7 +4,7 @@ import { newId } from '../db/ids.ts';
 import { pageLink } from '../links/links.ts';
 import { queueMail } from '../mail/queue.ts';
 import { checkNewCredentials, type InputError } from './input.ts';
-import { lockRecipient, underCap } from './mail-caps.ts';
+import { lockRecipientAndFindUser, underCap } from './mail-caps.ts';
 import { hashPassword } from './passwords.ts';
 import { cleanEmail, normalizeEmail } from './users.ts';
 import { sendVerificationEmail } from './verify-email.ts';
@@ -35,13 +35,8 @@ export async function signUp(ctx: Context, input: SignUpInput): Promise<SignUpRe
   const emailNormalized = normalizeEmail(input.email);
 
   await ctx.db.transaction().execute(async (trx) => {
-    await lockRecipient(ctx, trx, emailNormalized);
+    const existing = await lockRecipientAndFindUser(ctx, trx, emailNormalized);
     const now = ctx.clock.now();
-    const existing = await trx
-      .selectFrom('users')
-      .selectAll()
-      .where('email_normalized', '=', emailNormalized)
-      .executeTakeFirst();
 
     if (existing === undefined) {
       const user = await trx

@@ -12,7 +12,7 @@ import { tokenProblem } from '../problem.ts';
 import { rateLimited } from '../rate-limit.ts';
 import { assertSameOrigin, setSessionCookie } from '../session-auth.ts';
 import { pageErrorHandler } from './errors.ts';
-import { buttonForm, type FieldErrors, field, formString, notice } from './forms.ts';
+import { buttonForm, type FieldErrors, field, formString, linkMessage, notice } from './forms.ts';
 import { redirectAfterPost, sendPage } from './layout.ts';
 
 /**
@@ -177,7 +177,7 @@ ${field({ name: 'password', label: 'New password', type: 'password', autocomplet
     page(
       reply,
       'This link cannot be used',
-      html`${notice('bad', linkMessage(reason))}
+      html`${notice('bad', linkMessage(reason, 'a newer one was sent, or the account changed since'))}
 <p><a href="/forgot-password">Ask for a new link</a>.</p>`,
       tokenProblem(reason).status,
     );
@@ -238,7 +238,7 @@ ${buttonForm('/verify-email', 'Confirm my email', { token })}`,
     page(
       reply,
       'This link cannot be used',
-      html`${notice('bad', linkMessage(reason))}
+      html`${notice('bad', linkMessage(reason, 'a newer one was sent, or the account changed since'))}
 <p>Enter your email to get a new link.</p>
 ${resendForm()}`,
       tokenProblem(reason).status,
@@ -295,18 +295,4 @@ function byField(errors: InputError[]): FieldErrors {
 
 function queryString(value: unknown): string {
   return typeof value === 'string' ? value : '';
-}
-
-function linkMessage(reason: ConsumeFailure): string {
-  switch (reason) {
-    case 'used':
-      return 'This link has already been used.';
-    case 'expired':
-      return 'This link has expired.';
-    case 'revoked':
-    case 'binding':
-      return 'This link is no longer valid: a newer one was sent, or the account changed since.';
-    default:
-      return 'This link is not valid. Check that you copied all of it.';
-  }
 }

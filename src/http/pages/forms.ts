@@ -1,4 +1,5 @@
 import { html, type SafeHtml } from '../../mail/html.ts';
+import type { ConsumeFailure } from '../../tokens/tokens.ts';
 
 /**
  * Form pieces for server-rendered pages. Every field has a label; errors are tied to their field
@@ -64,4 +65,22 @@ export function formString(body: unknown, name: string): string {
   if (body === null || typeof body !== 'object') return '';
   const value = (body as Record<string, unknown>)[name];
   return typeof value === 'string' ? value : '';
+}
+
+/**
+ * What a page says about a link it cannot use. `revokedBecause` names what makes this kind of link
+ * void, e.g. "a newer one was sent, or the account changed since".
+ */
+export function linkMessage(reason: ConsumeFailure, revokedBecause: string): string {
+  switch (reason) {
+    case 'used':
+      return 'This link has already been used.';
+    case 'expired':
+      return 'This link has expired.';
+    case 'revoked':
+    case 'binding':
+      return `This link is no longer valid: ${revokedBecause}.`;
+    default:
+      return 'This link is not valid. Check that you copied all of it.';
+  }
 }

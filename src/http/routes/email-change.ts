@@ -8,7 +8,7 @@ import type { Context } from '../../context.ts';
 import { html, type SafeHtml } from '../../mail/html.ts';
 import type { ConsumeFailure } from '../../tokens/tokens.ts';
 import { pageErrorHandler } from '../pages/errors.ts';
-import { buttonForm, formString, notice } from '../pages/forms.ts';
+import { buttonForm, formString, linkMessage, notice } from '../pages/forms.ts';
 import { redirectAfterPost, sendPage } from '../pages/layout.ts';
 import { HttpProblem, invalidInput, problemSchema, tokenProblem } from '../problem.ts';
 import { rateLimited, registerRateLimit } from '../rate-limit.ts';
@@ -137,7 +137,7 @@ async function emailChangePages(app: FastifyInstance, { ctx }: { ctx: Context })
     page(
       reply,
       'This link cannot be used',
-      html`${notice('bad', changeLinkMessage(reason))}<p>You can ask for the change again from your account.</p>`,
+      html`${notice('bad', linkMessage(reason, 'a newer change was asked for, or the account changed since'))}<p>You can ask for the change again from your account.</p>`,
       tokenProblem(reason).status,
     );
   const loginFirst = (reply: FastifyReply, status = 200) =>
@@ -196,18 +196,4 @@ ${buttonForm('/confirm-email', 'Confirm the change', { token })}
     }
     return badLink(reply, result.reason);
   });
-}
-
-function changeLinkMessage(reason: ConsumeFailure): string {
-  switch (reason) {
-    case 'used':
-      return 'This link has already been used.';
-    case 'expired':
-      return 'This link has expired.';
-    case 'revoked':
-    case 'binding':
-      return 'This link is no longer valid: a newer change was asked for, or the account changed since.';
-    default:
-      return 'This link is not valid. Check that you copied all of it.';
-  }
 }
