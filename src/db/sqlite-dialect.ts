@@ -1,6 +1,7 @@
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
-  CompiledQuery,
+  type CompiledQuery,
   type DatabaseConnection,
   type Dialect,
   type Driver,
@@ -15,10 +16,11 @@ import {
  * A Kysely dialect over Node's built-in `node:sqlite`.
  *
  * node:sqlite is synchronous and has one connection, so a mutex hands the connection to one
- * Kysely caller at a time: a transaction keeps it from BEGIN to COMMIT, and nothing else can
- * interleave statements into it. Write transactions start with BEGIN IMMEDIATE, which takes the
- * file's write lock up front; a deferred BEGIN that upgrades later can fail with SQLITE_BUSY
- * without waiting, which would break the cross-process guarantees.
+ * Kysely caller at a time: a transaction keeps it from its start to its commit, and nothing else
+ * can interleave statements into it. Write transactions start with BEGIN IMMEDIATE, which takes
+ * the file's write lock up front; a deferred BEGIN that upgrades later can fail with SQLITE_BUSY
+ * without waiting, which would break the cross-process guarantees. Transactions are committed in
+ * groups (see NodeSqliteDriver).
  */
 export class NodeSqliteDialect implements Dialect {
   readonly #open: () => DatabaseSync;
@@ -28,7 +30,7 @@ export class NodeSqliteDialect implements Dialect {
   }
 
   createAdapter() {
-    return new TransactionalDdlSqliteAdapter();
+    return new OtoSqliteAdapter();
   }
   createDriver(): Driver {
     return new NodeSqliteDriver(this.#open);
@@ -41,65 +43,221 @@ export class NodeSqliteDialect implements Dialect {
   }
 }
 
-/** SQLite does run DDL inside transactions; saying so makes Kysely's migrator wrap each run in one. */
-class TransactionalDdlSqliteAdapter extends SqliteAdapter {
+/**
+ * SQLite does run DDL inside transactions; saying so makes Kysely's migrator wrap each run in one.
+ * The driver hands out its one connection itself (see NodeSqliteDriver), so Kysely's own
+ * one-connection mutex is turned off: it would hold the connection until a group commits, and no
+ * second transaction could ever join a group.
+ */
+class OtoSqliteAdapter extends SqliteAdapter {
   override get supportsTransactionalDdl(): boolean {
+    return true;
+  }
+  override get supportsMultipleConnections(): boolean {
     return true;
   }
 }
 
+/**
+ * Group commit. Every Kysely transaction is a savepoint inside one physical transaction that
+ * transactions arriving in the same turn of the event loop share; that physical transaction
+ * commits once none of them is left waiting for the connection. A transaction's commit resolves
+ * only after that COMMIT, so nothing is reported done before it is on disk (as far as
+ * synchronous=NORMAL puts anything there). A rolled-back transaction undoes its own savepoint only.
+ *
+ * Why: on SQLite the commit is most of a short transaction's cost (BEGIN IMMEDIATE takes the
+ * file's write lock and COMMIT appends every page the transaction dirtied to the WAL). Transactions
+ * of the same turn write to the same right-hand pages of the time-ordered indexes, so a group
+ * writes far fewer pages than its members would one by one. Measured with the verify-email flow's
+ * statements straight through node:sqlite: 80 µs a flow committed alone, 44 µs in groups of 16.
+ *
+ * The price: if the COMMIT itself fails (disk full, I/O error), every member of the group fails
+ * with it, each correctly reported as not done. A statement outside any transaction is a member
+ * of its own (Lease.executeQuery).
+ */
+const MEMBER = 'oto_group_member';
+/** A group commits once it has this many members, even with more transactions waiting. */
+const MAX_GROUP = 64;
+/** How long a write waits for another connection's write lock (another process, a checkpoint). */
+const LOCK_WAIT_MS = 10_000;
+
+interface Member {
+  resolve(): void;
+  reject(error: unknown): void;
+}
+
 class NodeSqliteDriver implements Driver {
   readonly #open: () => DatabaseSync;
-  #connection: NodeSqliteConnection | undefined;
+  #connection: SqliteConnection | undefined;
   #queue: Promise<void> = Promise.resolve();
+  #groupOpen = false;
+  #members: Member[] = [];
+  #flushScheduled = false;
 
   constructor(open: () => DatabaseSync) {
     this.#open = open;
   }
 
   async init(): Promise<void> {
-    this.#connection = new NodeSqliteConnection(this.#open());
+    const database = this.#open();
+    // Lock waits happen here, asynchronously (waitForWriteLock), not inside SQLite's busy handler,
+    // which sleeps on the event loop's thread in steps of up to 100 ms.
+    database.exec('pragma busy_timeout = 0');
+    this.#connection = new SqliteConnection(database);
   }
 
   async acquireConnection(): Promise<DatabaseConnection> {
-    const previous = this.#queue;
-    let release!: () => void;
-    this.#queue = new Promise((resolve) => {
-      release = resolve;
-    });
-    await previous;
-    const connection = this.#connection!;
-    connection.release = release;
-    return connection;
+    return new Lease(this, this.#connection!, await this.#lock());
   }
 
   async beginTransaction(connection: DatabaseConnection): Promise<void> {
-    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+    const sqlite = connection as Lease;
+    await this.joinGroup(sqlite);
+    sqlite.inTransaction = true;
   }
+
   async commitTransaction(connection: DatabaseConnection): Promise<void> {
-    await connection.executeQuery(CompiledQuery.raw('commit'));
+    const sqlite = connection as Lease;
+    sqlite.inTransaction = false;
+    await this.leaveGroup(sqlite);
   }
+
+  /** Opens a member savepoint, in the open group or in a new one. The caller holds the lease. */
+  async joinGroup(lease: Lease): Promise<void> {
+    if (!this.#groupOpen) {
+      await waitForWriteLock(() => lease.exec('begin immediate'));
+      this.#groupOpen = true;
+    }
+    lease.exec(`savepoint ${MEMBER}`);
+  }
+
+  /**
+   * Keeps the member's work, hands the connection on so that more members can join, and resolves
+   * once the group has committed.
+   */
+  async leaveGroup(lease: Lease): Promise<void> {
+    try {
+      lease.exec(`release ${MEMBER}`);
+    } catch (error) {
+      this.#abandonGroup(lease, error);
+      throw error;
+    }
+    const committed = new Promise<void>((resolve, reject) => this.#members.push({ resolve, reject }));
+    if (this.#members.length >= MAX_GROUP) this.#commitGroup();
+    else this.#scheduleGroupCommit();
+    lease.release();
+    await committed;
+  }
+
+  /** Undoes the member's work only; the group goes on. The caller holds the lease. */
+  rollbackMember(lease: Lease): void {
+    try {
+      lease.exec(`rollback to ${MEMBER}`);
+      lease.exec(`release ${MEMBER}`);
+    } catch (error) {
+      // SQLite rolled the whole physical transaction back itself (I/O error, disk full): the
+      // members committed before this one are gone too.
+      this.#abandonGroup(lease, error);
+    }
+  }
+
+  get groupOpen(): boolean {
+    return this.#groupOpen;
+  }
+
+  /** Commits the open group now, before a statement that must not run inside one. */
+  commitOpenGroup(): void {
+    this.#commitGroup();
+  }
+
+  /** Takes the connection back for a lease that handed it on (see Lease.executeQuery). */
+  lock(): Promise<() => void> {
+    return this.#lock();
+  }
+
   async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
-    await connection.executeQuery(CompiledQuery.raw('rollback'));
+    const sqlite = connection as Lease;
+    // Kysely rolls back after a failed commit too. When the group's COMMIT failed, this lease has
+    // long handed the connection on and the failed group is already rolled back: touching the
+    // connection now would undo whatever transaction holds it at the moment.
+    if (!sqlite.held) return;
+    sqlite.inTransaction = false;
+    this.rollbackMember(sqlite);
   }
+
   async savepoint(connection: DatabaseConnection, name: string): Promise<void> {
-    await connection.executeQuery(CompiledQuery.raw(`savepoint ${quoteIdentifier(name)}`));
+    (connection as Lease).exec(`savepoint ${quoteIdentifier(name)}`);
   }
   async rollbackToSavepoint(connection: DatabaseConnection, name: string): Promise<void> {
-    await connection.executeQuery(CompiledQuery.raw(`rollback to ${quoteIdentifier(name)}`));
+    (connection as Lease).exec(`rollback to ${quoteIdentifier(name)}`);
   }
   async releaseSavepoint(connection: DatabaseConnection, name: string): Promise<void> {
-    await connection.executeQuery(CompiledQuery.raw(`release ${quoteIdentifier(name)}`));
+    (connection as Lease).exec(`release ${quoteIdentifier(name)}`);
   }
 
   async releaseConnection(connection: DatabaseConnection): Promise<void> {
-    (connection as NodeSqliteConnection).release();
+    (connection as Lease).release();
   }
 
   async destroy(): Promise<void> {
-    await this.#queue;
+    const release = await this.#lock();
+    this.#commitGroup();
     this.#connection?.close();
     this.#connection = undefined;
+    release();
+  }
+
+  /** A FIFO mutex over the one connection; the release it hands out is safe to call twice. */
+  async #lock(): Promise<() => void> {
+    const previous = this.#queue;
+    let unlock!: () => void;
+    this.#queue = new Promise((resolve) => {
+      unlock = resolve;
+    });
+    await previous;
+    return unlock;
+  }
+
+  /** Commits the open group; the caller holds the connection. */
+  #commitGroup(): void {
+    if (!this.#groupOpen) return;
+    const members = this.#members;
+    this.#members = [];
+    this.#groupOpen = false;
+    try {
+      this.#connection!.exec('commit');
+    } catch (error) {
+      this.#connection!.tryRollback();
+      for (const member of members) member.reject(error);
+      return;
+    }
+    for (const member of members) member.resolve();
+  }
+
+  #abandonGroup(connection: Lease, error: unknown): void {
+    const members = this.#members;
+    this.#members = [];
+    this.#groupOpen = false;
+    connection.connection.tryRollback();
+    for (const member of members) member.reject(error);
+  }
+
+  /**
+   * After the transactions that are ready in this turn of the event loop have run, commit them:
+   * the lock is queued behind every transaction already waiting, which therefore joins the group.
+   */
+  #scheduleGroupCommit(): void {
+    if (this.#flushScheduled) return;
+    this.#flushScheduled = true;
+    setImmediate(async () => {
+      this.#flushScheduled = false;
+      const release = await this.#lock();
+      try {
+        this.#commitGroup();
+      } finally {
+        release();
+      }
+    });
   }
 }
 
@@ -107,20 +265,107 @@ function quoteIdentifier(name: string): string {
   return `"${name.replaceAll('"', '""')}"`;
 }
 
+function isBusy(error: unknown): boolean {
+  const code = (error as { errcode?: unknown } | null)?.errcode;
+  return typeof code === 'number' && (code & 0xff) === 5;
+}
+
+/**
+ * Runs a statement that needs the file's write lock, retrying while another connection holds it:
+ * a failed attempt did nothing, and the wait lets the event loop serve other work meanwhile.
+ */
+async function waitForWriteLock<T>(attempt: () => T): Promise<T> {
+  const deadline = performance.now() + LOCK_WAIT_MS;
+  for (;;) {
+    try {
+      return attempt();
+    } catch (error) {
+      if (!isBusy(error) || performance.now() > deadline) throw error;
+    }
+    await sleep(1);
+  }
+}
+
 /** Statements that hand back rows; everything else reports the number of changed rows. */
 const RETURNS_ROWS = /^\s*(select|with|pragma|values|explain)\b|\breturning\b/i;
 const STATEMENT_CACHE_SIZE = 256;
 
-class NodeSqliteConnection implements DatabaseConnection {
+/** Statements that cannot run inside a transaction, or must not wait for one. */
+const OUTSIDE_GROUPS = /^\s*(pragma|vacuum|attach|detach)\b/i;
+const READ_ONLY = /^\s*select\b/i;
+
+/** What Kysely holds between acquiring and releasing the connection: one per acquisition. */
+class Lease implements DatabaseConnection {
+  readonly #driver: NodeSqliteDriver;
+  readonly connection: SqliteConnection;
+  #release: (() => void) | undefined;
+  /** Set by the driver while a Kysely transaction is open on this lease. */
+  inTransaction = false;
+
+  constructor(driver: NodeSqliteDriver, connection: SqliteConnection, release: () => void) {
+    this.#driver = driver;
+    this.connection = connection;
+    this.#release = release;
+  }
+
+  /**
+   * Inside a transaction, runs the statement. Outside one, a statement is a member of a group of
+   * its own: a write waits for the group's commit like any transaction, and a read while a group
+   * is open waits for it too, so that what it saw is committed before anyone acts on it. A read
+   * with no group open reads committed data as it is.
+   */
+  async executeQuery<R>(compiled: CompiledQuery): Promise<QueryResult<R>> {
+    if (this.inTransaction) return this.connection.execute(compiled);
+    // A lease from db.connection() runs several statements and handed the connection on after
+    // the previous one.
+    if (!this.held) this.#release = await this.#driver.lock();
+    if (OUTSIDE_GROUPS.test(compiled.sql)) {
+      this.#driver.commitOpenGroup();
+      return waitForWriteLock(() => this.connection.execute<R>(compiled));
+    }
+    if (!this.#driver.groupOpen && READ_ONLY.test(compiled.sql)) return this.connection.execute<R>(compiled);
+    await this.#driver.joinGroup(this);
+    let result: QueryResult<R>;
+    try {
+      result = this.connection.execute<R>(compiled);
+    } catch (error) {
+      this.#driver.rollbackMember(this);
+      throw error;
+    }
+    await this.#driver.leaveGroup(this);
+    return result;
+  }
+
+  exec(sql: string): void {
+    this.connection.exec(sql);
+  }
+
+  get held(): boolean {
+    return this.#release !== undefined;
+  }
+
+  /** Hands the connection to the next caller; a second call does nothing. */
+  release(): void {
+    const release = this.#release;
+    this.#release = undefined;
+    release?.();
+  }
+
+  // biome-ignore lint/correctness/useYield: streaming is not used by oto; Kysely requires the method.
+  async *streamQuery<R>(): AsyncIterableIterator<QueryResult<R>> {
+    throw new Error('streaming is not supported by the node:sqlite dialect');
+  }
+}
+
+class SqliteConnection {
   readonly #db: DatabaseSync;
   readonly #statements = new Map<string, StatementSync>();
-  release: () => void = () => {};
 
   constructor(db: DatabaseSync) {
     this.#db = db;
   }
 
-  async executeQuery<R>(compiled: CompiledQuery): Promise<QueryResult<R>> {
+  execute<R>(compiled: CompiledQuery): QueryResult<R> {
     const statement = this.#prepare(compiled.sql);
     const parameters = compiled.parameters.map(toSqliteValue);
     if (RETURNS_ROWS.test(compiled.sql)) {
@@ -131,9 +376,16 @@ class NodeSqliteConnection implements DatabaseConnection {
     return { rows: [], numAffectedRows: BigInt(changes), insertId: BigInt(lastInsertRowid) };
   }
 
-  // biome-ignore lint/correctness/useYield: streaming is not used by oto; Kysely requires the method.
-  async *streamQuery<R>(): AsyncIterableIterator<QueryResult<R>> {
-    throw new Error('streaming is not supported by the node:sqlite dialect');
+  exec(sql: string): void {
+    this.#prepare(sql).run();
+  }
+
+  tryRollback(): void {
+    try {
+      if (this.#db.isOpen) this.#db.exec('rollback');
+    } catch {
+      // No transaction was open any more.
+    }
   }
 
   close(): void {
