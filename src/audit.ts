@@ -1,6 +1,9 @@
+import type { Insertable } from 'kysely';
 import type { Clock } from './clock.ts';
 import type { Db } from './db/connect.ts';
 import { newId } from './db/ids.ts';
+import { prepared } from './db/prepared.ts';
+import type { AuditEventsTable } from './db/schema.ts';
 
 export type AuditEvent =
   | 'user.signed_up'
@@ -30,15 +33,23 @@ export interface AuditEntry {
 /** Records an event in the caller's transaction, so the trail never claims what did not commit. */
 export async function recordAudit(db: Db, clock: Clock, entry: AuditEntry): Promise<void> {
   const at = clock.now();
-  await db
-    .insertInto('audit_events')
-    .values({
-      id: newId(at),
-      at,
-      user_id: entry.userId ?? null,
-      event: entry.event,
-      ip: entry.ip ?? null,
-      detail: entry.detail ? JSON.stringify(entry.detail) : null,
-    })
-    .execute();
+  await insertAuditEvent.execute(db, {
+    id: newId(at),
+    at,
+    user_id: entry.userId ?? null,
+    event: entry.event,
+    ip: entry.ip ?? null,
+    detail: entry.detail ? JSON.stringify(entry.detail) : null,
+  });
 }
+
+const insertAuditEvent = prepared((db, row: Insertable<AuditEventsTable>) =>
+  db.insertInto('audit_events').values({
+    id: row.id,
+    at: row.at,
+    user_id: row.user_id,
+    event: row.event,
+    ip: row.ip,
+    detail: row.detail,
+  }),
+);

@@ -2,8 +2,10 @@ import { createHash } from 'node:crypto';
 import { sql } from 'kysely';
 import type { Context } from '../context.ts';
 import type { Db } from '../db/connect.ts';
+import { prepared } from '../db/prepared.ts';
 import type { User } from '../db/schema.ts';
 import type { EmailKind } from '../mail/templates.ts';
+import { findUserByNormalizedEmail } from './users.ts';
 
 /**
  * Per-recipient caps on the emails anyone can make oto send to an address (MAIL_CAP_*_PER_HOUR).
@@ -43,25 +45,30 @@ export async function lockRecipientAndFindUser(
   emailNormalized: string,
 ): Promise<User | undefined> {
   await lockRecipient(ctx, trx, emailNormalized);
-  return trx
-    .selectFrom('users')
-    .selectAll()
-    .where('email_normalized', '=', emailNormalized)
-    .executeTakeFirst();
+  return findUserByNormalizedEmail(trx, emailNormalized);
 }
 
 /** True while the address has had fewer than the cap's allowance of capped emails in the last hour. */
 export async function underCap(ctx: Context, trx: Db, recipient: string, cap: CapName): Promise<boolean> {
   const limit = cap === 'verify' ? ctx.config.mail.capVerifyPerHour : ctx.config.mail.capResetPerHour;
-  const row = await trx
-    .selectFrom('email_outbox')
-    .select((eb) => eb.fn.countAll<number | string | bigint>().as('count'))
-    .where('recipient', '=', recipient)
-    .where('kind', 'in', [...CAPPED_KINDS[cap]])
-    .where('created_at', '>', ctx.clock.now() - CAP_WINDOW_MS)
-    .executeTakeFirstOrThrow();
-  return Number(row.count) < limit;
+  const since = ctx.clock.now() - CAP_WINDOW_MS;
+  const row = await (cap === 'verify' ? recentVerifyMail : recentResetMail).first(trx, { recipient, since });
+  return Number(row?.count ?? 0) < limit;
 }
+
+/** Capped emails to one address since an instant; the kinds are fixed per cap, part of the SQL. */
+function countRecent(kinds: readonly EmailKind[]) {
+  return prepared((db, p: { recipient: string; since: number }) =>
+    db
+      .selectFrom('email_outbox')
+      .select((eb) => eb.fn.countAll<number | string | bigint>().as('count'))
+      .where('recipient', '=', p.recipient)
+      .where('kind', 'in', [...kinds])
+      .where('created_at', '>', p.since),
+  );
+}
+const recentVerifyMail = countRecent(CAPPED_KINDS.verify);
+const recentResetMail = countRecent(CAPPED_KINDS.reset);
 
 /** A signed 64-bit key from the address: a collision only makes two addresses wait for each other. */
 function advisoryKey(value: string): string {

@@ -2,6 +2,7 @@ import type { Millis } from '../clock.ts';
 import type { Context } from '../context.ts';
 import type { Db } from '../db/connect.ts';
 import { newId } from '../db/ids.ts';
+import { prepared } from '../db/prepared.ts';
 import type { User } from '../db/schema.ts';
 import { generateToken, hashToken, isWellFormedToken } from '../tokens/secret.ts';
 
@@ -130,11 +131,16 @@ export async function revokeUserSessions(
   userId: string,
   options: { except?: string } = {},
 ): Promise<number> {
-  let query = db.deleteFrom('sessions').where('user_id', '=', userId);
-  if (options.except !== undefined) query = query.where('id', '!=', options.except);
-  const result = await query.executeTakeFirst();
-  return Number(result.numDeletedRows);
+  if (options.except === undefined) return deleteSessionsOf.affected(db, { userId });
+  return deleteOtherSessionsOf.affected(db, { userId, except: options.except });
 }
+
+const deleteSessionsOf = prepared((db, p: { userId: string }) =>
+  db.deleteFrom('sessions').where('user_id', '=', p.userId),
+);
+const deleteOtherSessionsOf = prepared((db, p: { userId: string; except: string }) =>
+  db.deleteFrom('sessions').where('user_id', '=', p.userId).where('id', '!=', p.except),
+);
 
 function toInfo(
   ctx: Context,

@@ -1,4 +1,5 @@
 import type { Db } from '../db/connect.ts';
+import { prepared } from '../db/prepared.ts';
 import type { User } from '../db/schema.ts';
 
 /** RFC 5321 caps a forward path at 256 octets including the angle brackets: 254 for the address. */
@@ -39,16 +40,23 @@ export function normalizeEmail(email: string): string {
 }
 
 export function findUserByEmail(db: Db, email: string): Promise<User | undefined> {
-  return db
-    .selectFrom('users')
-    .selectAll()
-    .where('email_normalized', '=', normalizeEmail(email))
-    .executeTakeFirst();
+  return findUserByNormalizedEmail(db, normalizeEmail(email));
+}
+
+export function findUserByNormalizedEmail(db: Db, emailNormalized: string): Promise<User | undefined> {
+  return userByEmail.first(db, { emailNormalized });
 }
 
 export function findUserById(db: Db, id: string): Promise<User | undefined> {
-  return db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+  return userById.first(db, { id });
 }
+
+const userById = prepared((db, p: { id: string }) =>
+  db.selectFrom('users').selectAll().where('id', '=', p.id),
+);
+const userByEmail = prepared((db, p: { emailNormalized: string }) =>
+  db.selectFrom('users').selectAll().where('email_normalized', '=', p.emailNormalized),
+);
 
 /** What /v1/me, introspection and the account page show of a user. */
 export function publicUser(user: User) {

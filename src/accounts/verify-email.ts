@@ -1,6 +1,7 @@
 import { recordAudit } from '../audit.ts';
 import type { Context } from '../context.ts';
 import type { Db } from '../db/connect.ts';
+import { prepared } from '../db/prepared.ts';
 import type { User } from '../db/schema.ts';
 import { buildLink } from '../links/links.ts';
 import { queueMail } from '../mail/queue.ts';
@@ -76,12 +77,7 @@ export async function verifyEmail(ctx: Context, token: unknown, ip: string | nul
       return failed(consumed.reason);
     }
     if (user.email_verified_at !== null) return { ok: true, status: 'already_verified', userId: user.id };
-    const now = ctx.clock.now();
-    await trx
-      .updateTable('users')
-      .set({ email_verified_at: now, updated_at: now })
-      .where('id', '=', user.id)
-      .execute();
+    await markVerified.execute(trx, { id: user.id, now: ctx.clock.now() });
     const revoked = await revokeUserSessions(trx, user.id);
     await recordAudit(trx, ctx.clock, { event: 'user.email_verified', userId: user.id, ip });
     if (revoked > 0) {
@@ -95,6 +91,10 @@ export async function verifyEmail(ctx: Context, token: unknown, ip: string | nul
     return { ok: true, status: 'verified', userId: user.id };
   });
 }
+
+const markVerified = prepared((db, p: { id: string; now: number }) =>
+  db.updateTable('users').set({ email_verified_at: p.now, updated_at: p.now }).where('id', '=', p.id),
+);
 
 function failed(reason: ConsumeFailure): VerifyResult {
   return { ok: false, reason };

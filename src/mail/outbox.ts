@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Clock } from '../clock.ts';
 import type { Db } from '../db/connect.ts';
 import { newId } from '../db/ids.ts';
+import { prepared } from '../db/prepared.ts';
 
 export interface OutgoingEmail {
   kind: string;
@@ -21,9 +22,30 @@ export interface OutgoingEmail {
  */
 export async function enqueueEmail(db: Db, clock: Clock, email: OutgoingEmail, messageDomain: string) {
   const row = outboxRow(clock, email, messageDomain);
-  await db.insertInto('email_outbox').values(row).execute();
+  await insertOne.execute(db, row);
   return row.id;
 }
+
+type OutboxRow = ReturnType<typeof outboxRow>;
+
+const insertOne = prepared((db, row: OutboxRow) =>
+  db.insertInto('email_outbox').values({
+    priority: row.priority,
+    id: row.id,
+    kind: row.kind,
+    recipient: row.recipient,
+    sender: row.sender,
+    user_id: row.user_id,
+    subject: row.subject,
+    text_body: row.text_body,
+    html_body: row.html_body,
+    headers: row.headers,
+    next_attempt_at: row.next_attempt_at,
+    message_id: row.message_id,
+    send_id: row.send_id,
+    created_at: row.created_at,
+  }),
+);
 
 /**
  * Puts many messages in the outbox with one multi-row INSERT: a newsletter batch costs one round

@@ -1,10 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { PostgresAdapter } from 'kysely';
+import { type Insertable, PostgresAdapter } from 'kysely';
 import type { Clock, Millis } from '../clock.ts';
 import { idInBatch } from '../db/batch.ts';
 import type { Db } from '../db/connect.ts';
 import { newId } from '../db/ids.ts';
-import type { SecurityToken } from '../db/schema.ts';
+import { prepared } from '../db/prepared.ts';
+import type { SecurityToken, SecurityTokensTable } from '../db/schema.ts';
 import { fingerprint, generateToken, hashToken, isWellFormedToken } from './secret.ts';
 
 /**
@@ -90,20 +91,17 @@ export function createTokenEngine(options: TokenEngineOptions) {
     const token = generateToken();
     const id = newId(now);
     const expiresAt = now + (input.ttlSeconds ?? options.defaultTtlSeconds(input.purpose)) * 1000;
-    await db
-      .insertInto('security_tokens')
-      .values({
-        id,
-        token_hash: hashToken(token),
-        purpose: input.purpose,
-        user_id: userId,
-        subject,
-        binding: input.binding == null ? null : fingerprint(input.binding),
-        data: input.data == null ? null : JSON.stringify(input.data),
-        created_at: now,
-        expires_at: expiresAt,
-      })
-      .execute();
+    await insertToken.execute(db, {
+      id,
+      token_hash: hashToken(token),
+      purpose: input.purpose,
+      user_id: userId,
+      subject,
+      binding: input.binding == null ? null : fingerprint(input.binding),
+      data: input.data == null ? null : JSON.stringify(input.data),
+      created_at: now,
+      expires_at: expiresAt,
+    });
     observer?.issued(input.purpose);
     return { token, id, expiresAt };
   }
@@ -129,16 +127,15 @@ export function createTokenEngine(options: TokenEngineOptions) {
     if (!isWellFormedToken(input.token)) return { ok: false, reason: 'unknown' };
     const now = clock.now();
     const hash = hashToken(input.token);
-    let update = db
-      .updateTable('security_tokens')
-      .set({ used_at: now })
-      .where('token_hash', '=', hash)
-      .where('purpose', '=', input.purpose)
-      .where('used_at', 'is', null)
-      .where('revoked_at', 'is', null)
-      .where('expires_at', '>', now);
-    if (input.binding !== undefined) update = update.where('binding', '=', fingerprint(input.binding));
-    const row = await update.returningAll().executeTakeFirst();
+    const row =
+      input.binding === undefined
+        ? await spendToken.first(db, { now, hash, purpose: input.purpose })
+        : await spendBoundToken.first(db, {
+            now,
+            hash,
+            purpose: input.purpose,
+            binding: fingerprint(input.binding),
+          });
     if (row !== undefined) return { ok: true, token: toInfo(row) };
     return { ok: false, reason: await explainFailure(db, hash, input, now) };
   }
@@ -149,11 +146,7 @@ export function createTokenEngine(options: TokenEngineOptions) {
     input: ConsumeInput,
     now: Millis,
   ): Promise<ConsumeFailure> {
-    const row = await db
-      .selectFrom('security_tokens')
-      .selectAll()
-      .where('token_hash', '=', hash)
-      .executeTakeFirst();
+    const row = await tokenByHash.first(db, { hash });
     if (row === undefined) return 'unknown';
     if (row.purpose !== input.purpose) return 'wrong_purpose';
     const state = stateOf(row, now);
@@ -175,14 +168,7 @@ export function createTokenEngine(options: TokenEngineOptions) {
 
   /** Revokes one token by id, if still live; true when it was. */
   async function revokeById(db: Db, id: string): Promise<boolean> {
-    const result = await db
-      .updateTable('security_tokens')
-      .set({ revoked_at: clock.now() })
-      .where('id', '=', id)
-      .where('used_at', 'is', null)
-      .where('revoked_at', 'is', null)
-      .executeTakeFirst();
-    return result.numUpdatedRows > 0n;
+    return (await revokeOneById.affected(db, { id, now: clock.now() })) > 0;
   }
 }
 
@@ -192,27 +178,89 @@ async function revokeLive(
   owner: { userId: string | null; subject: string | null },
   now: Millis,
 ): Promise<number> {
-  let update = db
-    .updateTable('security_tokens')
-    .set({ revoked_at: now })
-    .where('purpose', '=', purpose)
-    .where('used_at', 'is', null)
-    .where('revoked_at', 'is', null);
-  if (owner.userId !== null) update = update.where('user_id', '=', owner.userId);
-  if (owner.subject !== null) update = update.where('subject', '=', owner.subject);
-  if (owner.userId === null && owner.subject === null) return 0;
-  const result = await update.executeTakeFirst();
-  return Number(result.numUpdatedRows);
+  const { userId, subject } = owner;
+  if (userId !== null && subject !== null)
+    return revokeLiveOfBoth.affected(db, { purpose, now, userId, subject });
+  if (userId !== null) return revokeLiveOfUser.affected(db, { purpose, now, userId });
+  if (subject !== null) return revokeLiveOfSubject.affected(db, { purpose, now, subject });
+  return 0;
 }
 
 async function findByToken(db: Db, token: unknown): Promise<SecurityToken | undefined> {
   if (!isWellFormedToken(token)) return undefined;
-  return db
-    .selectFrom('security_tokens')
-    .selectAll()
-    .where('token_hash', '=', hashToken(token))
-    .executeTakeFirst();
+  return tokenByHash.first(db, { hash: hashToken(token) });
 }
+
+// The engine's statements, compiled once (src/db/prepared.ts).
+
+const tokenByHash = prepared((db, p: { hash: string }) =>
+  db.selectFrom('security_tokens').selectAll().where('token_hash', '=', p.hash),
+);
+
+// Every column is named: the builder sees placeholders, not a row whose keys it could list.
+const insertToken = prepared((db, row: Insertable<SecurityTokensTable>) =>
+  db.insertInto('security_tokens').values({
+    id: row.id,
+    token_hash: row.token_hash,
+    purpose: row.purpose,
+    user_id: row.user_id,
+    subject: row.subject,
+    binding: row.binding,
+    data: row.data,
+    created_at: row.created_at,
+    expires_at: row.expires_at,
+  }),
+);
+
+interface SpendValues {
+  now: Millis;
+  hash: string;
+  purpose: string;
+}
+
+/** The consume: one conditional UPDATE … RETURNING, which the database decides atomically. */
+function spend(db: Db, p: SpendValues) {
+  return db
+    .updateTable('security_tokens')
+    .set({ used_at: p.now })
+    .where('token_hash', '=', p.hash)
+    .where('purpose', '=', p.purpose)
+    .where('used_at', 'is', null)
+    .where('revoked_at', 'is', null)
+    .where('expires_at', '>', p.now);
+}
+const spendToken = prepared((db, p: SpendValues) => spend(db, p).returningAll());
+const spendBoundToken = prepared((db, p: SpendValues & { binding: string }) =>
+  spend(db, p).where('binding', '=', p.binding).returningAll(),
+);
+
+function revokeLiveTokens(db: Db, p: { purpose: string; now: Millis }) {
+  return db
+    .updateTable('security_tokens')
+    .set({ revoked_at: p.now })
+    .where('purpose', '=', p.purpose)
+    .where('used_at', 'is', null)
+    .where('revoked_at', 'is', null);
+}
+const revokeLiveOfUser = prepared((db, p: { purpose: string; now: Millis; userId: string }) =>
+  revokeLiveTokens(db, p).where('user_id', '=', p.userId),
+);
+const revokeLiveOfSubject = prepared((db, p: { purpose: string; now: Millis; subject: string }) =>
+  revokeLiveTokens(db, p).where('subject', '=', p.subject),
+);
+const revokeLiveOfBoth = prepared(
+  (db, p: { purpose: string; now: Millis; userId: string; subject: string }) =>
+    revokeLiveTokens(db, p).where('user_id', '=', p.userId).where('subject', '=', p.subject),
+);
+
+const revokeOneById = prepared((db, p: { id: string; now: Millis }) =>
+  db
+    .updateTable('security_tokens')
+    .set({ revoked_at: p.now })
+    .where('id', '=', p.id)
+    .where('used_at', 'is', null)
+    .where('revoked_at', 'is', null),
+);
 
 function stateOf(row: SecurityToken, now: Millis): Exclude<TokenState, 'unknown'> {
   if (row.used_at !== null) return 'used';
