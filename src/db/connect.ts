@@ -4,6 +4,7 @@ import { DatabaseSync } from 'node:sqlite';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import type { DatabaseTarget } from '../config/config.ts';
+import { statementName } from './prepared.ts';
 import type { Database } from './schema.ts';
 import { startCheckpointer } from './sqlite-checkpointer.ts';
 import { NodeSqliteDialect } from './sqlite-dialect.ts';
@@ -100,13 +101,28 @@ function openPostgres(url: string, poolSize: number): Storage {
   // the moment it is checked out between two queries. The failure still reaches the query that
   // meets it (as a 503), and the pool drops the broken client when it is released.
   pool.on('error', () => {});
-  pool.on('connect', (client) => client.on('error', () => {}));
+  pool.on('connect', (client) => {
+    client.on('error', () => {});
+    useNamedStatements(client);
+  });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return {
     db,
     dialect: 'postgres',
     ping: () => ping(db),
     close: () => db.destroy(),
+  };
+}
+
+/**
+ * Kysely calls client.query(sql, parameters). For the SQL of a prepared query, the call goes out as
+ * a named statement, which this connection parses and plans once (src/db/prepared.ts).
+ */
+function useNamedStatements(client: pg.PoolClient): void {
+  const query = client.query.bind(client) as (config: unknown, values?: unknown) => unknown;
+  (client as { query: unknown }).query = (config: unknown, values?: unknown) => {
+    const name = typeof config === 'string' ? statementName(config) : undefined;
+    return name === undefined ? query(config, values) : query({ name, text: config, values });
   };
 }
 
