@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { Clock } from '../clock.ts';
 import type { Db } from '../db/connect.ts';
 import { newId } from '../db/ids.ts';
@@ -76,7 +76,7 @@ function outboxRow(clock: Clock, email: OutgoingEmail, messageDomain: string) {
     html_body: email.html ?? null,
     headers: email.headers ? JSON.stringify(email.headers) : null,
     next_attempt_at: now,
-    message_id: `<${randomBytes(12).toString('hex')}@${messageDomain}>`,
+    message_id: `<${randomUUID()}@${messageDomain}>`,
     send_id: email.sendId ?? null,
     created_at: now,
   };

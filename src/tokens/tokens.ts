@@ -1,11 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type Insertable, PostgresAdapter } from 'kysely';
+import { type Insertable, PostgresAdapter, type QueryCreator } from 'kysely';
 import type { Clock, Millis } from '../clock.ts';
 import { idInBatch } from '../db/batch.ts';
 import type { Db } from '../db/connect.ts';
 import { newId } from '../db/ids.ts';
 import { prepared } from '../db/prepared.ts';
-import type { SecurityToken, SecurityTokensTable } from '../db/schema.ts';
+import type { Database, SecurityToken, SecurityTokensTable } from '../db/schema.ts';
 import { fingerprint, generateToken, hashToken, isWellFormedToken } from './secret.ts';
 
 /**
@@ -87,11 +87,10 @@ export function createTokenEngine(options: TokenEngineOptions) {
     const subject = input.subject ?? null;
     if (userId === null && subject === null) throw new TypeError('a token needs a user or a subject');
     const now = clock.now();
-    if (input.supersede !== false) await revokeLive(db, input.purpose, { userId, subject }, now);
     const token = generateToken();
     const id = newId(now);
     const expiresAt = now + (input.ttlSeconds ?? options.defaultTtlSeconds(input.purpose)) * 1000;
-    await insertToken.execute(db, {
+    const row: TokenRow = {
       id,
       token_hash: hashToken(token),
       purpose: input.purpose,
@@ -101,7 +100,16 @@ export function createTokenEngine(options: TokenEngineOptions) {
       data: input.data == null ? null : JSON.stringify(input.data),
       created_at: now,
       expires_at: expiresAt,
-    });
+    };
+    if (input.supersede === false) {
+      await insertToken.execute(db, row);
+    } else if (db.getExecutor().adapter instanceof PostgresAdapter) {
+      // On PostgreSQL every statement is a round trip: superseding and inserting go as one.
+      await supersedingInsert(row).execute(db, row);
+    } else {
+      await revokeLive(db, input.purpose, { userId, subject }, now);
+      await insertToken.execute(db, row);
+    }
     observer?.issued(input.purpose);
     return { token, id, expiresAt };
   }
@@ -197,9 +205,11 @@ const tokenByHash = prepared((db, p: { hash: string }) =>
   db.selectFrom('security_tokens').selectAll().where('token_hash', '=', p.hash),
 );
 
+type TokenRow = Insertable<SecurityTokensTable> & { user_id: string | null; subject: string | null };
+
 // Every column is named: the builder sees placeholders, not a row whose keys it could list.
-const insertToken = prepared((db, row: Insertable<SecurityTokensTable>) =>
-  db.insertInto('security_tokens').values({
+function tokenValues(row: TokenRow) {
+  return {
     id: row.id,
     token_hash: row.token_hash,
     purpose: row.purpose,
@@ -209,7 +219,45 @@ const insertToken = prepared((db, row: Insertable<SecurityTokensTable>) =>
     data: row.data,
     created_at: row.created_at,
     expires_at: row.expires_at,
-  }),
+  };
+}
+const insertToken = prepared((db, row: TokenRow) =>
+  db.insertInto('security_tokens').values(tokenValues(row)),
+);
+
+/**
+ * PostgreSQL only: revoke the owner's live tokens of the purpose and insert the new one in a single
+ * statement (a data-modifying WITH). The owner's columns pick one of three shapes.
+ */
+function supersedingInsert(row: TokenRow) {
+  if (row.user_id !== null && row.subject !== null) return supersedeOfBothAndInsert;
+  return row.user_id !== null ? supersedeOfUserAndInsert : supersedeOfSubjectAndInsert;
+}
+const supersedeOfUserAndInsert = prepared((db, row: TokenRow) =>
+  db
+    .with('superseded', (qb) =>
+      revokeLiveTokens(qb, { purpose: row.purpose, now: row.created_at }).where('user_id', '=', row.user_id),
+    )
+    .insertInto('security_tokens')
+    .values(tokenValues(row)),
+);
+const supersedeOfSubjectAndInsert = prepared((db, row: TokenRow) =>
+  db
+    .with('superseded', (qb) =>
+      revokeLiveTokens(qb, { purpose: row.purpose, now: row.created_at }).where('subject', '=', row.subject),
+    )
+    .insertInto('security_tokens')
+    .values(tokenValues(row)),
+);
+const supersedeOfBothAndInsert = prepared((db, row: TokenRow) =>
+  db
+    .with('superseded', (qb) =>
+      revokeLiveTokens(qb, { purpose: row.purpose, now: row.created_at })
+        .where('user_id', '=', row.user_id)
+        .where('subject', '=', row.subject),
+    )
+    .insertInto('security_tokens')
+    .values(tokenValues(row)),
 );
 
 interface SpendValues {
@@ -234,7 +282,7 @@ const spendBoundToken = prepared((db, p: SpendValues & { binding: string }) =>
   spend(db, p).where('binding', '=', p.binding).returningAll(),
 );
 
-function revokeLiveTokens(db: Db, p: { purpose: string; now: Millis }) {
+function revokeLiveTokens(db: QueryCreator<Database>, p: { purpose: string; now: Millis }) {
   return db
     .updateTable('security_tokens')
     .set({ revoked_at: p.now })
