@@ -100,7 +100,7 @@ class NodeSqliteDriver implements Driver {
 
   async init(): Promise<void> {
     const database = this.#open();
-    // Lock waits happen here, asynchronously (waitForWriteLock), not inside SQLite's busy handler,
+    // Lock waits happen here, asynchronously (retryWhileBusy), not inside SQLite's busy handler,
     // which sleeps on the event loop's thread in steps of up to 100 ms.
     database.exec('pragma busy_timeout = 0');
     this.#connection = new SqliteConnection(database);
@@ -125,7 +125,7 @@ class NodeSqliteDriver implements Driver {
   /** Opens a member savepoint, in the open group or in a new one. The caller holds the lease. */
   async joinGroup(lease: Lease): Promise<void> {
     if (!this.#groupOpen) {
-      await waitForWriteLock(() => lease.exec('begin immediate'));
+      await retryWhileBusy(() => lease.exec('begin immediate'));
       this.#groupOpen = true;
     }
     lease.exec(`savepoint ${MEMBER}`);
@@ -271,10 +271,10 @@ function isBusy(error: unknown): boolean {
 }
 
 /**
- * Runs a statement that needs the file's write lock, retrying while another connection holds it:
+ * Runs a statement, retrying while another connection holds a lock it needs (SQLITE_BUSY):
  * a failed attempt did nothing, and the wait lets the event loop serve other work meanwhile.
  */
-async function waitForWriteLock<T>(attempt: () => T): Promise<T> {
+async function retryWhileBusy<T>(attempt: () => T): Promise<T> {
   const deadline = performance.now() + LOCK_WAIT_MS;
   for (;;) {
     try {
@@ -321,9 +321,12 @@ class Lease implements DatabaseConnection {
     if (!this.held) this.#release = await this.#driver.lock();
     if (OUTSIDE_GROUPS.test(compiled.sql)) {
       this.#driver.commitOpenGroup();
-      return waitForWriteLock(() => this.connection.execute<R>(compiled));
+      return retryWhileBusy(() => this.connection.execute<R>(compiled));
     }
-    if (!this.#driver.groupOpen && READ_ONLY.test(compiled.sql)) return this.connection.execute<R>(compiled);
+    if (!this.#driver.groupOpen && READ_ONLY.test(compiled.sql)) {
+      // A WAL reader can still meet SQLITE_BUSY while another process recovers the log.
+      return retryWhileBusy(() => this.connection.execute<R>(compiled));
+    }
     await this.#driver.joinGroup(this);
     let result: QueryResult<R>;
     try {
