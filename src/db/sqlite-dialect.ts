@@ -107,7 +107,7 @@ class NodeSqliteDriver implements Driver {
   }
 
   async acquireConnection(): Promise<DatabaseConnection> {
-    return new Lease(this, this.#connection!, await this.#lock());
+    return new Lease(this, this.#connection!, await this.lock());
   }
 
   async beginTransaction(connection: DatabaseConnection): Promise<void> {
@@ -139,11 +139,11 @@ class NodeSqliteDriver implements Driver {
     try {
       lease.exec(`release ${MEMBER}`);
     } catch (error) {
-      this.#abandonGroup(lease, error);
+      this.#abandonGroup(error);
       throw error;
     }
     const committed = new Promise<void>((resolve, reject) => this.#members.push({ resolve, reject }));
-    if (this.#members.length >= MAX_GROUP) this.#commitGroup();
+    if (this.#members.length >= MAX_GROUP) this.commitOpenGroup();
     else this.#scheduleGroupCommit();
     lease.release();
     await committed;
@@ -157,22 +157,12 @@ class NodeSqliteDriver implements Driver {
     } catch (error) {
       // SQLite rolled the whole physical transaction back itself (I/O error, disk full): the
       // members committed before this one are gone too.
-      this.#abandonGroup(lease, error);
+      this.#abandonGroup(error);
     }
   }
 
   get groupOpen(): boolean {
     return this.#groupOpen;
-  }
-
-  /** Commits the open group now, before a statement that must not run inside one. */
-  commitOpenGroup(): void {
-    this.#commitGroup();
-  }
-
-  /** Takes the connection back for a lease that handed it on (see Lease.executeQuery). */
-  lock(): Promise<() => void> {
-    return this.#lock();
   }
 
   async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
@@ -200,15 +190,18 @@ class NodeSqliteDriver implements Driver {
   }
 
   async destroy(): Promise<void> {
-    const release = await this.#lock();
-    this.#commitGroup();
+    const release = await this.lock();
+    this.commitOpenGroup();
     this.#connection?.close();
     this.#connection = undefined;
     release();
   }
 
-  /** A FIFO mutex over the one connection; the release it hands out is safe to call twice. */
-  async #lock(): Promise<() => void> {
+  /**
+   * A FIFO mutex over the one connection; the release it hands out is safe to call twice. Also
+   * takes the connection back for a lease that handed it on (see Lease.executeQuery).
+   */
+  async lock(): Promise<() => void> {
     const previous = this.#queue;
     let unlock!: () => void;
     this.#queue = new Promise((resolve) => {
@@ -218,27 +211,30 @@ class NodeSqliteDriver implements Driver {
     return unlock;
   }
 
-  /** Commits the open group; the caller holds the connection. */
-  #commitGroup(): void {
+  /**
+   * Commits the open group, if any; the caller holds the connection. Also run before a statement
+   * that must not run inside a group.
+   */
+  commitOpenGroup(): void {
     if (!this.#groupOpen) return;
-    const members = this.#members;
-    this.#members = [];
-    this.#groupOpen = false;
     try {
       this.#connection!.exec('commit');
     } catch (error) {
-      this.#connection!.tryRollback();
-      for (const member of members) member.reject(error);
+      this.#abandonGroup(error);
       return;
     }
-    for (const member of members) member.resolve();
-  }
-
-  #abandonGroup(connection: Lease, error: unknown): void {
     const members = this.#members;
     this.#members = [];
     this.#groupOpen = false;
-    connection.connection.tryRollback();
+    for (const member of members) member.resolve();
+  }
+
+  /** The group is lost (its COMMIT failed, or SQLite rolled it back): every waiting member fails. */
+  #abandonGroup(error: unknown): void {
+    const members = this.#members;
+    this.#members = [];
+    this.#groupOpen = false;
+    this.#connection?.tryRollback();
     for (const member of members) member.reject(error);
   }
 
@@ -251,9 +247,9 @@ class NodeSqliteDriver implements Driver {
     this.#flushScheduled = true;
     setImmediate(async () => {
       this.#flushScheduled = false;
-      const release = await this.#lock();
+      const release = await this.lock();
       try {
-        this.#commitGroup();
+        this.commitOpenGroup();
       } finally {
         release();
       }

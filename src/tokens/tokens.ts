@@ -186,12 +186,9 @@ async function revokeLive(
   owner: { userId: string | null; subject: string | null },
   now: Millis,
 ): Promise<number> {
-  const { userId, subject } = owner;
-  if (userId !== null && subject !== null)
-    return revokeLiveOfBoth.affected(db, { purpose, now, userId, subject });
-  if (userId !== null) return revokeLiveOfUser.affected(db, { purpose, now, userId });
-  if (subject !== null) return revokeLiveOfSubject.affected(db, { purpose, now, subject });
-  return 0;
+  const shape = ownerShape(owner.userId, owner.subject);
+  if (shape === null) return 0;
+  return revokeLiveOf[shape].affected(db, { purpose, now, userId: owner.userId, subject: owner.subject });
 }
 
 async function findByToken(db: Db, token: unknown): Promise<SecurityToken | undefined> {
@@ -227,37 +224,23 @@ const insertToken = prepared((db, row: TokenRow) =>
 
 /**
  * PostgreSQL only: revoke the owner's live tokens of the purpose and insert the new one in a single
- * statement (a data-modifying WITH). The owner's columns pick one of three shapes.
+ * statement (a data-modifying WITH).
  */
 function supersedingInsert(row: TokenRow) {
-  if (row.user_id !== null && row.subject !== null) return supersedeOfBothAndInsert;
-  return row.user_id !== null ? supersedeOfUserAndInsert : supersedeOfSubjectAndInsert;
+  return supersedeAndInsert[ownerShape(row.user_id, row.subject) ?? 'user'];
 }
-const supersedeOfUserAndInsert = prepared((db, row: TokenRow) =>
-  db
-    .with('superseded', (qb) =>
-      revokeLiveTokens(qb, { purpose: row.purpose, now: row.created_at }).where('user_id', '=', row.user_id),
-    )
-    .insertInto('security_tokens')
-    .values(tokenValues(row)),
-);
-const supersedeOfSubjectAndInsert = prepared((db, row: TokenRow) =>
-  db
-    .with('superseded', (qb) =>
-      revokeLiveTokens(qb, { purpose: row.purpose, now: row.created_at }).where('subject', '=', row.subject),
-    )
-    .insertInto('security_tokens')
-    .values(tokenValues(row)),
-);
-const supersedeOfBothAndInsert = prepared((db, row: TokenRow) =>
-  db
-    .with('superseded', (qb) =>
-      revokeLiveTokens(qb, { purpose: row.purpose, now: row.created_at })
-        .where('user_id', '=', row.user_id)
-        .where('subject', '=', row.subject),
-    )
-    .insertInto('security_tokens')
-    .values(tokenValues(row)),
+const supersedeAndInsert = byOwnerShape((shape) =>
+  prepared((db, row: TokenRow) =>
+    db
+      .with('superseded', (qb) =>
+        ownedBy(revokeLiveTokens(qb, { purpose: row.purpose, now: row.created_at }), shape, {
+          userId: row.user_id,
+          subject: row.subject,
+        }),
+      )
+      .insertInto('security_tokens')
+      .values(tokenValues(row)),
+  ),
 );
 
 interface SpendValues {
@@ -290,16 +273,38 @@ function revokeLiveTokens(db: QueryCreator<Database>, p: { purpose: string; now:
     .where('used_at', 'is', null)
     .where('revoked_at', 'is', null);
 }
-const revokeLiveOfUser = prepared((db, p: { purpose: string; now: Millis; userId: string }) =>
-  revokeLiveTokens(db, p).where('user_id', '=', p.userId),
+interface RevokeValues {
+  purpose: string;
+  now: Millis;
+  userId: string | null;
+  subject: string | null;
+}
+const revokeLiveOf = byOwnerShape((shape) =>
+  prepared((db, p: RevokeValues) => ownedBy(revokeLiveTokens(db, p), shape, p)),
 );
-const revokeLiveOfSubject = prepared((db, p: { purpose: string; now: Millis; subject: string }) =>
-  revokeLiveTokens(db, p).where('subject', '=', p.subject),
-);
-const revokeLiveOfBoth = prepared(
-  (db, p: { purpose: string; now: Millis; userId: string; subject: string }) =>
-    revokeLiveTokens(db, p).where('user_id', '=', p.userId).where('subject', '=', p.subject),
-);
+
+/** Which owner columns a statement filters on; each shape is a statement of its own. */
+type OwnerShape = 'user' | 'subject' | 'both';
+
+function ownerShape(userId: string | null, subject: string | null): OwnerShape | null {
+  if (userId !== null) return subject !== null ? 'both' : 'user';
+  return subject !== null ? 'subject' : null;
+}
+
+function byOwnerShape<T>(make: (shape: OwnerShape) => T): Record<OwnerShape, T> {
+  return { user: make('user'), subject: make('subject'), both: make('both') };
+}
+
+function ownedBy(
+  update: ReturnType<typeof revokeLiveTokens>,
+  shape: OwnerShape,
+  owner: { userId: string | null; subject: string | null },
+) {
+  let filtered = update;
+  if (shape !== 'subject') filtered = filtered.where('user_id', '=', owner.userId);
+  if (shape !== 'user') filtered = filtered.where('subject', '=', owner.subject);
+  return filtered;
+}
 
 const revokeOneById = prepared((db, p: { id: string; now: Millis }) =>
   db
