@@ -1,6 +1,7 @@
 import type { Db } from '../db/connect.ts';
 import { prepared } from '../db/prepared.ts';
 import type { User } from '../db/schema.ts';
+import { hashToken, isWellFormedToken } from '../tokens/secret.ts';
 
 /** RFC 5321 caps a forward path at 256 octets including the angle brackets: 254 for the address. */
 export const MAX_EMAIL_LENGTH = 254;
@@ -51,11 +52,29 @@ export function findUserById(db: Db, id: string): Promise<User | undefined> {
   return userById.first(db, { id });
 }
 
+/**
+ * The account a token of this purpose was issued to, whatever the token's state (the consume that
+ * follows decides that). One read where a flow would otherwise read the token, then its user.
+ */
+export async function findTokenOwner(db: Db, purpose: string, token: unknown): Promise<User | undefined> {
+  if (!isWellFormedToken(token)) return undefined;
+  return userByToken.first(db, { hash: hashToken(token), purpose });
+}
+
 const userById = prepared((db, p: { id: string }) =>
   db.selectFrom('users').selectAll().where('id', '=', p.id),
 );
 const userByEmail = prepared((db, p: { emailNormalized: string }) =>
   db.selectFrom('users').selectAll().where('email_normalized', '=', p.emailNormalized),
+);
+
+const userByToken = prepared((db, p: { hash: string; purpose: string }) =>
+  db
+    .selectFrom('security_tokens')
+    .innerJoin('users', 'users.id', 'security_tokens.user_id')
+    .selectAll('users')
+    .where('security_tokens.token_hash', '=', p.hash)
+    .where('security_tokens.purpose', '=', p.purpose),
 );
 
 /** What /v1/me, introspection and the account page show of a user. */

@@ -9,7 +9,7 @@ import type { ConsumeFailure } from '../tokens/tokens.ts';
 import { verifyEmailBinding } from './bindings.ts';
 import { humanDuration } from './input.ts';
 import { revokeUserSessions } from './sessions.ts';
-import { findUserById } from './users.ts';
+import { findTokenOwner, findUserById } from './users.ts';
 
 export const VERIFY_PURPOSE = 'verify_email';
 
@@ -61,9 +61,7 @@ export type VerifyResult =
  */
 export async function verifyEmail(ctx: Context, token: unknown, ip: string | null): Promise<VerifyResult> {
   return ctx.db.transaction().execute(async (trx) => {
-    const inspection = await ctx.tokens.inspect(trx, VERIFY_PURPOSE, token);
-    if (inspection.state === 'unknown' || inspection.token.userId === null) return failed('unknown');
-    const user = await findUserById(trx, inspection.token.userId);
+    const user = await findTokenOwner(trx, VERIFY_PURPOSE, token);
     if (user === undefined) return failed('unknown');
     const consumed = await ctx.tokens.consume(trx, {
       purpose: VERIFY_PURPOSE,
