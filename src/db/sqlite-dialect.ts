@@ -284,11 +284,24 @@ async function retryWhileBusy<T>(attempt: () => T): Promise<T> {
 
 /** Statements that hand back rows; everything else reports the number of changed rows. */
 const RETURNS_ROWS = /^\s*(select|with|pragma|values|explain)\b|\breturning\b/i;
+const RETURNING = /\breturning\b/i;
 const STATEMENT_CACHE_SIZE = 256;
 
 /** Statements that cannot run inside a transaction, or must not wait for one. */
 const OUTSIDE_GROUPS = /^\s*(pragma|vacuum|attach|detach)\b/i;
 const READ_ONLY = /^\s*select\b/i;
+
+/**
+ * A prepared statement and what its SQL says about it, worked out once: the patterns scan the
+ * whole text, which on a hot path cost more than the map lookup that finds them.
+ */
+interface Statement {
+  readonly sync: StatementSync;
+  readonly returnsRows: boolean;
+  readonly returning: boolean;
+  readonly readOnly: boolean;
+  readonly outsideGroups: boolean;
+}
 
 /** What Kysely holds between acquiring and releasing the connection: one per acquisition. */
 class Lease implements DatabaseConnection {
@@ -315,18 +328,19 @@ class Lease implements DatabaseConnection {
     // A lease from db.connection() runs several statements and handed the connection on after
     // the previous one.
     if (!this.held) this.#release = await this.#driver.lock();
-    if (OUTSIDE_GROUPS.test(compiled.sql)) {
+    const statement = this.connection.statement(compiled.sql);
+    if (statement.outsideGroups) {
       this.#driver.commitOpenGroup();
-      return retryWhileBusy(() => this.connection.execute<R>(compiled));
+      return retryWhileBusy(() => this.connection.execute<R>(compiled, statement));
     }
-    if (!this.#driver.groupOpen && READ_ONLY.test(compiled.sql)) {
+    if (!this.#driver.groupOpen && statement.readOnly) {
       // A WAL reader can still meet SQLITE_BUSY while another process recovers the log.
-      return retryWhileBusy(() => this.connection.execute<R>(compiled));
+      return retryWhileBusy(() => this.connection.execute<R>(compiled, statement));
     }
     await this.#driver.joinGroup(this);
     let result: QueryResult<R>;
     try {
-      result = this.connection.execute<R>(compiled);
+      result = this.connection.execute<R>(compiled, statement);
     } catch (error) {
       this.#driver.rollbackMember(this);
       throw error;
@@ -358,25 +372,24 @@ class Lease implements DatabaseConnection {
 
 class SqliteConnection {
   readonly #db: DatabaseSync;
-  readonly #statements = new Map<string, StatementSync>();
+  readonly #statements = new Map<string, Statement>();
 
   constructor(db: DatabaseSync) {
     this.#db = db;
   }
 
-  execute<R>(compiled: CompiledQuery): QueryResult<R> {
-    const statement = this.#prepare(compiled.sql);
+  execute<R>(compiled: CompiledQuery, statement = this.statement(compiled.sql)): QueryResult<R> {
     const parameters = compiled.parameters.map(toSqliteValue);
-    if (RETURNS_ROWS.test(compiled.sql)) {
-      const rows = statement.all(...parameters) as R[];
-      return { rows, numAffectedRows: /\breturning\b/i.test(compiled.sql) ? BigInt(rows.length) : undefined };
+    if (statement.returnsRows) {
+      const rows = statement.sync.all(...parameters) as R[];
+      return { rows, numAffectedRows: statement.returning ? BigInt(rows.length) : undefined };
     }
-    const { changes, lastInsertRowid } = statement.run(...parameters);
+    const { changes, lastInsertRowid } = statement.sync.run(...parameters);
     return { rows: [], numAffectedRows: BigInt(changes), insertId: BigInt(lastInsertRowid) };
   }
 
   exec(sql: string): void {
-    this.#prepare(sql).run();
+    this.statement(sql).sync.run();
   }
 
   tryRollback(): void {
@@ -393,10 +406,16 @@ class SqliteConnection {
   }
 
   /** Preparing is a large share of a short statement's cost, so prepared statements are reused. */
-  #prepare(sql: string): StatementSync {
+  statement(sql: string): Statement {
     let statement = this.#statements.get(sql);
     if (statement === undefined) {
-      statement = this.#db.prepare(sql);
+      statement = {
+        sync: this.#db.prepare(sql),
+        returnsRows: RETURNS_ROWS.test(sql),
+        returning: RETURNING.test(sql),
+        readOnly: READ_ONLY.test(sql),
+        outsideGroups: OUTSIDE_GROUPS.test(sql),
+      };
       if (this.#statements.size >= STATEMENT_CACHE_SIZE) {
         const oldest = this.#statements.keys().next().value;
         if (oldest !== undefined) this.#statements.delete(oldest);
