@@ -10,6 +10,10 @@ export function verifyEmailBinding(user: Pick<User, 'email_normalized' | 'passwo
   return `verify_email:${user.email_normalized}:pv${user.password_version}`;
 }
 
+/** verifyEmailBinding in PostgreSQL, over a users row aliased `u` (the one-statement verification).
+ * test/verify-email.test.ts holds the two to the same fingerprint. */
+export const VERIFY_EMAIL_BINDING_SQL = `'verify_email:' || u.email_normalized || ':pv' || u.password_version`;
+
 export function passwordResetBinding(user: Pick<User, 'id' | 'password_version'>): string {
   return `password_reset:${user.id}:pv${user.password_version}`;
 }

@@ -1,12 +1,14 @@
 import { recordAudit } from '../audit.ts';
 import type { Context } from '../context.ts';
 import type { Db } from '../db/connect.ts';
-import { prepared } from '../db/prepared.ts';
+import { newId } from '../db/ids.ts';
+import { postgresStatement, prepared } from '../db/prepared.ts';
 import type { User } from '../db/schema.ts';
 import { buildLink } from '../links/links.ts';
 import { queueMail } from '../mail/queue.ts';
+import { FINGERPRINT_DOMAIN, hashToken, isWellFormedToken } from '../tokens/secret.ts';
 import type { ConsumeFailure } from '../tokens/tokens.ts';
-import { verifyEmailBinding } from './bindings.ts';
+import { VERIFY_EMAIL_BINDING_SQL, verifyEmailBinding } from './bindings.ts';
 import { humanDuration } from './input.ts';
 import { revokeUserSessions } from './sessions.ts';
 import { findTokenOwner, findUserById } from './users.ts';
@@ -60,6 +62,15 @@ export type VerifyResult =
  * an error to the user.
  */
 export async function verifyEmail(ctx: Context, token: unknown, ip: string | null): Promise<VerifyResult> {
+  if (ctx.storage.dialect === 'postgres') {
+    const done = await verifyInOneStatement(ctx, token, ip);
+    if (done !== undefined) return done;
+  }
+  return verifyInTransaction(ctx, token, ip);
+}
+
+/** The verification, statement by statement, in one transaction. Explains every failure. */
+async function verifyInTransaction(ctx: Context, token: unknown, ip: string | null): Promise<VerifyResult> {
   return ctx.db.transaction().execute(async (trx) => {
     const user = await findTokenOwner(trx, VERIFY_PURPOSE, token);
     if (user === undefined) return failed('unknown');
@@ -89,6 +100,67 @@ export async function verifyEmail(ctx: Context, token: unknown, ip: string | nul
     return { ok: true, status: 'verified', userId: user.id };
   });
 }
+
+/**
+ * PostgreSQL: the same verification as one statement, for a token that is live and bound to the
+ * account as it is now. There every statement is a round trip and costs the server about as much
+ * as the work in it: the transaction's seven statements did 2,200/s, this one 5,800/s (driver
+ * alone, same pool, 32 callers; README, Benchmark). It changes exactly what the transaction
+ * changes. When it spends nothing, the transaction runs after it and says why (used, expired, a
+ * stale binding…), so every failure is reported in one place; a token's spend is decided by one
+ * conditional UPDATE either way.
+ *
+ * The binding is computed from the user row inside the statement (verifyEmailBinding in SQL), so it
+ * is checked against the account as it is when the token is spent.
+ */
+async function verifyInOneStatement(
+  ctx: Context,
+  token: unknown,
+  ip: string | null,
+): Promise<VerifyResult | undefined> {
+  if (!isWellFormedToken(token)) return undefined;
+  const now = ctx.clock.now();
+  const [row] = await verifyStatement.rows(ctx.db, [
+    hashToken(token),
+    now,
+    FINGERPRINT_DOMAIN,
+    newId(now),
+    newId(now),
+    ip,
+  ]);
+  if (row === undefined) return undefined;
+  ctx.tokens.countConsume(VERIFY_PURPOSE, 'ok');
+  return { ok: true, status: row.newly_verified ? 'verified' : 'already_verified', userId: row.user_id };
+}
+
+// $1 token hash, $2 now, $3 fingerprint domain, $4 and $5 audit ids, $6 client IP. The spend's
+// conditions are the token engine's (spend in src/tokens/tokens.ts).
+const verifyStatement = postgresStatement<{ user_id: string; newly_verified: boolean }>(`
+with spent as (
+  update security_tokens t set used_at = $2
+  from users u
+  where t.token_hash = $1 and t.purpose = '${VERIFY_PURPOSE}'
+    and t.used_at is null and t.revoked_at is null and t.expires_at > $2
+    and u.id = t.user_id
+    and t.binding = encode(sha256($3::bytea || convert_to(${VERIFY_EMAIL_BINDING_SQL}, 'UTF8')), 'hex')
+  returning t.user_id
+), verified as (
+  update users set email_verified_at = $2, updated_at = $2
+  where id = (select user_id from spent) and email_verified_at is null
+  returning id
+), ended as (
+  delete from sessions where user_id = (select id from verified) returning 1
+), revoked as (
+  select count(*) as n from ended
+), verified_event as (
+  insert into audit_events (id, at, user_id, event, ip, detail)
+  select $4, $2, id, 'user.email_verified', $6, null from verified
+), sessions_event as (
+  insert into audit_events (id, at, user_id, event, ip, detail)
+  select $5, $2, v.id, 'sessions.revoked', $6, '{"reason":"email_verified","count":' || r.n || '}'
+  from verified v, revoked r where r.n > 0
+)
+select user_id, exists (select 1 from verified) as newly_verified from spent`);
 
 const markVerified = prepared((db, p: { id: string; now: number }) =>
   db.updateTable('users').set({ email_verified_at: p.now, updated_at: p.now }).where('id', '=', p.id),

@@ -1,11 +1,5 @@
 import { createHash } from 'node:crypto';
-import {
-  type Compilable,
-  type CompiledQuery,
-  type InferResult,
-  PostgresAdapter,
-  type QueryResult,
-} from 'kysely';
+import { type Compilable, CompiledQuery, type InferResult, PostgresAdapter, type QueryResult } from 'kysely';
 import type { Db } from './connect.ts';
 
 /**
@@ -74,6 +68,18 @@ export function prepared<P extends object, Q extends Compilable<any>>(
     rows: async (db, values) => (await execute(db, values)).rows,
     first: async (db, values) => (await execute(db, values)).rows[0],
     affected: async (db, values) => Number((await execute(db, values)).numAffectedRows ?? 0n),
+  };
+}
+
+/**
+ * A statement written in PostgreSQL's own SQL, for a flow that does on PostgreSQL in one statement
+ * what it does on SQLite in several (a data-modifying WITH). Sent as a named statement, like a
+ * prepared query; its parameters are positional ($1, $2, …).
+ */
+export function postgresStatement<R>(text: string): { rows(db: Db, parameters: unknown[]): Promise<R[]> } {
+  nameStatement(text);
+  return {
+    rows: async (db, parameters) => (await db.executeQuery<R>(CompiledQuery.raw(text, parameters))).rows,
   };
 }
 

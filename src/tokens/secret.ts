@@ -31,5 +31,12 @@ export function isWellFormedToken(value: unknown): value is string {
  * token table then holds no email address or other personal data of its own.
  */
 export function fingerprint(value: string): string {
-  return createHash('sha256').update('oto-binding\0').update(value).digest('hex');
+  return createHash('sha256').update(FINGERPRINT_DOMAIN).update(value).digest('hex');
 }
+
+/**
+ * What fingerprint() puts before the value. PostgreSQL statements that compute a fingerprint
+ * themselves (sha256 of these bytes and the value's UTF-8) take it as a parameter, so the domain
+ * is written once.
+ */
+export const FINGERPRINT_DOMAIN: Buffer = Buffer.from('oto-binding\0');

@@ -172,7 +172,15 @@ export function createTokenEngine(options: TokenEngineOptions) {
     );
   }
 
-  return { issue, inspect, consume, revoke, revokeById };
+  /**
+   * For a flow that spends a token inside a statement of its own (a PostgreSQL one-statement path):
+   * counts the outcome as consume would have.
+   */
+  function countConsume(purpose: string, outcome: ConsumeOutcome): void {
+    observer?.consumed(purpose, outcome);
+  }
+
+  return { issue, inspect, consume, revoke, revokeById, countConsume };
 
   /** Revokes one token by id, if still live; true when it was. */
   async function revokeById(db: Db, id: string): Promise<boolean> {
