@@ -17,3 +17,7 @@ export const VERIFY_EMAIL_BINDING_SQL = `'verify_email:' || u.email_normalized |
 export function passwordResetBinding(user: Pick<User, 'id' | 'password_version'>): string {
   return `password_reset:${user.id}:pv${user.password_version}`;
 }
+
+/** passwordResetBinding in PostgreSQL, over a users row aliased `u` (the one-statement reset
+ * request). test/password-reset-request.test.ts holds the two to the same fingerprint. */
+export const PASSWORD_RESET_BINDING_SQL = `'password_reset:' || u.id || ':pv' || u.password_version`;

@@ -1,12 +1,22 @@
 import { recordAudit } from '../audit.ts';
 import type { Context } from '../context.ts';
+import type { Db } from '../db/connect.ts';
+import { newId } from '../db/ids.ts';
+import { postgresStatement } from '../db/prepared.ts';
 import { buildLink, pageLink } from '../links/links.ts';
-import { queueMail } from '../mail/queue.ts';
+import { queueMail, renderedMail } from '../mail/queue.ts';
+import { FINGERPRINT_DOMAIN, generateToken, hashToken } from '../tokens/secret.ts';
 import type { ConsumeFailure } from '../tokens/tokens.ts';
-import { passwordResetBinding } from './bindings.ts';
+import { PASSWORD_RESET_BINDING_SQL, passwordResetBinding } from './bindings.ts';
 import { checkEmail, humanDuration, type InputError } from './input.ts';
 import { clearAttempts } from './login-throttle.ts';
-import { lockRecipientAndFindUser, underCap } from './mail-caps.ts';
+import {
+  CAP_WINDOW_MS,
+  CAPPED_KINDS,
+  lockRecipient,
+  lockRecipientAndFindUser,
+  underCap,
+} from './mail-caps.ts';
 import { hashPassword, passwordProblems } from './passwords.ts';
 import { revokeUserSessions } from './sessions.ts';
 import { findUserById, normalizeEmail } from './users.ts';
@@ -30,41 +40,134 @@ export async function requestPasswordReset(
   if (errors.length > 0) return { ok: false, errors };
   const emailNormalized = normalizeEmail(input.email);
   await ctx.db.transaction().execute(async (trx) => {
-    const user = await lockRecipientAndFindUser(ctx, trx, emailNormalized);
-    if (user === undefined || !(await underCap(ctx, trx, user.email, 'reset'))) {
-      // Every path commits a write, so a known and an unknown address cost about the same.
-      await recordAudit(trx, ctx.clock, {
-        event: 'password_reset.requested',
-        userId: user?.id ?? null,
-        ip: input.ip,
-        detail: { sent: false },
-      });
-      return;
+    if (ctx.storage.dialect === 'postgres') {
+      await lockRecipient(ctx, trx, emailNormalized);
+      await requestResetInOneStatement(ctx, trx, emailNormalized, input.ip);
+    } else {
+      await requestResetStatementByStatement(ctx, trx, emailNormalized, input.ip);
     }
-    const issued = await ctx.tokens.issue(trx, {
-      purpose: RESET_PURPOSE,
-      userId: user.id,
-      binding: passwordResetBinding(user),
-    });
-    await queueMail(
-      ctx,
-      trx,
-      'password_reset',
-      user.email,
-      {
-        link: buildLink(ctx.config, 'resetPassword', issued.token),
-        validFor: humanDuration(ctx.config.tokenTtl.password_reset),
-      },
-      { userId: user.id },
-    );
-    await recordAudit(trx, ctx.clock, {
-      event: 'password_reset.requested',
-      userId: user.id,
-      ip: input.ip,
-      detail: { sent: true },
-    });
   });
   return { ok: true };
+}
+
+async function requestResetStatementByStatement(
+  ctx: Context,
+  trx: Db,
+  emailNormalized: string,
+  ip: string | null,
+): Promise<void> {
+  const user = await lockRecipientAndFindUser(ctx, trx, emailNormalized);
+  if (user === undefined || !(await underCap(ctx, trx, user.email, 'reset'))) {
+    // Every path commits a write, so a known and an unknown address cost about the same.
+    await recordAudit(trx, ctx.clock, {
+      event: 'password_reset.requested',
+      userId: user?.id ?? null,
+      ip,
+      detail: { sent: false },
+    });
+    return;
+  }
+  const issued = await ctx.tokens.issue(trx, {
+    purpose: RESET_PURPOSE,
+    userId: user.id,
+    binding: passwordResetBinding(user),
+  });
+  await queueMail(
+    ctx,
+    trx,
+    'password_reset',
+    user.email,
+    { link: buildLink(ctx.config, 'resetPassword', issued.token), validFor: resetValidFor(ctx) },
+    { userId: user.id },
+  );
+  await recordAudit(trx, ctx.clock, {
+    event: 'password_reset.requested',
+    userId: user.id,
+    ip,
+    detail: { sent: true },
+  });
+}
+
+/**
+ * PostgreSQL: the same request in one statement after the recipient's lock (which must stay a
+ * statement of its own: a statement's snapshot is taken when it starts, and the cap count must see
+ * what the lock's previous holder committed). It reads the account and its recent reset emails,
+ * and, for an account under its cap, supersedes its live reset tokens, inserts the new one bound
+ * to its password version, queues the email and records the request; for any other address only
+ * the record. Eight statements become four (BEGIN, lock, this, COMMIT).
+ *
+ * The token and the email are made before the account is known, for every address: that costs the
+ * same whether or not it has an account, and is discarded when it has none.
+ */
+async function requestResetInOneStatement(
+  ctx: Context,
+  trx: Db,
+  emailNormalized: string,
+  ip: string | null,
+): Promise<void> {
+  const now = ctx.clock.now();
+  const token = generateToken();
+  const mail = renderedMail(ctx, 'password_reset', {
+    link: buildLink(ctx.config, 'resetPassword', token),
+    validFor: resetValidFor(ctx),
+  });
+  const [row] = await resetRequestStatement.rows(trx, [
+    emailNormalized,
+    now,
+    now - CAP_WINDOW_MS,
+    ctx.config.mail.capResetPerHour,
+    newId(now),
+    hashToken(token),
+    now + ctx.config.tokenTtl.password_reset * 1000,
+    FINGERPRINT_DOMAIN,
+    mail.id,
+    mail.sender,
+    mail.subject,
+    mail.text_body,
+    mail.html_body,
+    mail.headers,
+    mail.message_id,
+    newId(now),
+    ip,
+  ]);
+  if (row?.sent) ctx.tokens.countIssue(RESET_PURPOSE);
+}
+
+// $1 address (normalised), $2 now, $3 start of the cap's window, $4 the cap, $5 token id, $6 token
+// hash, $7 token expiry, $8 fingerprint domain, $9–$15 the rendered email, $16 audit id, $17 IP.
+// The superseding and the insert are the token engine's (supersedeAndInsert in src/tokens/tokens.ts),
+// the count is underCap's (src/accounts/mail-caps.ts), the email row is queueMail's.
+const resetRequestStatement = postgresStatement<{ sent: boolean }>(`
+with account as (
+  select id, email, password_version from users where email_normalized = $1
+), allowed as (
+  select a.* from account a
+  where (select count(*) from email_outbox
+         where recipient = a.email and kind in (${CAPPED_KINDS.reset.map((k) => `'${k}'`).join(', ')})
+           and created_at > $3) < $4
+), superseded as (
+  update security_tokens set revoked_at = $2
+  where user_id = (select id from allowed) and purpose = '${RESET_PURPOSE}'
+    and used_at is null and revoked_at is null
+), issued as (
+  insert into security_tokens (id, token_hash, purpose, user_id, subject, binding, data, created_at, expires_at)
+  select $5, $6, '${RESET_PURPOSE}', u.id, null,
+    encode(sha256($8::bytea || convert_to(${PASSWORD_RESET_BINDING_SQL}, 'UTF8')), 'hex'), null, $2, $7
+  from allowed u
+), queued as (
+  insert into email_outbox (priority, id, kind, recipient, sender, user_id, subject, text_body,
+    html_body, headers, next_attempt_at, message_id, send_id, created_at)
+  select 0, $9, 'password_reset', u.email, $10, u.id, $11, $12, $13, $14, $2, $15, null, $2
+  from allowed u
+), recorded as (
+  insert into audit_events (id, at, user_id, event, ip, detail)
+  values ($16, $2, (select id from account), 'password_reset.requested', $17,
+    case when exists (select 1 from allowed) then '{"sent":true}' else '{"sent":false}' end)
+)
+select exists (select 1 from allowed) as sent`);
+
+function resetValidFor(ctx: Context): string {
+  return humanDuration(ctx.config.tokenTtl.password_reset);
 }
 
 export type ResetLinkState = 'active' | ConsumeFailure;

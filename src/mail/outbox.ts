@@ -26,7 +26,7 @@ export async function enqueueEmail(db: Db, clock: Clock, email: OutgoingEmail, m
   return row.id;
 }
 
-type OutboxRow = ReturnType<typeof outboxRow>;
+export type OutboxRow = ReturnType<typeof outboxRow>;
 
 const insertOne = prepared((db, row: OutboxRow) =>
   db.insertInto('email_outbox').values({
@@ -62,7 +62,7 @@ export async function enqueueEmails(db: Db, clock: Clock, emails: OutgoingEmail[
 /** Bulk mail waits behind account mail: a reset link must not queue behind a newsletter. */
 const BULK_KINDS = new Set(['newsletter']);
 
-function outboxRow(clock: Clock, email: OutgoingEmail, messageDomain: string) {
+export function outboxRow(clock: Clock, email: OutgoingEmail, messageDomain: string) {
   const now = clock.now();
   return {
     priority: BULK_KINDS.has(email.kind) ? 1 : 0,

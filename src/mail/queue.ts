@@ -1,6 +1,6 @@
 import type { Context } from '../context.ts';
 import type { Db } from '../db/connect.ts';
-import { enqueueEmail, enqueueEmails, type OutgoingEmail } from './outbox.ts';
+import { enqueueEmail, enqueueEmails, type OutboxRow, type OutgoingEmail, outboxRow } from './outbox.ts';
 import { type EmailKind, type EmailParams, renderEmail } from './templates.ts';
 
 export interface QueueOptions {
@@ -25,6 +25,23 @@ export async function queueMail<K extends EmailKind>(
   options: QueueOptions = {},
 ): Promise<string> {
   return enqueueEmail(db, ctx.clock, prepare(ctx, kind, to, params, options), messageDomain(ctx));
+}
+
+/**
+ * The outbox row queueMail would insert, rendered before the recipient is known: for a PostgreSQL
+ * statement that finds the account and inserts the row itself, taking recipient and user from it.
+ */
+export function renderedMail<K extends EmailKind>(
+  ctx: Context,
+  kind: K,
+  params: EmailParams[K],
+): Omit<OutboxRow, 'recipient' | 'user_id'> {
+  const {
+    recipient: _,
+    user_id: __,
+    ...row
+  } = outboxRow(ctx.clock, prepare(ctx, kind, '', params, {}), messageDomain(ctx));
+  return row;
 }
 
 export interface QueuedItem<K extends EmailKind> {

@@ -173,14 +173,17 @@ export function createTokenEngine(options: TokenEngineOptions) {
   }
 
   /**
-   * For a flow that spends a token inside a statement of its own (a PostgreSQL one-statement path):
-   * counts the outcome as consume would have.
+   * For a flow that issues or spends a token inside a statement of its own (the PostgreSQL
+   * one-statement paths): counts it as issue or consume would have.
    */
+  function countIssue(purpose: string): void {
+    observer?.issued(purpose);
+  }
   function countConsume(purpose: string, outcome: ConsumeOutcome): void {
     observer?.consumed(purpose, outcome);
   }
 
-  return { issue, inspect, consume, revoke, revokeById, countConsume };
+  return { issue, inspect, consume, revoke, revokeById, countIssue, countConsume };
 
   /** Revokes one token by id, if still live; true when it was. */
   async function revokeById(db: Db, id: string): Promise<boolean> {
