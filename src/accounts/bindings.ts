@@ -11,7 +11,7 @@ export function verifyEmailBinding(user: Pick<User, 'email_normalized' | 'passwo
 }
 
 /** verifyEmailBinding in PostgreSQL, over a users row aliased `u` (the one-statement verification).
- * test/verify-email.test.ts holds the two to the same fingerprint. */
+ * test/bindings-sql.test.ts holds the two to the same fingerprint. */
 export const VERIFY_EMAIL_BINDING_SQL = `'verify_email:' || u.email_normalized || ':pv' || u.password_version`;
 
 export function passwordResetBinding(user: Pick<User, 'id' | 'password_version'>): string {
@@ -19,5 +19,5 @@ export function passwordResetBinding(user: Pick<User, 'id' | 'password_version'>
 }
 
 /** passwordResetBinding in PostgreSQL, over a users row aliased `u` (the one-statement reset
- * request). test/password-reset-request.test.ts holds the two to the same fingerprint. */
+ * request). test/bindings-sql.test.ts holds the two to the same fingerprint. */
 export const PASSWORD_RESET_BINDING_SQL = `'password_reset:' || u.id || ':pv' || u.password_version`;

@@ -105,7 +105,7 @@ async function verifyInTransaction(ctx: Context, token: unknown, ip: string | nu
  * PostgreSQL: the same verification as one statement, for a token that is live and bound to the
  * account as it is now. There every statement is a round trip and costs the server about as much
  * as the work in it: the transaction's seven statements did 2,200/s, this one 5,800/s (driver
- * alone, same pool, 32 callers; README, Benchmark). It changes exactly what the transaction
+ * alone, same pool, 32 callers; README, Storage decisions). It changes exactly what the transaction
  * changes. When it spends nothing, the transaction runs after it and says why (used, expired, a
  * stale binding…), so every failure is reported in one place; a token's spend is decided by one
  * conditional UPDATE either way.

@@ -62,4 +62,10 @@ export async function startTestApp(dialect: Dialect, env: Record<string, string>
   };
 }
 
+/** One series of an app's metrics, e.g. 'oto_tokens_issued_total{purpose="x"}'; 0 before it is first counted. */
+export async function metricValue(t: TestApp, series: string): Promise<number> {
+  const line = (await t.ctx.metrics.registry.metrics()).split('\n').find((l) => l.startsWith(`${series} `));
+  return Number(line?.split(' ')[1] ?? 0);
+}
+
 export const apiHeaders = { authorization: `Bearer ${TEST_API_KEY}` };

@@ -1,0 +1,76 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { sql } from 'kysely';
+import {
+  PASSWORD_RESET_BINDING_SQL,
+  passwordResetBinding,
+  VERIFY_EMAIL_BINDING_SQL,
+  verifyEmailBinding,
+} from '../src/accounts/bindings.ts';
+import { newId } from '../src/db/ids.ts';
+import { FINGERPRINT_DOMAIN, fingerprint } from '../src/tokens/secret.ts';
+import { createTestDatabase, DIALECTS, type TestDatabase } from './helpers/storage.ts';
+
+/**
+ * The PostgreSQL one-statement flows compute a token's binding in SQL from the users row. A token
+ * issued by one text and spent by the other works only if both give the same fingerprint, for every
+ * address and password version: that is what this holds.
+ */
+const postgres = DIALECTS.find((d) => d.dialect === 'postgres')!;
+
+describe('bindings computed in PostgreSQL', { skip: postgres.skip }, () => {
+  let database: TestDatabase;
+  before(async () => {
+    database = await createTestDatabase('postgres');
+  });
+  after(() => database?.drop());
+
+  const accounts = [
+    ['plain@example.com', 1],
+    ['zoë.ünïcode@exämple.com', 7],
+    ["o'brien+tag@example.com", 2_000_000],
+  ] as const;
+
+  async function insertUser(email: string, version: number): Promise<string> {
+    const id = newId();
+    await database.storage.db
+      .insertInto('users')
+      .values({
+        id,
+        email,
+        email_normalized: email,
+        password_hash: null,
+        password_version: version,
+        created_at: 0,
+        updated_at: 0,
+      })
+      .execute();
+    return id;
+  }
+
+  async function fingerprintInSql(bindingSql: string, userId: string): Promise<string | undefined> {
+    const { rows } = await sql<{ fingerprint: string }>`
+      select encode(sha256(${FINGERPRINT_DOMAIN}::bytea || convert_to(${sql.raw(bindingSql)}, 'UTF8')), 'hex')
+        as fingerprint
+      from users u where u.id = ${userId}`.execute(database.storage.db);
+    return rows[0]?.fingerprint;
+  }
+
+  test('the verification binding', async () => {
+    for (const [email, version] of accounts) {
+      const id = await insertUser(email, version);
+      const expected = fingerprint(
+        verifyEmailBinding({ email_normalized: email, password_version: version }),
+      );
+      assert.equal(await fingerprintInSql(VERIFY_EMAIL_BINDING_SQL, id), expected, email);
+    }
+  });
+
+  test('the password reset binding', async () => {
+    for (const [email, version] of accounts) {
+      const id = await insertUser(`reset-${email}`, version);
+      const expected = fingerprint(passwordResetBinding({ id, password_version: version }));
+      assert.equal(await fingerprintInSql(PASSWORD_RESET_BINDING_SQL, id), expected, email);
+    }
+  });
+});
