@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { metricValue, startTestApp, type TestApp } from './helpers/app.ts';
+import { metricValue, signUpThroughApi, startTestApp, type TestApp } from './helpers/app.ts';
 import { type Inbox, startInbox, tokenLink, tokenOf } from './helpers/inbox.ts';
 import { DIALECTS } from './helpers/storage.ts';
 
@@ -56,18 +56,7 @@ for (const { dialect, skip } of DIALECTS) {
         .execute();
     const issuedCount = () => metricValue(t, 'oto_tokens_issued_total{purpose="password_reset"}');
 
-    async function signUp(email: string): Promise<string> {
-      assert.equal(
-        (await post('/v1/users', { email, password: 'correct horse battery staple' })).statusCode,
-        202,
-      );
-      const user = await t.ctx.db
-        .selectFrom('users')
-        .select('id')
-        .where('email', '=', email)
-        .executeTakeFirstOrThrow();
-      return user.id;
-    }
+    const signUp = (email: string) => signUpThroughApi(t, email);
 
     test('the email goes to the address as the account holds it, with a token that works', async () => {
       const userId = await signUp('Mixed.Case@Example.com');

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { createSession } from '../src/accounts/sessions.ts';
-import { metricValue, startTestApp, type TestApp } from './helpers/app.ts';
+import { metricValue, signUpThroughApi, startTestApp, type TestApp } from './helpers/app.ts';
 import { type Inbox, startInbox, tokenLink, tokenOf } from './helpers/inbox.ts';
 import { DIALECTS } from './helpers/storage.ts';
 
@@ -29,16 +29,8 @@ for (const { dialect, skip } of DIALECTS) {
     };
 
     async function signUp(email: string): Promise<{ userId: string; token: string }> {
-      assert.equal(
-        (await post('/v1/users', { email, password: 'correct horse battery staple' })).statusCode,
-        202,
-      );
-      const user = await t.ctx.db
-        .selectFrom('users')
-        .select('id')
-        .where('email', '=', email)
-        .executeTakeFirstOrThrow();
-      return { userId: user.id, token: tokenOf(tokenLink(await inbox.last(t.ctx, email, 'verify_email'))) };
+      const userId = await signUpThroughApi(t, email);
+      return { userId, token: tokenOf(tokenLink(await inbox.last(t.ctx, email, 'verify_email'))) };
     }
 
     const auditOf = (userId: string) =>

@@ -62,6 +62,19 @@ export async function startTestApp(dialect: Dialect, env: Record<string, string>
   };
 }
 
+/** Signs up through the API (a second later on the app's clock) and returns the new account's id. */
+export async function signUpThroughApi(t: TestApp, email: string, password = 'correct horse battery staple') {
+  t.clock.advance(1000);
+  const res = await t.app.inject({ method: 'POST', url: '/v1/users', payload: { email, password } });
+  if (res.statusCode !== 202) throw new Error(`sign-up answered ${res.statusCode}: ${res.body}`);
+  const user = await t.ctx.db
+    .selectFrom('users')
+    .select('id')
+    .where('email', '=', email)
+    .executeTakeFirstOrThrow();
+  return user.id;
+}
+
 /** One series of an app's metrics, e.g. 'oto_tokens_issued_total{purpose="x"}'; 0 before it is first counted. */
 export async function metricValue(t: TestApp, series: string): Promise<number> {
   const line = (await t.ctx.metrics.registry.metrics()).split('\n').find((l) => l.startsWith(`${series} `));
