@@ -68,12 +68,17 @@ export function openSqliteFile(
   // can lose only the last transactions, each one whole (a token and its state change together).
   // secure_delete zeroes the bytes of deleted or rewritten rows inside their pages, so an erased
   // email body (which held a link) does not linger in free space of the file.
+  // temp_store=memory keeps the statement journals of savepoints in memory: every transaction is a
+  // savepoint inside a group commit (sqlite-dialect.ts), and with the default each one wrote the
+  // original pages to a temporary file first. Measured on the reset request straight through the
+  // flow: two thirds of its pwrite calls were those journals.
   database.exec(`
     pragma journal_mode = wal;
     pragma busy_timeout = 10000;
     pragma foreign_keys = on;
     pragma synchronous = normal;
     pragma secure_delete = fast;
+    pragma temp_store = memory;
   `);
   if (options.backgroundCheckpoints) database.exec('pragma wal_autocheckpoint = 0');
   return database;
