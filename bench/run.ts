@@ -11,7 +11,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseDatabaseUrl } from '../src/config/config.ts';
-import { type Child, forkChild, PeakRss } from './lib/children.ts';
+import { type Child, cpuMicros, forkChild, PeakRss } from './lib/children.ts';
 import { type BenchDatabase, createBenchDatabase } from './lib/database.ts';
 import { type Figures, runLoad } from './lib/load.ts';
 import { type Measured, Report } from './lib/report.ts';
@@ -201,7 +201,7 @@ async function measureRawConsume(dialect: 'sqlite' | 'postgres', databaseUrl: st
     label: `ceiling: raw consume statement (${dialect === 'postgres' ? 'pg' : 'node:sqlite'})`,
     consumes: true,
     ceiling: true,
-    figures: { ...figures, rssMb: null, exhausted },
+    figures: { ...figures, rssMb: null, cpuUs: null, exhausted },
   });
 }
 
@@ -321,7 +321,9 @@ async function measure(
   if (profile) await child.request({ type: 'profile-start' }, 'profiling');
   const rss = new PeakRss(child.pid);
   rss.start();
+  const cpuBefore = cpuMicros(child.pid);
   const figures = await run(bodies);
+  const cpuPerRequest = (cpuMicros(child.pid) - cpuBefore) / figures.requests;
   const rssMb = rss.stop();
   if (profile) {
     const file = join(
@@ -333,7 +335,12 @@ async function measure(
     await child.request({ type: 'profile-stop', file }, 'profiled');
     log(`CPU profile: ${file}`);
   }
-  return { ...figures, rssMb, exhausted: bodies.exhausted() };
+  return {
+    ...figures,
+    rssMb,
+    cpuUs: Number.isFinite(cpuPerRequest) ? Math.round(cpuPerRequest) : null,
+    exhausted: bodies.exhausted(),
+  };
 }
 
 /** A route that is not there answers 404 not_found: the flow it belongs to has not landed. */

@@ -126,6 +126,25 @@ export class PeakRss {
   }
 }
 
+/**
+ * CPU time a process has used so far, user and system, all its threads, in microseconds. Per
+ * request, it tells a change's cost apart from the machine's noise better than throughput does: the
+ * load generator shares the two cores, so requests per second swing with whatever else runs.
+ */
+export function cpuMicros(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // utime and stime are the 14th and 15th fields; counting starts after the command name, which
+    // sits in parentheses and may contain spaces.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * (1_000_000 / USER_HZ);
+  } catch {
+    return Number.NaN;
+  }
+}
+/** The unit of /proc/<pid>/stat times: 100 ticks a second on every Linux the benchmark runs on. */
+const USER_HZ = 100;
+
 function statusKb(pid: number, field: string): number {
   try {
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');

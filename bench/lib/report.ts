@@ -7,6 +7,8 @@ import type { Settings } from './settings.ts';
 export interface Measured extends Figures {
   /** Peak resident memory of the process under test during the run, in MB. */
   rssMb: number | null;
+  /** CPU time of the process under test (every thread) per completed request, in µs. */
+  cpuUs: number | null;
   /** The run outpaced the prepared tokens: its late requests were refused. */
   exhausted: boolean;
 }
@@ -161,7 +163,18 @@ export class Report {
       out.push(
         '',
         table(
-          ['scenario', 'db', 'req/s', 'p50 ms', 'p99 ms', 'non-2xx+err', 'RSS MB', 'vs bare', 'vs raw'],
+          [
+            'scenario',
+            'db',
+            'req/s',
+            'p50 ms',
+            'p99 ms',
+            'non-2xx+err',
+            'RSS MB',
+            'CPU µs/req',
+            'vs bare',
+            'vs raw',
+          ],
           this.throughput.map((row) => {
             if (!row.figures) return [row.label, row.dialect, `not run: ${row.skipped ?? ''}`];
             const f = row.figures;
@@ -175,6 +188,7 @@ export class Report {
               String(f.p99),
               String(f.non2xx + f.errors),
               f.rssMb === null ? '-' : String(f.rssMb),
+              f.cpuUs === null ? '-' : String(f.cpuUs),
               row.ceiling || !bare ? '' : ratio(f.rps, bare.rps),
               row.ceiling || !raw || !row.consumes ? '' : ratio(f.rps, raw.rps),
             ];
@@ -281,19 +295,19 @@ export class Report {
       `autocannon, ${s.connections} connections, ${s.duration}-second runs; the server in its own process ` +
         `(\`oto serve --no-worker\` equivalent, DB_POOL_SIZE=${s.poolSize}, LOG_LEVEL=${s.logLevel}).`,
       '',
-      '| Scenario | DB | req/s | p50 ms | p99 ms | non-2xx | peak RSS MB | vs bare | vs raw |',
-      '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+      '| Scenario | DB | req/s | p50 ms | p99 ms | non-2xx | peak RSS MB | server CPU µs/req | vs bare | vs raw |',
+      '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
     ];
     for (const row of this.throughput) {
       const f = row.figures;
       if (!f) {
-        out.push(`| ${row.label} | ${row.dialect} | not run: ${row.skipped ?? ''} | | | | | | |`);
+        out.push(`| ${row.label} | ${row.dialect} | not run: ${row.skipped ?? ''} | | | | | | | |`);
         continue;
       }
       const bare = this.ceiling('bare', row.dialect);
       const raw = this.ceiling('raw', row.dialect);
       out.push(
-        `| ${row.label} | ${row.dialect} | ${f.rps} | ${f.p50} | ${f.p99} | ${f.non2xx + f.errors} | ${f.rssMb ?? ''} | ` +
+        `| ${row.label} | ${row.dialect} | ${f.rps} | ${f.p50} | ${f.p99} | ${f.non2xx + f.errors} | ${f.rssMb ?? ''} | ${f.cpuUs ?? ''} | ` +
           `${row.ceiling || !bare ? '' : ratio(f.rps, bare.rps)} | ${row.ceiling || !raw || !row.consumes ? '' : ratio(f.rps, raw.rps)} |`,
       );
     }
