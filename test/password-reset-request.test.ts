@@ -118,6 +118,27 @@ for (const { dialect, skip } of DIALECTS) {
       );
     });
 
+    test('simultaneous requests for one address: the cap holds and only one link is live', async () => {
+      // Several rounds, each on a new address, so that some requests do overlap in the database.
+      for (let round = 0; round < 4; round++) {
+        const email = `rushed-${round}@example.com`;
+        const userId = await signUp(email);
+        await Promise.all(Array.from({ length: 24 }, () => requestReset(email)));
+        assert.equal((await inbox.to(t.ctx, email, 'password_reset')).length, CAP);
+        const live = await t.ctx.db
+          .selectFrom('security_tokens')
+          .select('id')
+          .where('purpose', '=', 'password_reset')
+          .where('user_id', '=', userId)
+          .where('used_at', 'is', null)
+          .where('revoked_at', 'is', null)
+          .execute();
+        assert.equal(live.length, 1);
+        const sent = (await requests(userId)).filter((r) => JSON.parse(r.detail ?? 'null').sent);
+        assert.equal(sent.length, CAP);
+      }
+    });
+
     test('an address without an account gets no token and no email, and the request is recorded', async () => {
       const before = (await requests(null)).length;
       const tokensBefore = (await resetTokensOf(null)).length;

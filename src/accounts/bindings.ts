@@ -18,6 +18,5 @@ export function passwordResetBinding(user: Pick<User, 'id' | 'password_version'>
   return `password_reset:${user.id}:pv${user.password_version}`;
 }
 
-/** passwordResetBinding in PostgreSQL, over a users row aliased `u` (the one-statement reset
- * request). test/bindings-sql.test.ts holds the two to the same fingerprint. */
-export const PASSWORD_RESET_BINDING_SQL = `'password_reset:' || u.id || ':pv' || u.password_version`;
+// passwordResetBinding also exists in PostgreSQL, inside oto_request_password_reset (migration
+// 0006); test/bindings-sql.test.ts holds the two to the same fingerprint.

@@ -32,7 +32,7 @@ export type CapName = keyof typeof CAPPED_KINDS;
 /** Call first thing in the transaction, with the normalised address. */
 export async function lockRecipient(ctx: Context, trx: Db, emailNormalized: string): Promise<void> {
   if (ctx.storage.dialect !== 'postgres') return;
-  await sql`select pg_advisory_xact_lock(${advisoryKey(emailNormalized)}::bigint)`.execute(trx);
+  await sql`select pg_advisory_xact_lock(${recipientLockKey(emailNormalized)}::bigint)`.execute(trx);
 }
 
 /**
@@ -70,7 +70,10 @@ function countRecent(kinds: readonly EmailKind[]) {
 const recentVerifyMail = countRecent(CAPPED_KINDS.verify);
 const recentResetMail = countRecent(CAPPED_KINDS.reset);
 
-/** A signed 64-bit key from the address: a collision only makes two addresses wait for each other. */
-function advisoryKey(value: string): string {
+/**
+ * The address's advisory lock key, a signed 64-bit number from its hash: a collision only makes two
+ * addresses wait for each other. Also taken by oto_request_password_reset (migration 0006).
+ */
+export function recipientLockKey(value: string): string {
   return createHash('sha256').update('oto-recipient\0').update(value).digest().readBigInt64BE(0).toString();
 }

@@ -7,16 +7,10 @@ import { buildLink, pageLink } from '../links/links.ts';
 import { queueMail, renderedMail } from '../mail/queue.ts';
 import { FINGERPRINT_DOMAIN, generateToken, hashToken } from '../tokens/secret.ts';
 import type { ConsumeFailure } from '../tokens/tokens.ts';
-import { PASSWORD_RESET_BINDING_SQL, passwordResetBinding } from './bindings.ts';
+import { passwordResetBinding } from './bindings.ts';
 import { checkEmail, humanDuration, type InputError } from './input.ts';
 import { clearAttempts } from './login-throttle.ts';
-import {
-  CAP_WINDOW_MS,
-  CAPPED_KINDS,
-  lockRecipient,
-  lockRecipientAndFindUser,
-  underCap,
-} from './mail-caps.ts';
+import { CAP_WINDOW_MS, lockRecipientAndFindUser, recipientLockKey, underCap } from './mail-caps.ts';
 import { hashPassword, passwordProblems } from './passwords.ts';
 import { revokeUserSessions } from './sessions.ts';
 import { findUserById, normalizeEmail } from './users.ts';
@@ -39,14 +33,13 @@ export async function requestPasswordReset(
   const errors = checkEmail(input.email);
   if (errors.length > 0) return { ok: false, errors };
   const emailNormalized = normalizeEmail(input.email);
-  await ctx.db.transaction().execute(async (trx) => {
-    if (ctx.storage.dialect === 'postgres') {
-      await lockRecipient(ctx, trx, emailNormalized);
-      await requestResetInOneStatement(ctx, trx, emailNormalized, input.ip);
-    } else {
-      await requestResetStatementByStatement(ctx, trx, emailNormalized, input.ip);
-    }
-  });
+  if (ctx.storage.dialect === 'postgres') {
+    await requestResetInOneCall(ctx, emailNormalized, input.ip);
+  } else {
+    await ctx.db
+      .transaction()
+      .execute((trx) => requestResetStatementByStatement(ctx, trx, emailNormalized, input.ip));
+  }
   return { ok: true };
 }
 
@@ -89,19 +82,17 @@ async function requestResetStatementByStatement(
 }
 
 /**
- * PostgreSQL: the same request in one statement after the recipient's lock (which must stay a
- * statement of its own: a statement's snapshot is taken when it starts, and the cap count must see
- * what the lock's previous holder committed). It reads the account and its recent reset emails,
- * and, for an account under its cap, supersedes its live reset tokens, inserts the new one bound
- * to its password version, queues the email and records the request; for any other address only
- * the record. Eight statements become four (BEGIN, lock, this, COMMIT).
+ * PostgreSQL: the same request in one call of oto_request_password_reset (migration 0006, which
+ * says why it is a function): one round trip and one autocommit transaction. It takes the
+ * recipient's lock, then reads the account and its recent reset emails, and, for an account under
+ * its cap, supersedes its live reset tokens, inserts the new one bound to its password version,
+ * queues the email and records the request; for any other address only the record.
  *
  * The token and the email are made before the account is known, for every address: that costs the
  * same whether or not it has an account, and is discarded when it has none.
  */
-async function requestResetInOneStatement(
+async function requestResetInOneCall(
   ctx: Context,
-  trx: Db,
   emailNormalized: string,
   ip: string | null,
 ): Promise<void> {
@@ -111,7 +102,7 @@ async function requestResetInOneStatement(
     link: buildLink(ctx.config, 'resetPassword', token),
     validFor: resetValidFor(ctx),
   });
-  const [row] = await resetRequestStatement.rows(trx, [
+  const [row] = await resetRequestCall.rows(ctx.db, [
     emailNormalized,
     now,
     now - CAP_WINDOW_MS,
@@ -129,42 +120,14 @@ async function requestResetInOneStatement(
     mail.message_id,
     newId(now),
     ip,
+    recipientLockKey(emailNormalized),
   ]);
   if (row?.sent) ctx.tokens.countIssue(RESET_PURPOSE);
 }
 
-// $1 address (normalised), $2 now, $3 start of the cap's window, $4 the cap, $5 token id, $6 token
-// hash, $7 token expiry, $8 fingerprint domain, $9–$15 the rendered email, $16 audit id, $17 IP.
-// The superseding and the insert are the token engine's (supersedeAndInsert in src/tokens/tokens.ts),
-// the count is underCap's (src/accounts/mail-caps.ts), the email row is queueMail's.
-const resetRequestStatement = postgresStatement<{ sent: boolean }>(`
-with account as (
-  select id, email, password_version from users where email_normalized = $1
-), allowed as (
-  select a.* from account a
-  where (select count(*) from email_outbox
-         where recipient = a.email and kind in (${CAPPED_KINDS.reset.map((k) => `'${k}'`).join(', ')})
-           and created_at > $3) < $4
-), superseded as (
-  update security_tokens set revoked_at = $2
-  where user_id = (select id from allowed) and purpose = '${RESET_PURPOSE}'
-    and used_at is null and revoked_at is null
-), issued as (
-  insert into security_tokens (id, token_hash, purpose, user_id, subject, binding, data, created_at, expires_at)
-  select $5, $6, '${RESET_PURPOSE}', u.id, null,
-    encode(sha256($8::bytea || convert_to(${PASSWORD_RESET_BINDING_SQL}, 'UTF8')), 'hex'), null, $2, $7
-  from allowed u
-), queued as (
-  insert into email_outbox (priority, id, kind, recipient, sender, user_id, subject, text_body,
-    html_body, headers, next_attempt_at, message_id, send_id, created_at)
-  select 0, $9, 'password_reset', u.email, $10, u.id, $11, $12, $13, $14, $2, $15, null, $2
-  from allowed u
-), recorded as (
-  insert into audit_events (id, at, user_id, event, ip, detail)
-  values ($16, $2, (select id from account), 'password_reset.requested', $17,
-    case when exists (select 1 from allowed) then '{"sent":true}' else '{"sent":false}' end)
-)
-select exists (select 1 from allowed) as sent`);
+const resetRequestCall = postgresStatement<{ sent: boolean }>(
+  'select oto_request_password_reset($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) as sent',
+);
 
 function resetValidFor(ctx: Context): string {
   return humanDuration(ctx.config.tokenTtl.password_reset);

@@ -5,6 +5,7 @@ import * as newsletter from './0004_newsletter.ts';
 import * as invitations from './0004b_invitations.ts';
 import * as purgeIndexes from './0005_purge_indexes.ts';
 import * as invitationExpiry from './0005b_invitation_expiry.ts';
+import * as passwordResetRequest from './0006_password_reset_request.ts';
 
 /**
  * Every migration, by name. Names sort in the order they apply; once released, a migration never
@@ -17,4 +18,5 @@ export const migrations: Record<string, Migration> = {
   '0004b_invitations': invitations,
   '0005_purge_indexes': purgeIndexes,
   '0005b_invitation_expiry': invitationExpiry,
+  '0006_password_reset_request': passwordResetRequest,
 };
