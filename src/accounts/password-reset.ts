@@ -125,6 +125,7 @@ async function requestResetInOneCall(
   if (row?.sent) ctx.tokens.countIssue(RESET_PURPOSE);
 }
 
+// The parameters, in order, are listed in the migration that creates the function.
 const resetRequestCall = postgresStatement<{ sent: boolean }>(
   'select oto_request_password_reset($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) as sent',
 );

@@ -19,6 +19,10 @@ type AnyDb = Kysely<any>;
  * the capped kinds, the binding's form) are those of the code as of this migration; changing any
  * of them means a new migration that replaces the function.
  *
+ * The pieces are the portable code's: the supersede and the insert are the token engine's
+ * (src/tokens/tokens.ts), the count is underCap's (src/accounts/mail-caps.ts), the email row is
+ * queueMail's (src/mail/queue.ts), the binding is passwordResetBinding's (src/accounts/bindings.ts).
+ *
  * $1 address (normalised), $2 now, $3 start of the cap's window, $4 the cap, $5 token id, $6 token
  * hash, $7 token expiry, $8 fingerprint domain, $9–$15 the rendered email, $16 audit id, $17 IP,
  * $18 the address's advisory lock key. Returns whether a link was issued and its email queued.
