@@ -287,14 +287,8 @@ const RETURNS_ROWS = /^\s*(select|with|pragma|values|explain)\b|\breturning\b/i;
 const RETURNING = /\breturning\b/i;
 const STATEMENT_CACHE_SIZE = 256;
 
-/**
- * Statements that cannot run inside a transaction, or must not wait for one; and the purge's
- * batches (a DELETE or UPDATE bounded by a LIMIT), which run alone in a transaction of their own.
- * Inside a group a statement is a savepoint, and SQLite keeps a copy of every page a savepoint
- * changes until the group commits, in memory (temp_store=memory, see connect.ts): a purge batch
- * changes hundreds of pages, and in a group it raised the server's peak RSS by 20 MB during a purge.
- */
-const OUTSIDE_GROUPS = /^\s*(pragma|vacuum|attach|detach)\b|^\s*(delete|update)\b[\s\S]*\blimit\b/i;
+/** Statements that cannot run inside a transaction, or must not wait for one. */
+const OUTSIDE_GROUPS = /^\s*(pragma|vacuum|attach|detach)\b/i;
 const READ_ONLY = /^\s*select\b/i;
 
 /**
