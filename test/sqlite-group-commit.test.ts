@@ -88,7 +88,7 @@ describe('SQLite group commit', () => {
   test('a statement that fails outside a transaction changes nothing and disturbs no one', async () => {
     const row = audit('batch-c:original');
     await db().insertInto('audit_events').values(row).execute();
-    const [kept, duplicate] = await Promise.allSettled([
+    const [kept, duplicate, halfDone] = await Promise.allSettled([
       db()
         .transaction()
         .execute((trx) => trx.insertInto('audit_events').values(audit('batch-c:kept')).execute()),
@@ -96,9 +96,15 @@ describe('SQLite group commit', () => {
         .insertInto('audit_events')
         .values({ ...row, event: 'batch-c:duplicate' })
         .execute(),
+      // Fails at its second row: the first must not stay behind.
+      db()
+        .insertInto('audit_events')
+        .values([audit('batch-c:first-of-two'), { ...row, event: 'batch-c:second-of-two' }])
+        .execute(),
     ]);
     assert.equal(kept.status, 'fulfilled');
     assert.equal(duplicate.status, 'rejected');
+    assert.equal(halfDone.status, 'rejected');
     assert.deepEqual(committedEvents('batch-c:'), ['batch-c:kept', 'batch-c:original']);
   });
 

@@ -122,12 +122,17 @@ class NodeSqliteDriver implements Driver {
     await this.leaveGroup(sqlite);
   }
 
-  /** Opens a member savepoint, in the open group or in a new one. The caller holds the lease. */
-  async joinGroup(lease: Lease): Promise<void> {
+  /** Opens a group unless one is open. The caller holds the lease. */
+  async enterGroup(lease: Lease): Promise<void> {
     if (!this.#groupOpen) {
       await retryWhileBusy(() => lease.exec('begin immediate'));
       this.#groupOpen = true;
     }
+  }
+
+  /** Opens a member savepoint, in the open group or in a new one. The caller holds the lease. */
+  async joinGroup(lease: Lease): Promise<void> {
+    await this.enterGroup(lease);
     lease.exec(`savepoint ${MEMBER}`);
   }
 
@@ -142,6 +147,20 @@ class NodeSqliteDriver implements Driver {
       this.#abandonGroup(error);
       throw error;
     }
+    await this.awaitCommit(lease);
+  }
+
+  /**
+   * After a lone statement failed. SQLite undoes a failed statement by itself and keeps the
+   * transaction, except after errors such as a full disk or an I/O error, where it rolls the whole
+   * transaction back: then the group is lost.
+   */
+  statementFailed(error: unknown): void {
+    if (!this.#connection!.inTransaction) this.#abandonGroup(error);
+  }
+
+  /** Hands the connection on so that more members can join; resolves once the group has committed. */
+  async awaitCommit(lease: Lease): Promise<void> {
     const committed = new Promise<void>((resolve, reject) => this.#members.push({ resolve, reject }));
     if (this.#members.length >= MAX_GROUP) this.commitOpenGroup();
     else this.#scheduleGroupCommit();
@@ -337,15 +356,18 @@ class Lease implements DatabaseConnection {
       // A WAL reader can still meet SQLITE_BUSY while another process recovers the log.
       return retryWhileBusy(() => this.connection.execute<R>(compiled, statement));
     }
-    await this.#driver.joinGroup(this);
+    // A lone statement needs no savepoint: SQLite makes every statement atomic by itself. Without
+    // one, a statement that changes many rows (a purge batch) keeps no copy of the pages it
+    // changes for the length of the statement, which with temp_store=memory would sit in memory.
+    await this.#driver.enterGroup(this);
     let result: QueryResult<R>;
     try {
       result = this.connection.execute<R>(compiled, statement);
     } catch (error) {
-      this.#driver.rollbackMember(this);
+      this.#driver.statementFailed(error);
       throw error;
     }
-    await this.#driver.leaveGroup(this);
+    await this.#driver.awaitCommit(this);
     return result;
   }
 
@@ -390,6 +412,10 @@ class SqliteConnection {
 
   exec(sql: string): void {
     this.statement(sql).sync.run();
+  }
+
+  get inTransaction(): boolean {
+    return this.#db.isOpen && this.#db.isTransaction;
   }
 
   tryRollback(): void {
