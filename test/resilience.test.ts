@@ -124,6 +124,13 @@ describe('when PostgreSQL goes away and comes back', { skip: POSTGRES.skip }, ()
 
     await proxy.cut();
     for (let i = 0; i < 3; i++) assertUnavailable(await issue());
+    // The warning carries the id the client saw, so an operator can find the request.
+    const unavailable = await issue();
+    assertUnavailable(unavailable);
+    assert.match(
+      logs.text(),
+      new RegExp(`"reqId":"${unavailable.headers['x-request-id']}".*"database unavailable"`),
+    );
     const consume = await app.inject({
       method: 'POST',
       url: '/v1/tokens/consume',

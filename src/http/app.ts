@@ -14,6 +14,7 @@ import { usesDevTransport } from '../mail/transport.ts';
 import { registerOpenApi } from './openapi.ts';
 import { accountPages } from './pages/account-pages.ts';
 import { HttpProblem, invalidInput } from './problem.ts';
+import { lazyRequestLogger } from './request-logger.ts';
 import { accountRoutes } from './routes/accounts.ts';
 import { activityRoutes } from './routes/activity.ts';
 import { devMailboxRoutes } from './routes/dev-mailbox.ts';
@@ -47,6 +48,7 @@ export async function buildApp(ctx: Context): Promise<App> {
     // One line per request (written in onResponse below) instead of Fastify's two: half the logging
     // cost on the hot path, and the line has everything: route, status, time.
     logController: new LogController({ disableRequestLogging: true }),
+    childLoggerFactory: lazyRequestLogger,
     return503OnClosing: true,
     // Errors the router raises before any route runs (a malformed or over-long path) get the same
     // problem+json as every other error, and never echo the path, which could carry a secret.
