@@ -11,11 +11,34 @@ import { FINGERPRINT_DOMAIN, fingerprint } from '../src/tokens/secret.ts';
 import { createTestDatabase, DIALECTS, type TestDatabase } from './helpers/storage.ts';
 
 /**
- * The PostgreSQL one-statement flows compute a token's binding in SQL from the users row (the
- * verification in src/accounts/verify-email.ts, the reset request in migration 0006). A token
+ * The one-statement flows compute a token's binding in SQL from the users row (the verification in
+ * src/accounts/verify-email.ts, on both databases; the reset request in migration 0006). A token
  * issued by one text and spent by the other works only if both give the same fingerprint, for every
  * address and password version: that is what this holds.
  */
+const accounts = [
+  ['plain@example.com', 1],
+  ['zoë.ünïcode@exämple.com', 7],
+  ["o'brien+tag@example.com", 2_000_000],
+] as const;
+
+async function insertUserInto(database: TestDatabase, email: string, version: number): Promise<string> {
+  const id = newId();
+  await database.storage.db
+    .insertInto('users')
+    .values({
+      id,
+      email,
+      email_normalized: email,
+      password_hash: null,
+      password_version: version,
+      created_at: 0,
+      updated_at: 0,
+    })
+    .execute();
+  return id;
+}
+
 const postgres = DIALECTS.find((d) => d.dialect === 'postgres')!;
 
 describe('bindings computed in PostgreSQL', { skip: postgres.skip }, () => {
@@ -25,28 +48,7 @@ describe('bindings computed in PostgreSQL', { skip: postgres.skip }, () => {
   });
   after(() => database?.drop());
 
-  const accounts = [
-    ['plain@example.com', 1],
-    ['zoë.ünïcode@exämple.com', 7],
-    ["o'brien+tag@example.com", 2_000_000],
-  ] as const;
-
-  async function insertUser(email: string, version: number): Promise<string> {
-    const id = newId();
-    await database.storage.db
-      .insertInto('users')
-      .values({
-        id,
-        email,
-        email_normalized: email,
-        password_hash: null,
-        password_version: version,
-        created_at: 0,
-        updated_at: 0,
-      })
-      .execute();
-    return id;
-  }
+  const insertUser = (email: string, version: number) => insertUserInto(database, email, version);
 
   async function fingerprintInSql(bindingSql: string, userId: string): Promise<string | undefined> {
     const { rows } = await sql<{ fingerprint: string }>`
@@ -89,6 +91,28 @@ describe('bindings computed in PostgreSQL', { skip: postgres.skip }, () => {
         fingerprint(passwordResetBinding({ id, password_version: version })),
         email,
       );
+    }
+  });
+});
+
+/** The SQLite verification spends a live token with its binding computed the same way (sha256_hex). */
+describe('the verification binding computed in SQLite', () => {
+  let database: TestDatabase;
+  before(async () => {
+    database = await createTestDatabase('sqlite');
+  });
+  after(() => database?.drop());
+
+  test('matches verifyEmailBinding for every address and password version', async () => {
+    for (const [email, version] of accounts) {
+      const id = await insertUserInto(database, email, version);
+      const { rows } = await sql<{ fingerprint: string }>`
+        select sha256_hex(${FINGERPRINT_DOMAIN}, ${sql.raw(VERIFY_EMAIL_BINDING_SQL)}) as fingerprint
+        from users u where u.id = ${id}`.execute(database.storage.db);
+      const expected = fingerprint(
+        verifyEmailBinding({ email_normalized: email, password_version: version }),
+      );
+      assert.equal(rows[0]?.fingerprint, expected, email);
     }
   });
 });

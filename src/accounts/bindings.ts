@@ -10,8 +10,9 @@ export function verifyEmailBinding(user: Pick<User, 'email_normalized' | 'passwo
   return `verify_email:${user.email_normalized}:pv${user.password_version}`;
 }
 
-/** verifyEmailBinding in PostgreSQL, over a users row aliased `u` (the one-statement verification).
- * test/bindings-sql.test.ts holds the two to the same fingerprint. */
+/** verifyEmailBinding in SQL, over a users row aliased `u`: the same text on PostgreSQL and SQLite
+ * (the verification's spend, src/accounts/verify-email.ts). test/bindings-sql.test.ts holds it
+ * to the same fingerprint on both. */
 export const VERIFY_EMAIL_BINDING_SQL = `'verify_email:' || u.email_normalized || ':pv' || u.password_version`;
 
 export function passwordResetBinding(user: Pick<User, 'id' | 'password_version'>): string {

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { recordAudit } from '../audit.ts';
 import type { Context } from '../context.ts';
 import type { Db } from '../db/connect.ts';
@@ -7,7 +8,7 @@ import type { User } from '../db/schema.ts';
 import { buildLink } from '../links/links.ts';
 import { queueMail } from '../mail/queue.ts';
 import { FINGERPRINT_DOMAIN, hashToken, isWellFormedToken } from '../tokens/secret.ts';
-import type { ConsumeFailure } from '../tokens/tokens.ts';
+import { type ConsumeFailure, type SpendValues, spend } from '../tokens/tokens.ts';
 import { VERIFY_EMAIL_BINDING_SQL, verifyEmailBinding } from './bindings.ts';
 import { humanDuration } from './input.ts';
 import { revokeUserSessions } from './sessions.ts';
@@ -65,41 +66,93 @@ export async function verifyEmail(ctx: Context, token: unknown, ip: string | nul
   if (ctx.storage.dialect === 'postgres') {
     const done = await verifyInOneStatement(ctx, token, ip);
     if (done !== undefined) return done;
+    return ctx.db.transaction().execute((trx) => verifyStepByStep(ctx, trx, token, ip));
   }
-  return verifyInTransaction(ctx, token, ip);
+  return ctx.db
+    .transaction()
+    .execute(
+      async (trx) => (await verifyLiveToken(ctx, trx, token, ip)) ?? verifyStepByStep(ctx, trx, token, ip),
+    );
 }
 
-/** The verification, statement by statement, in one transaction. Explains every failure. */
-async function verifyInTransaction(ctx: Context, token: unknown, ip: string | null): Promise<VerifyResult> {
-  return ctx.db.transaction().execute(async (trx) => {
-    const user = await findTokenOwner(trx, VERIFY_PURPOSE, token);
-    if (user === undefined) return failed('unknown');
-    const consumed = await ctx.tokens.consume(trx, {
-      purpose: VERIFY_PURPOSE,
-      token,
-      binding: verifyEmailBinding(user),
-    });
-    if (!consumed.ok) {
-      if (consumed.reason === 'used' && (await isVerified(trx, user.id))) {
-        return { ok: true, status: 'already_verified', userId: user.id };
-      }
-      return failed(consumed.reason);
-    }
-    if (user.email_verified_at !== null) return { ok: true, status: 'already_verified', userId: user.id };
-    await markVerified.execute(trx, { id: user.id, now: ctx.clock.now() });
-    const revoked = await revokeUserSessions(trx, user.id);
-    await recordAudit(trx, ctx.clock, { event: 'user.email_verified', userId: user.id, ip });
-    if (revoked > 0) {
-      await recordAudit(trx, ctx.clock, {
-        event: 'sessions.revoked',
-        userId: user.id,
-        ip,
-        detail: { reason: 'email_verified', count: revoked },
-      });
-    }
-    return { ok: true, status: 'verified', userId: user.id };
+/** The verification, statement by statement, in the caller's transaction. Explains every failure. */
+async function verifyStepByStep(
+  ctx: Context,
+  trx: Db,
+  token: unknown,
+  ip: string | null,
+): Promise<VerifyResult> {
+  const user = await findTokenOwner(trx, VERIFY_PURPOSE, token);
+  if (user === undefined) return failed('unknown');
+  const consumed = await ctx.tokens.consume(trx, {
+    purpose: VERIFY_PURPOSE,
+    token,
+    binding: verifyEmailBinding(user),
   });
+  if (!consumed.ok) {
+    if (consumed.reason === 'used' && (await isVerified(trx, user.id))) {
+      return { ok: true, status: 'already_verified', userId: user.id };
+    }
+    return failed(consumed.reason);
+  }
+  return markVerified(ctx, trx, user.id, ip);
 }
+
+/**
+ * SQLite: the verification of a token that is live and bound to the account as it is now, with the
+ * spend and the binding check in one statement (the binding computed from the users row, as on
+ * PostgreSQL). The step-by-step path first read the account through the token, then spent the
+ * token: the same index walk twice, about a tenth of the verification's time without HTTP. When
+ * it spends nothing, verifyStepByStep runs next in the same transaction and says why.
+ */
+async function verifyLiveToken(
+  ctx: Context,
+  trx: Db,
+  token: unknown,
+  ip: string | null,
+): Promise<VerifyResult | undefined> {
+  if (!isWellFormedToken(token)) return undefined;
+  const spent = await spendBoundToAccount.first(trx, {
+    now: ctx.clock.now(),
+    hash: hashToken(token),
+    purpose: VERIFY_PURPOSE,
+    domain: FINGERPRINT_DOMAIN,
+  });
+  if (spent?.user_id == null) return undefined;
+  ctx.tokens.countConsume(VERIFY_PURPOSE, 'ok');
+  return markVerified(ctx, trx, spent.user_id, ip);
+}
+
+/** After the spend: marks the address verified, unless it already was, and ends the sessions. */
+async function markVerified(ctx: Context, trx: Db, userId: string, ip: string | null): Promise<VerifyResult> {
+  const now = ctx.clock.now();
+  if ((await markUnverifiedVerified.affected(trx, { id: userId, now })) === 0) {
+    return { ok: true, status: 'already_verified', userId };
+  }
+  const revoked = await revokeUserSessions(trx, userId);
+  await recordAudit(trx, ctx.clock, { event: 'user.email_verified', userId, ip });
+  if (revoked > 0) {
+    await recordAudit(trx, ctx.clock, {
+      event: 'sessions.revoked',
+      userId,
+      ip,
+      detail: { reason: 'email_verified', count: revoked },
+    });
+  }
+  return { ok: true, status: 'verified', userId };
+}
+
+// The binding is verifyEmailBinding over the token owner's row, in SQL (sha256_hex: src/db/connect.ts).
+const spendBoundToAccount = prepared((db, p: SpendValues & { domain: Uint8Array }) =>
+  spend(db, p)
+    .where(
+      'binding',
+      '=',
+      sql<string>`(select sha256_hex(${p.domain}, ${sql.raw(VERIFY_EMAIL_BINDING_SQL)}) from users u
+        where u.id = security_tokens.user_id)`,
+    )
+    .returning('user_id'),
+);
 
 /**
  * PostgreSQL: the same verification as one statement, for a token that is live and bound to the
@@ -162,8 +215,12 @@ with spent as (
 )
 select user_id, exists (select 1 from verified) as newly_verified from spent`);
 
-const markVerified = prepared((db, p: { id: string; now: number }) =>
-  db.updateTable('users').set({ email_verified_at: p.now, updated_at: p.now }).where('id', '=', p.id),
+const markUnverifiedVerified = prepared((db, p: { id: string; now: number }) =>
+  db
+    .updateTable('users')
+    .set({ email_verified_at: p.now, updated_at: p.now })
+    .where('id', '=', p.id)
+    .where('email_verified_at', 'is', null),
 );
 
 function failed(reason: ConsumeFailure): VerifyResult {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
@@ -82,7 +83,19 @@ export function openSqliteFile(
     pragma temp_store = memory;
   `);
   if (options.backgroundCheckpoints) database.exec('pragma wal_autocheckpoint = 0');
+  database.function('sha256_hex', { deterministic: true }, sha256Hex);
   return database;
+}
+
+/**
+ * sha256_hex(prefix, text) in SQLite: the hex SHA-256 of prefix's bytes followed by text's UTF-8,
+ * what PostgreSQL writes as encode(sha256(prefix || convert_to(text, 'UTF8')), 'hex'). With it a
+ * statement can compare a token's stored binding fingerprint with one it computes from the row it
+ * reads (src/accounts/verify-email.ts). NULL in, NULL out, as SQL functions go.
+ */
+function sha256Hex(prefix: unknown, text: unknown): string | null {
+  if (!(prefix instanceof Uint8Array) || text === null) return null;
+  return createHash('sha256').update(prefix).update(String(text)).digest('hex');
 }
 
 // Epoch-millisecond columns are bigint; they fit a JavaScript number, so parse them as one.

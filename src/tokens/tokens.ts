@@ -254,14 +254,17 @@ const supersedeAndInsert = byOwnerShape((shape) =>
   ),
 );
 
-interface SpendValues {
+export interface SpendValues {
   now: Millis;
   hash: string;
   purpose: string;
 }
 
-/** The consume: one conditional UPDATE … RETURNING, which the database decides atomically. */
-function spend(db: Db, p: SpendValues) {
+/**
+ * The consume: one conditional UPDATE … RETURNING, which the database decides atomically. Exported
+ * for a flow that adds a condition of its own to the same statement (verify-email.ts on SQLite).
+ */
+export function spend(db: Db, p: SpendValues) {
   return db
     .updateTable('security_tokens')
     .set({ used_at: p.now })
