@@ -108,6 +108,26 @@ describe('SQLite group commit', () => {
     assert.deepEqual(committedEvents('batch-c:'), ['batch-c:kept', 'batch-c:original']);
   });
 
+  test('a failed write does not keep the write lock from other connections', async () => {
+    const row = audit('batch-e:original');
+    await db().insertInto('audit_events').values(row).execute();
+    await assert.rejects(db().insertInto('audit_events').values(row).execute());
+    await assert.rejects(
+      db()
+        .transaction()
+        .execute(async (trx) => {
+          await trx.insertInto('audit_events').values(audit('batch-e:rolled-back')).execute();
+          throw new Error('the caller gives up');
+        }),
+    );
+    await sleep(20);
+    // Another process (oto worker, a second oto serve) must be able to write now; this connection
+    // has no busy timeout, so a lock still held would fail it at once.
+    observer.exec('begin immediate');
+    observer.exec('commit');
+    assert.deepEqual(committedEvents('batch-e:'), ['batch-e:original']);
+  });
+
   test('waiting for another connection’s write lock leaves the event loop free', async () => {
     observer.exec('begin immediate');
     const write = db()

@@ -157,6 +157,7 @@ class NodeSqliteDriver implements Driver {
    */
   statementFailed(error: unknown): void {
     if (!this.#connection!.inTransaction) this.#abandonGroup(error);
+    else this.#scheduleGroupCommit();
   }
 
   /** Hands the connection on so that more members can join; resolves once the group has committed. */
@@ -177,7 +178,9 @@ class NodeSqliteDriver implements Driver {
       // SQLite rolled the whole physical transaction back itself (I/O error, disk full): the
       // members committed before this one are gone too.
       this.#abandonGroup(error);
+      return;
     }
+    this.#scheduleGroupCommit();
   }
 
   get groupOpen(): boolean {
@@ -260,6 +263,8 @@ class NodeSqliteDriver implements Driver {
   /**
    * After the transactions that are ready in this turn of the event loop have run, commit them:
    * the lock is queued behind every transaction already waiting, which therefore joins the group.
+   * Also after a failure: a group that nobody joins again must still end, or it would keep the
+   * file's write lock from every other connection (another oto process) while this one is idle.
    */
   #scheduleGroupCommit(): void {
     if (this.#flushScheduled) return;
