@@ -14,8 +14,8 @@ import { findUserByNormalizedEmail } from './users.ts';
  * Count-then-insert is only safe when no other transaction can insert for the same address between
  * the two. lockRecipient gives that: on PostgreSQL a transaction-scoped advisory lock keyed on the
  * address (released at commit or rollback), also taken inside oto_request_password_reset (migration
- * 0006); SQLite's BEGIN IMMEDIATE already serialises every write transaction. The same lock also serialises two sign-ups for one new address, so neither trips on
- * the unique index.
+ * 0006); SQLite's BEGIN IMMEDIATE already serialises every write transaction. The same lock also
+ * serialises two sign-ups for one new address, so neither trips on the unique index.
  */
 
 export const CAP_WINDOW_MS = 3_600_000;
