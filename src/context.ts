@@ -1,3 +1,4 @@
+import { UniformTiming } from './accounts/uniform-timing.ts';
 import { type Clock, systemClock } from './clock.ts';
 import type { Config, FlowPurpose } from './config/config.ts';
 import type { Db, Storage } from './db/connect.ts';
@@ -18,6 +19,11 @@ export interface Context {
   readonly logger: Logger;
   /** This context's own Prometheus registry and the observers that feed it. */
   readonly metrics: Metrics;
+  /** How long the flows that must not reveal an account take (src/accounts/uniform-timing.ts). */
+  readonly timing: {
+    readonly passwordResetRequest: UniformTiming;
+    readonly verificationResend: UniformTiming;
+  };
 }
 
 export interface ContextOptions {
@@ -49,5 +55,6 @@ export function createContext(
       },
     },
   });
-  return { config, storage, db: storage.db, clock, tokens, logger, metrics };
+  const timing = { passwordResetRequest: new UniformTiming(), verificationResend: new UniformTiming() };
+  return { config, storage, db: storage.db, clock, tokens, logger, metrics, timing };
 }
