@@ -21,6 +21,7 @@ export interface Context {
   readonly metrics: Metrics;
   /** How long the flows that must not reveal an account take (src/accounts/uniform-timing.ts). */
   readonly timing: {
+    readonly signUp: UniformTiming;
     readonly passwordResetRequest: UniformTiming;
     readonly verificationResend: UniformTiming;
   };
@@ -55,6 +56,10 @@ export function createContext(
       },
     },
   });
-  const timing = { passwordResetRequest: new UniformTiming(), verificationResend: new UniformTiming() };
+  const timing = {
+    signUp: new UniformTiming(),
+    passwordResetRequest: new UniformTiming(),
+    verificationResend: new UniformTiming(),
+  };
   return { config, storage, db: storage.db, clock, tokens, logger, metrics, timing };
 }
