@@ -72,8 +72,8 @@ export function openSqliteFile(
   // temp_store=memory keeps the statement journals of savepoints in memory: every transaction is a
   // savepoint inside a group commit (sqlite-dialect.ts), and with the default each one wrote the
   // original pages to a temporary file first. Measured on the reset request straight through the
-  // flow: two thirds of its pwrite calls were those journals. The price is memory: the copies stay
-  // until the group commits, which during a purge of a million rows raised peak RSS by about 20 MB.
+  // flow: two thirds of its pwrite calls were those journals. The price is memory, as much as a
+  // savepoint's changes; a purge batch, which changes the most, runs without one (sqlite-dialect.ts).
   database.exec(`
     pragma journal_mode = wal;
     pragma busy_timeout = 10000;
