@@ -34,6 +34,15 @@ for (const { dialect, skip } of DIALECTS) {
       return { userId, token: tokenOf(tokenLink(await inbox.last(t.ctx, email, 'verify_email'))) };
     }
 
+    const emailVerifiedAt = async (userId: string) =>
+      (
+        await t.ctx.db
+          .selectFrom('users')
+          .select('email_verified_at')
+          .where('id', '=', userId)
+          .executeTakeFirstOrThrow()
+      ).email_verified_at;
+
     const auditOf = (userId: string) =>
       t.ctx.db
         .selectFrom('audit_events')
@@ -93,12 +102,7 @@ for (const { dialect, skip } of DIALECTS) {
       const res = await post('/v1/users/verify', { token });
       assert.deepEqual(res.json(), { status: 'already_verified' });
       assert.equal((await t.ctx.tokens.inspect(t.ctx.db, 'verify_email', token)).state, 'used');
-      const user = await t.ctx.db
-        .selectFrom('users')
-        .select('email_verified_at')
-        .where('id', '=', userId)
-        .executeTakeFirstOrThrow();
-      assert.equal(user.email_verified_at, verifiedAt);
+      assert.equal(await emailVerifiedAt(userId), verifiedAt);
       const sessions = await t.ctx.db
         .selectFrom('sessions')
         .select('id')
@@ -125,12 +129,7 @@ for (const { dialect, skip } of DIALECTS) {
         assert.equal(res.statusCode, 410);
         assert.equal(res.json().code, 'token_revoked');
         assert.equal((await t.ctx.tokens.inspect(t.ctx.db, 'verify_email', token)).state, 'active');
-        const user = await t.ctx.db
-          .selectFrom('users')
-          .select('email_verified_at')
-          .where('id', '=', userId)
-          .executeTakeFirstOrThrow();
-        assert.equal(user.email_verified_at, null);
+        assert.equal(await emailVerifiedAt(userId), null);
       });
     }
 

@@ -40,8 +40,7 @@ export async function requestPasswordReset(
       : await ctx.db
           .transaction()
           .execute((trx) => requestResetStatementByStatement(ctx, trx, emailNormalized, input.ip));
-  if (sent) ctx.timing.passwordResetRequest.full(startedAt);
-  else await ctx.timing.passwordResetRequest.short(startedAt);
+  await ctx.timing.passwordResetRequest.ended(startedAt, sent);
   return { ok: true };
 }
 

@@ -36,7 +36,6 @@ export async function resendVerification(
     });
     return send;
   });
-  if (sent) ctx.timing.verificationResend.full(startedAt);
-  else await ctx.timing.verificationResend.short(startedAt);
+  await ctx.timing.verificationResend.ended(startedAt, sent);
   return { ok: true };
 }

@@ -108,7 +108,6 @@ export async function signUp(ctx: Context, input: SignUpInput): Promise<SignUpRe
     await sendVerificationEmail(ctx, trx, user);
     return true;
   });
-  if (registered) ctx.timing.signUp.full(startedAt);
-  else await ctx.timing.signUp.short(startedAt);
+  await ctx.timing.signUp.ended(startedAt, registered);
   return { ok: true };
 }

@@ -1,9 +1,9 @@
 import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises';
 
 /**
- * Uniform timing for the flows that answer the same whether or not an address has an account: the
- * password-reset request and the resend of a verification link (security requirement C.10: the
- * medians of the two classes within 10%, and no Mann-Whitney difference at p ≤ 0.01).
+ * Uniform timing for the flows that answer the same whether or not an address has an account:
+ * sign-up, the password-reset request and the resend of a verification link (security requirement
+ * C.10: the medians of the two classes within 10%, and no Mann-Whitney difference at p ≤ 0.01).
  *
  * Their answers are the same bytes and their mail leaves through the outbox, but their work is not
  * the same: for an account under its cap the flow writes a token and an outbox row, otherwise only
@@ -25,8 +25,17 @@ export class UniformTiming {
   readonly #recent: number[] = [];
   #next = 0;
 
-  /** A full path (token and email) that began at `startedAt` (performance.now()) has just ended. */
-  full(startedAt: number): void {
+  /**
+   * The flow that began at `startedAt` (performance.now()) has done its work, the full work or
+   * less: resolves when it may answer.
+   */
+  async ended(startedAt: number, fullPath: boolean): Promise<void> {
+    if (fullPath) this.#full(startedAt);
+    else await this.#short(startedAt);
+  }
+
+  /** A full path (token and email) that began at `startedAt` has just ended. */
+  #full(startedAt: number): void {
     const took = performance.now() - startedAt;
     if (this.#recent.length < RECENT) this.#recent.push(took);
     else this.#recent[this.#next] = took;
@@ -38,7 +47,7 @@ export class UniformTiming {
    * drawn at random, would have. Drawing reproduces the full path's spread as well as its middle;
    * waiting for the median made a cluster that the Mann-Whitney test could tell from the spread.
    */
-  async short(startedAt: number): Promise<void> {
+  async #short(startedAt: number): Promise<void> {
     if (this.#recent.length === 0) return;
     await waitUntil(startedAt + this.#recent[Math.floor(Math.random() * this.#recent.length)]!);
   }
