@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import type { Dialect } from '../../src/db/connect.ts';
 import { startTestApp, type TestApp } from './app.ts';
+import { KEY_A } from './flows.ts';
 import { type Inbox, linksIn, startInbox } from './inbox.ts';
 import { freePort } from './instances.ts';
 
@@ -54,7 +55,9 @@ export async function startBrowsing(
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const inbox = await startInbox();
-  const t = await startTestApp(dialect, { PUBLIC_URL: url, ...inbox.env, ...env });
+  // A signing key, as a production server must have (unsubscribe links are signed): on PostgreSQL
+  // there is no development key to fall back on.
+  const t = await startTestApp(dialect, { PUBLIC_URL: url, OTO_SIGNING_KEYS: KEY_A, ...inbox.env, ...env });
   await t.app.listen({ port, host: '127.0.0.1' });
 
   const profile = mkdtempSync(join(tmpdir(), 'oto-chromium-'));
@@ -105,7 +108,7 @@ export async function startBrowsing(
     },
     async close() {
       try {
-        assert.ok(requests.length > 0, 'the pages made requests');
+        assert.ok(requests.length > 0, 'the pages made no request: did the test stop before opening one?');
         const foreign = requests.filter((request) => !request.startsWith(`${url}/`));
         assert.deepEqual(foreign, [], 'a page loaded something from another origin');
       } finally {
