@@ -7,7 +7,7 @@ import pg from 'pg';
 import type { DatabaseTarget } from '../config/config.ts';
 import { statementName } from './prepared.ts';
 import type { Database } from './schema.ts';
-import { startCheckpointer } from './sqlite-checkpointer.ts';
+import { type CheckpointerOptions, startCheckpointer } from './sqlite-checkpointer.ts';
 import { NodeSqliteDialect } from './sqlite-dialect.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -25,27 +25,33 @@ export interface Storage {
 
 export interface StorageOptions {
   poolSize?: number;
+  /** SQLite: how the background checkpointer runs (the defaults suit production). */
+  checkpoints?: CheckpointerOptions;
 }
 
 export function openStorage(target: DatabaseTarget, options: StorageOptions = {}): Storage {
   return target.kind === 'postgres'
     ? openPostgres(target.url, options.poolSize ?? 10)
-    : openSqlite(target.path);
+    : openSqlite(target.path, options.checkpoints);
 }
 
-function openSqlite(path: string): Storage {
+function openSqlite(path: string, checkpoints?: CheckpointerOptions): Storage {
   const background = path !== ':memory:';
   let database: DatabaseSync | undefined;
   const open = () => {
     database = openSqliteFile(path, { backgroundCheckpoints: background });
     return database;
   };
-  const db = new Kysely<Database>({ dialect: new NodeSqliteDialect(open) });
   const checkpointer = background
-    ? startCheckpointer(path, () => {
-        if (database?.isOpen) database.exec('pragma wal_autocheckpoint = 1000');
-      })
+    ? startCheckpointer(
+        path,
+        () => {
+          if (database?.isOpen) database.exec('pragma wal_autocheckpoint = 1000');
+        },
+        checkpoints,
+      )
     : undefined;
+  const db = new Kysely<Database>({ dialect: new NodeSqliteDialect(open, checkpointer?.gate) });
   return {
     db,
     dialect: 'sqlite',

@@ -22,18 +22,31 @@ import {
  * without waiting, which would break the cross-process guarantees. Transactions are committed in
  * groups (see NodeSqliteDriver).
  */
+/**
+ * Lets another thread ask for a moment with no write transaction open on this connection (the
+ * checkpointer, src/db/sqlite-checkpointer.ts). The driver asks it before each BEGIN.
+ */
+export interface WriterGate {
+  /** Whether a pause is wanted now; cheap, asked before every group. */
+  wanted(): boolean;
+  /** Pauses the writers until the other thread is done (or gave up). */
+  hold(): Promise<void>;
+}
+
 export class NodeSqliteDialect implements Dialect {
   readonly #open: () => DatabaseSync;
+  readonly #gate: WriterGate | undefined;
 
-  constructor(open: () => DatabaseSync) {
+  constructor(open: () => DatabaseSync, gate?: WriterGate) {
     this.#open = open;
+    this.#gate = gate;
   }
 
   createAdapter() {
     return new OtoSqliteAdapter();
   }
   createDriver(): Driver {
-    return new NodeSqliteDriver(this.#open);
+    return new NodeSqliteDriver(this.#open, this.#gate);
   }
   createIntrospector(db: Kysely<unknown>) {
     return new SqliteIntrospector(db);
@@ -88,14 +101,16 @@ interface Member {
 
 class NodeSqliteDriver implements Driver {
   readonly #open: () => DatabaseSync;
+  readonly #gate: WriterGate | undefined;
   #connection: SqliteConnection | undefined;
   #queue: Promise<void> = Promise.resolve();
   #groupOpen = false;
   #members: Member[] = [];
   #flushScheduled = false;
 
-  constructor(open: () => DatabaseSync) {
+  constructor(open: () => DatabaseSync, gate: WriterGate | undefined) {
     this.#open = open;
+    this.#gate = gate;
   }
 
   async init(): Promise<void> {
@@ -125,6 +140,9 @@ class NodeSqliteDriver implements Driver {
   /** Opens a group unless one is open. The caller holds the lease. */
   async enterGroup(lease: Lease): Promise<void> {
     if (!this.#groupOpen) {
+      // Between two groups this connection holds no lock at all: the one moment the checkpointer
+      // can restart the log. The caller holds the lease, so every writer waits with it.
+      if (this.#gate?.wanted()) await this.#gate.hold();
       await retryWhileBusy(() => lease.exec('begin immediate'));
       this.#groupOpen = true;
     }

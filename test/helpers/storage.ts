@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { parseDatabaseUrl } from '../../src/config/config.ts';
-import { type Dialect, openStorage, type Storage } from '../../src/db/connect.ts';
+import { type Dialect, openStorage, type Storage, type StorageOptions } from '../../src/db/connect.ts';
 import { migrateToLatest } from '../../src/db/migrate.ts';
 
 const POSTGRES_URL = process.env['TEST_DATABASE_URL'];
@@ -41,10 +41,10 @@ export interface TestDatabase {
  */
 export async function createTestDatabase(
   dialect: Dialect,
-  options: { poolSize?: number } = {},
+  options: StorageOptions = {},
 ): Promise<TestDatabase> {
   const url = dialect === 'postgres' ? await createPostgresSchema() : sqliteTempPath();
-  const storage = openStorage(parseDatabaseUrl(url), { poolSize: options.poolSize ?? 10 });
+  const storage = openStorage(parseDatabaseUrl(url), { ...options, poolSize: options.poolSize ?? 10 });
   await migrateToLatest(storage.db);
   return {
     url,
