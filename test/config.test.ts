@@ -64,7 +64,23 @@ describe('configuration', () => {
       [{ LINK_RESET_PASSWORD: 'https://app.example/reset' }, /^LINK_RESET_PASSWORD: must contain \{token\}/],
       [{ SMTP_URL: 'http://mail' }, /^SMTP_URL: must be smtp:\/\//],
       [{ TRUST_PROXY: 'everyone' }, /^TRUST_PROXY: must be/],
-      [{ NODE_ENV: 'production' }, /^METRICS_TOKEN: is required when NODE_ENV=production/],
+      [{ NODE_ENV: 'production' }, /^PUBLIC_URL: is required when NODE_ENV=production/],
+      [
+        { NODE_ENV: 'production', PUBLIC_URL: 'http://auth.example.com' },
+        /^PUBLIC_URL: must use https when NODE_ENV=production/,
+      ],
+      [
+        {
+          NODE_ENV: 'production',
+          PUBLIC_URL: 'https://auth.example.com',
+          LINK_INVITE: 'http://app.example/i/{token}',
+        },
+        /^LINK_INVITE: must use https when NODE_ENV=production/,
+      ],
+      [
+        { NODE_ENV: 'production', PUBLIC_URL: 'https://auth.example.com' },
+        /^METRICS_TOKEN: is required when NODE_ENV=production/,
+      ],
     ];
     for (const [env, message] of cases) {
       assert.throws(

@@ -225,12 +225,22 @@ describe('signing key ring', () => {
   test('PostgreSQL or NODE_ENV=production without keys refuses, naming OTO_SIGNING_KEYS', () => {
     for (const env of [
       { DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/test' },
-      { NODE_ENV: 'production', METRICS: 'false', DATABASE_URL: 'sqlite:/nonexistent/oto.db' },
+      {
+        NODE_ENV: 'production',
+        PUBLIC_URL: 'https://auth.example.com',
+        METRICS: 'false',
+        DATABASE_URL: 'sqlite:/nonexistent/oto.db',
+      },
     ]) {
       assert.throws(() => keyRingFor(loadConfig(env)), /^ConfigError: OTO_SIGNING_KEYS: is required/);
     }
     const ring = keyRingFor(
-      loadConfig({ NODE_ENV: 'production', METRICS: 'false', OTO_SIGNING_KEYS: KEY_A }),
+      loadConfig({
+        NODE_ENV: 'production',
+        PUBLIC_URL: 'https://auth.example.com',
+        METRICS: 'false',
+        OTO_SIGNING_KEYS: KEY_A,
+      }),
     );
     assert.equal(ring.signing.id, 'a');
   });

@@ -216,6 +216,7 @@ describe('mail configuration at start-up', () => {
     for (const command of ['serve', 'worker']) {
       const run = oto([command], {
         NODE_ENV: 'production',
+        PUBLIC_URL: 'https://auth.example.com',
         METRICS: 'false',
         DATABASE_URL: ':memory:',
         PORT: '0',

@@ -33,21 +33,19 @@ describe('SQLite checkpoints under writes that never pause', () => {
     async function writer(): Promise<void> {
       while (performance.now() < deadline) {
         const started = performance.now();
-        await db
-          .transaction()
-          .execute((trx) =>
-            trx
-              .insertInto('audit_events')
-              .values({
-                id: newId(),
-                at: Date.now(),
-                user_id: null,
-                event: 'checkpoint_test',
-                ip: null,
-                detail,
-              })
-              .execute(),
-          );
+        await db.transaction().execute((trx) =>
+          trx
+            .insertInto('audit_events')
+            .values({
+              id: newId(),
+              at: Date.now(),
+              user_id: null,
+              event: 'checkpoint_test',
+              ip: null,
+              detail,
+            })
+            .execute(),
+        );
         slowest = Math.max(slowest, performance.now() - started);
         rows++;
         largestLog = Math.max(largestLog, statSync(walPath, { throwIfNoEntry: false })?.size ?? 0);

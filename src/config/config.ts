@@ -163,17 +163,34 @@ function apiKeys(env: Env): string[] {
   return keys;
 }
 
-function linkTemplate(env: Env, name: string): string | undefined {
+function linkTemplate(env: Env, name: string, production: boolean): string | undefined {
   const raw = read(env, name);
   if (raw === undefined) return undefined;
   if (!raw.includes('{token}')) fail(name, 'must contain {token}');
+  let url: URL;
   try {
-    const url = new URL(raw.replace('{token}', 'x'));
+    url = new URL(raw.replace('{token}', 'x'));
     if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error();
   } catch {
     fail(name, `must be an http(s) URL template such as https://app.example/reset?token={token}`);
   }
+  if (production && url.protocol !== 'https:')
+    fail(name, `must use https when NODE_ENV=production, got "${raw}"`);
   return raw;
+}
+
+/**
+ * Every link oto mails starts with PUBLIC_URL. In production it must be given (the development
+ * default points at localhost) and use https: a link that travels in the clear hands its token to
+ * anyone on the path, and the List-Unsubscribe header must be an HTTPS URI (RFC 8058).
+ */
+function publicOrigin(env: Env, production: boolean, port: number): string {
+  const raw = read(env, 'PUBLIC_URL');
+  if (raw === undefined && production) fail('PUBLIC_URL', 'is required when NODE_ENV=production');
+  const origin = httpOrigin('PUBLIC_URL', raw ?? `http://localhost:${port || 3000}`);
+  if (production && !origin.startsWith('https:'))
+    fail('PUBLIC_URL', `must use https when NODE_ENV=production, got "${raw}"`);
+  return origin;
 }
 
 function emailAddress(env: Env, name: string, fallback: string): string {
@@ -188,7 +205,8 @@ function emailAddress(env: Env, name: string, fallback: string): string {
 export function loadConfig(env: Env = process.env): Config {
   const nodeEnv = read(env, 'NODE_ENV') ?? 'development';
   const port = integer(env, 'PORT', 3000, 0, 65_535);
-  const publicUrl = httpOrigin('PUBLIC_URL', read(env, 'PUBLIC_URL') ?? `http://localhost:${port || 3000}`);
+  const production = nodeEnv === 'production';
+  const publicUrl = publicOrigin(env, production, port);
   const publicHost = new URL(publicUrl).hostname;
   const mailDomain = publicHost.includes('.') ? publicHost : 'localhost.localdomain';
   const appName = read(env, 'APP_NAME') ?? 'oto';
@@ -203,7 +221,7 @@ export function loadConfig(env: Env = process.env): Config {
 
   const config: Config = {
     env: nodeEnv,
-    production: nodeEnv === 'production',
+    production,
     port,
     host: read(env, 'HOST') ?? '127.0.0.1',
     publicUrl,
@@ -221,11 +239,11 @@ export function loadConfig(env: Env = process.env): Config {
       default: duration(env, 'TOKEN_TTL_DEFAULT', '1h'),
     },
     linkTemplates: {
-      verifyEmail: linkTemplate(env, 'LINK_VERIFY_EMAIL'),
-      resetPassword: linkTemplate(env, 'LINK_RESET_PASSWORD'),
-      confirmEmail: linkTemplate(env, 'LINK_CONFIRM_EMAIL'),
-      invite: linkTemplate(env, 'LINK_INVITE'),
-      unsubscribe: linkTemplate(env, 'LINK_UNSUBSCRIBE'),
+      verifyEmail: linkTemplate(env, 'LINK_VERIFY_EMAIL', production),
+      resetPassword: linkTemplate(env, 'LINK_RESET_PASSWORD', production),
+      confirmEmail: linkTemplate(env, 'LINK_CONFIRM_EMAIL', production),
+      invite: linkTemplate(env, 'LINK_INVITE', production),
+      unsubscribe: linkTemplate(env, 'LINK_UNSUBSCRIBE', production),
     },
     mail: {
       smtpUrl,
@@ -262,7 +280,7 @@ export function loadConfig(env: Env = process.env): Config {
     },
     subscribedByDefault: boolean(env, 'SUBSCRIBED_BY_DEFAULT', true),
     signingKeys: read(env, 'OTO_SIGNING_KEYS') ?? null,
-    metrics: metricsSettings(env, nodeEnv === 'production', metricsToken),
+    metrics: metricsSettings(env, production, metricsToken),
     shutdownTimeoutMs: duration(env, 'SHUTDOWN_TIMEOUT', '10s') * 1000,
   };
   return deepFreeze(config);
