@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { verifyCookieName } from '../src/http/pages/auth-pages.ts';
 import { PUBLIC_URL, startTestApp, type TestApp } from './helpers/app.ts';
 import { type Inbox, linksIn, pathOf, startInbox, tokenLink, tokenOf } from './helpers/inbox.ts';
 import { DIALECTS } from './helpers/storage.ts';
@@ -144,7 +145,8 @@ for (const { dialect, skip } of DIALECTS) {
         if (method === 'GET') assert.equal(legacy.body, modern.body);
       }
       assert.equal(await tokenState(token, 'verify_email'), 'active');
-      const confirm = await form('/verify-email', { token });
+      // Signed up through the API, so no browser is known: the password confirms.
+      const confirm = await form('/verify-email', { token, password: PASSWORD });
       assert.equal(confirm.statusCode, 303);
       assert.equal(confirm.headers.location, '/login?verified=1');
       assert.equal(await tokenState(token, 'verify_email'), 'used');
@@ -445,11 +447,22 @@ for (const { dialect, skip } of DIALECTS) {
       assert.equal(signup.headers.location, '/signup?sent=1');
       assert.match((await t.app.inject({ method: 'GET', url: '/signup?sent=1' })).body, /Check your email/);
 
+      // The same browser opens the link: one click confirms (test/verify-in-browser.test.ts).
+      const browser = signup.cookies.find((c) => c.name === verifyCookieName(t.config))!;
       const link = tokenLink(await inbox.last(t.ctx, email, 'verify_email'));
-      const landing = await t.app.inject({ method: 'GET', url: pathOf(link) });
+      const landing = await t.app.inject({
+        method: 'GET',
+        url: pathOf(link),
+        cookies: { [browser.name]: browser.value },
+      });
+      assert.doesNotMatch(landing.body, /type="password"/);
       const hiddenToken = /name="token" value="([^"]+)"/.exec(landing.body)?.[1];
       assert.equal(hiddenToken, tokenOf(link));
-      const confirm = await form('/verify-email', { token: hiddenToken! });
+      const confirm = await form(
+        '/verify-email',
+        { token: hiddenToken! },
+        { cookie: `${browser.name}=${browser.value}` },
+      );
       assert.equal(confirm.headers.location, '/login?verified=1');
       assert.match(
         (await t.app.inject({ method: 'GET', url: '/login?verified=1' })).body,

@@ -72,6 +72,44 @@ for (const { dialect, skip } of DIALECTS) {
 }
 
 for (const { dialect, skip } of DIALECTS) {
+  describe(`in a browser on ${dialect}: a link opened somewhere else`, { skip: BROWSER_SKIP || skip }, () => {
+    test('a scanner idling on the link and pressing its button confirms nothing; the password does', async () => {
+      const b = await startBrowsing(dialect, `${dialect}/verify-elsewhere`);
+      const { page } = b;
+      const verified = async () =>
+        (await b.t.ctx.db.selectFrom('users').select('email_verified_at').executeTakeFirstOrThrow())
+          .email_verified_at !== null;
+      try {
+        const email = 'linus@example.com';
+        await page.goto(`${b.url}/signup`);
+        await page.fill('input[name=email]', email);
+        await page.fill('input[name=password]', PASSWORD);
+        await page.click('button[type=submit]');
+        await page.waitForURL(`${b.url}/signup?sent=1`);
+
+        // Another browser: a mail scanner with JavaScript on, or the person's phone.
+        await b.context.clearCookies();
+        await page.goto(await b.link(email, 'verify_email', /^\/verify-email\?token=/));
+        assert.equal(await b.heading(), 'Confirm your email');
+        await page.waitForTimeout(10_000);
+        assert.equal(await verified(), false, 'idling on the page confirmed the address');
+        await page.click('button:has-text("Confirm my email")');
+        assert.match((await page.textContent('main')) ?? '', /Password is required/);
+        await b.shot('password-asked');
+        assert.equal(await verified(), false, 'pressing the button without the password confirmed it');
+
+        await page.fill('input[name=password]', PASSWORD);
+        await page.click('button:has-text("Confirm my email")');
+        await page.waitForURL(`${b.url}/login?verified=1`);
+        assert.equal(await verified(), true);
+      } finally {
+        await b.close();
+      }
+    });
+  });
+}
+
+for (const { dialect, skip } of DIALECTS) {
   describe(`in a browser on ${dialect}: forgot password`, { skip: BROWSER_SKIP || skip }, () => {
     test('a refused password keeps the link usable; the new password logs in, the old does not', async () => {
       const b = await startBrowsing(dialect, `${dialect}/forgot-password`);

@@ -7,9 +7,9 @@ import { buildLink, pageLink } from '../links/links.ts';
 import { queueMail } from '../mail/queue.ts';
 import type { ConsumeFailure } from '../tokens/tokens.ts';
 import { checkEmail, humanDuration, type InputError } from './input.ts';
-import { admitAttempt, clearAttempts } from './login-throttle.ts';
+import { clearAttempts, proveOwnPassword } from './login-throttle.ts';
 import { CAP_WINDOW_MS, lockRecipient } from './mail-caps.ts';
-import { MAX_PASSWORD_BYTES, verifyPassword } from './passwords.ts';
+import { MAX_PASSWORD_BYTES } from './passwords.ts';
 import { revokeUserSessions } from './sessions.ts';
 import { cleanEmail, findUserById, normalizeEmail } from './users.ts';
 
@@ -59,20 +59,10 @@ export async function requestEmailChange(
   }
   if (errors.length > 0) return { ok: false, reason: 'invalid_input', errors };
 
-  // Re-authentication counts toward the same per-address throttle as logging in: a stolen session
-  // must not become an unlimited password oracle.
-  const admission = await admitAttempt(ctx, input.user.email);
-  if (!admission.admitted)
-    return { ok: false, reason: 'cooling_down', retryAfterSeconds: admission.retryAfterSeconds };
-  if (!(await verifyPassword(input.user.password_hash, input.password))) {
-    await recordAudit(ctx.db, ctx.clock, {
-      event: 'login.failed',
-      userId: input.user.id,
-      ip: input.ip,
-      detail: { reason: 'wrong_password', during: 'email_change' },
-    });
-    return { ok: false, reason: 'wrong_password' };
-  }
+  // Re-authentication: a stolen session must not become an unlimited password oracle.
+  const proof = await proveOwnPassword(ctx, { ...input, during: 'email_change' });
+  if (!proof.ok) return proof;
+  const { admission } = proof;
 
   await ctx.db.transaction().execute(async (trx) => {
     // Serialises with sign-ups and other changes to the same address (PostgreSQL; SQLite already

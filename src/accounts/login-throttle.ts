@@ -1,7 +1,10 @@
 import { createHash } from 'node:crypto';
 import { sql } from 'kysely';
+import { recordAudit } from '../audit.ts';
 import type { Context } from '../context.ts';
 import type { Db } from '../db/connect.ts';
+import type { User } from '../db/schema.ts';
+import { verifyPassword } from './passwords.ts';
 import { normalizeEmail } from './users.ts';
 
 /**
@@ -76,4 +79,35 @@ export async function admitAttempt(ctx: Context, email: string): Promise<Admissi
 export async function clearAttempts(db: Db, which: { key: string } | { email: string }): Promise<void> {
   const key = 'key' in which ? which.key : throttleKey(which.email);
   await db.deleteFrom('login_failures').where('key', '=', key).execute();
+}
+
+export type PasswordProof =
+  | { ok: true; admission: { key: string } }
+  | { ok: false; reason: 'wrong_password' }
+  | { ok: false; reason: 'cooling_down'; retryAfterSeconds: number };
+
+/**
+ * Checks the password of a known account outside a login (a change of email, a verification in
+ * another browser). It counts toward the same per-address throttle as logging in, so that no other
+ * form becomes an unlimited password oracle, and a wrong one is audited as a failed login. The
+ * caller clears the attempts (clearAttempts with `admission`) once what it guards is done.
+ */
+export async function proveOwnPassword(
+  ctx: Context,
+  input: { user: User; password: string; ip: string | null; during: string },
+): Promise<PasswordProof> {
+  const admission = await admitAttempt(ctx, input.user.email);
+  if (!admission.admitted) {
+    return { ok: false, reason: 'cooling_down', retryAfterSeconds: admission.retryAfterSeconds };
+  }
+  if (!(await verifyPassword(input.user.password_hash, input.password))) {
+    await recordAudit(ctx.db, ctx.clock, {
+      event: 'login.failed',
+      userId: input.user.id,
+      ip: input.ip,
+      detail: { reason: 'wrong_password', during: input.during },
+    });
+    return { ok: false, reason: 'wrong_password' };
+  }
+  return { ok: true, admission };
 }

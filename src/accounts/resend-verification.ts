@@ -13,7 +13,7 @@ export type ResendResult = { ok: true } | { ok: false; errors: InputError[] };
  */
 export async function resendVerification(
   ctx: Context,
-  input: { email: string; ip: string | null },
+  input: { email: string; ip: string | null; browser?: string | null },
 ): Promise<ResendResult> {
   const errors = checkEmail(input.email);
   if (errors.length > 0) return { ok: false, errors };
@@ -25,7 +25,7 @@ export async function resendVerification(
       user !== undefined &&
       user.email_verified_at === null &&
       (await underCap(ctx, trx, user.email, 'verify'));
-    if (send) await sendVerificationEmail(ctx, trx, user);
+    if (send) await sendVerificationEmail(ctx, trx, user, input.browser);
     // Recorded on every path, and the paths that send nothing wait for as long as one that sends
     // (ctx.timing): a known and an unknown address take the same time.
     await recordAudit(trx, ctx.clock, {

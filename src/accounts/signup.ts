@@ -13,6 +13,8 @@ export interface SignUpInput {
   email: string;
   password: string;
   ip: string | null;
+  /** The signing-up browser's nonce fingerprint, from oto's page (verify-in-browser.ts). */
+  browser?: string | null;
 }
 
 export type SignUpResult = { ok: true } | { ok: false; errors: InputError[] };
@@ -57,7 +59,8 @@ export async function signUp(ctx: Context, input: SignUpInput): Promise<SignUpRe
         .returningAll()
         .executeTakeFirstOrThrow();
       await recordAudit(trx, ctx.clock, { event: 'user.signed_up', userId: user.id, ip: input.ip });
-      if (await underCap(ctx, trx, user.email, 'verify')) await sendVerificationEmail(ctx, trx, user);
+      if (await underCap(ctx, trx, user.email, 'verify'))
+        await sendVerificationEmail(ctx, trx, user, input.browser);
       return true;
     }
 
@@ -105,7 +108,7 @@ export async function signUp(ctx: Context, input: SignUpInput): Promise<SignUpRe
       ip: input.ip,
       detail: { outcome: 'replaced_unverified' },
     });
-    await sendVerificationEmail(ctx, trx, user);
+    await sendVerificationEmail(ctx, trx, user, input.browser);
     return true;
   });
   await ctx.timing.signUp.ended(startedAt, registered);

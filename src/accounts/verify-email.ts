@@ -18,13 +18,20 @@ export const VERIFY_PURPOSE = 'verify_email';
 
 /**
  * Issues a verification token (superseding the user's earlier ones) and queues the email that
- * carries it, in the caller's transaction. The caller has checked the per-recipient cap.
+ * carries it, in the caller's transaction. The caller has checked the per-recipient cap. `browser`
+ * is the fingerprint of the asking browser's nonce, when a browser asked (verify-in-browser.ts).
  */
-export async function sendVerificationEmail(ctx: Context, trx: Db, user: User): Promise<void> {
+export async function sendVerificationEmail(
+  ctx: Context,
+  trx: Db,
+  user: User,
+  browser: string | null = null,
+): Promise<void> {
   const issued = await ctx.tokens.issue(trx, {
     purpose: VERIFY_PURPOSE,
     userId: user.id,
     binding: verifyEmailBinding(user),
+    data: browser === null ? null : { browser },
   });
   await queueMail(
     ctx,

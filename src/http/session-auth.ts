@@ -107,7 +107,8 @@ export function clearSessionCookie(reply: FastifyReply, config: Config) {
   reply.clearCookie(config.sessions.cookieName, cookieAttributes(config));
 }
 
-function cookieAttributes(config: Config) {
+/** What every cookie oto sets shares: HttpOnly, SameSite=Lax, Path=/, Secure on https. */
+export function cookieAttributes(config: Config) {
   return {
     httpOnly: true,
     sameSite: 'lax' as const,

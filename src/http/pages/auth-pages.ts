@@ -1,16 +1,17 @@
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { humanDuration, type InputError } from '../../accounts/input.ts';
 import { logIn } from '../../accounts/login.ts';
 import { inspectResetLink, requestPasswordReset, resetPassword } from '../../accounts/password-reset.ts';
 import { resendVerification } from '../../accounts/resend-verification.ts';
 import { signUp } from '../../accounts/signup.ts';
-import { inspectVerificationLink, verifyEmail } from '../../accounts/verify-email.ts';
+import { inspectLanding, newBrowserNonce, verifyFromLanding } from '../../accounts/verify-in-browser.ts';
+import type { Config } from '../../config/config.ts';
 import type { Context } from '../../context.ts';
 import { html, type SafeHtml } from '../../mail/html.ts';
 import type { ConsumeFailure } from '../../tokens/tokens.ts';
 import { tokenProblem } from '../problem.ts';
 import { rateLimited } from '../rate-limit.ts';
-import { assertSameOrigin, setSessionCookie } from '../session-auth.ts';
+import { assertSameOrigin, cookieAttributes, setSessionCookie } from '../session-auth.ts';
 import { pageErrorHandler } from './errors.ts';
 import { buttonForm, type FieldErrors, field, formString, linkMessage, notice } from './forms.ts';
 import { redirectAfterPost, sendPage } from './layout.ts';
@@ -30,6 +31,19 @@ export async function authPages(app: FastifyInstance, { ctx }: { ctx: Context })
 
   const postRoute = { config: rateLimited(ctx), schema: { hide: true } };
   const hidden = { schema: { hide: true } };
+
+  // The browser that asks for a verification link gets a nonce, whose fingerprint the link's token
+  // keeps: there one click confirms; anywhere else the password is asked too (verify-in-browser.ts).
+  // Set on every sign-up and resend post, whatever the address, so the answers stay alike.
+  const verifyCookie = verifyCookieName(config);
+  const markAskingBrowser = (reply: FastifyReply): string => {
+    const { nonce, fingerprint } = newBrowserNonce();
+    reply.setCookie(verifyCookie, nonce, {
+      ...cookieAttributes(config),
+      maxAge: config.tokenTtl.verify_email,
+    });
+    return fingerprint;
+  };
 
   // ---- Sign up ----
   const signupForm = (
@@ -61,6 +75,7 @@ ${field({ name: 'password', label: 'Password', type: 'password', autocomplete: '
       email,
       password: formString(request.body, 'password'),
       ip: request.ip,
+      browser: markAskingBrowser(reply),
     });
     if (!result.ok)
       return page(reply, 'Create an account', signupForm({ email }, byField(result.errors)), 422);
@@ -213,17 +228,24 @@ ${field({ name: 'email', label: 'Email', type: 'email', value: values.email, aut
 <button type="submit">Send a new link</button>
 </form>`;
 
-  const verificationLanding = async (reply: FastifyReply, token: string) => {
-    const state = await inspectVerificationLink(ctx, token);
-    if (state === 'active') {
-      return page(
-        reply,
-        'Confirm your email',
-        html`<p>One more step: confirm that this address is yours.</p>
-${buttonForm('/verify-email', 'Confirm my email', { token })}`,
-      );
+  const confirmForm = (token: string, needsPassword: boolean, errors: FieldErrors = {}) =>
+    needsPassword
+      ? html`<p>This link was opened in a different browser from the one that asked for it. Enter the
+password of the account to confirm that this address is yours.</p>
+<form method="post" action="/verify-email" novalidate>
+<input type="hidden" name="token" value="${token}">
+${field({ name: 'password', label: 'Password', type: 'password', autocomplete: 'current-password', errors: errors['password'] })}
+<button type="submit">Confirm my email</button>
+</form>`
+      : html`<p>One more step: confirm that this address is yours.</p>
+${buttonForm('/verify-email', 'Confirm my email', { token })}`;
+
+  const verificationLanding = async (request: FastifyRequest, reply: FastifyReply, token: string) => {
+    const landing = await inspectLanding(ctx, token, request.cookies[verifyCookie]);
+    if (landing.state === 'active') {
+      return page(reply, 'Confirm your email', confirmForm(token, landing.needsPassword));
     }
-    if (state === 'already_verified') {
+    if (landing.state === 'already_verified') {
       return page(
         reply,
         'Email already confirmed',
@@ -231,7 +253,7 @@ ${buttonForm('/verify-email', 'Confirm my email', { token })}`,
 <p><a href="/login">Log in</a></p>`,
       );
     }
-    return badVerificationLink(reply, state);
+    return badVerificationLink(reply, landing.state);
   };
 
   const badVerificationLink = (reply: FastifyReply, reason: ConsumeFailure) =>
@@ -261,30 +283,70 @@ ${resendForm()}`,
         }
         return page(reply, 'Get a new confirmation link', resendForm());
       }
-      return verificationLanding(reply, queryString(request.query.token));
+      return verificationLanding(request, reply, queryString(request.query.token));
     },
   );
 
   // The link shape of the original design: the same landing page, whose button posts to /verify-email.
   app.get<{ Querystring: { vt?: unknown } }>('/v1/users/verify', hidden, async (request, reply) =>
-    verificationLanding(reply, queryString(request.query.vt)),
+    verificationLanding(request, reply, queryString(request.query.vt)),
   );
 
   app.post('/verify-email', { schema: { hide: true } }, async (request, reply) => {
     assertSameOrigin(config, request);
-    const result = await verifyEmail(ctx, formString(request.body, 'token'), request.ip);
-    if (!result.ok) return badVerificationLink(reply, result.reason);
-    return redirectAfterPost(reply, '/login?verified=1');
+    const token = formString(request.body, 'token');
+    const result = await verifyFromLanding(ctx, {
+      token,
+      nonce: request.cookies[verifyCookie],
+      password: formString(request.body, 'password'),
+      ip: request.ip,
+    });
+    if (result.ok) return redirectAfterPost(reply, '/login?verified=1');
+    switch (result.reason) {
+      case 'password_required':
+        return page(
+          reply,
+          'Confirm your email',
+          confirmForm(token, true, { password: ['is required'] }),
+          422,
+        );
+      case 'wrong_password':
+        return page(
+          reply,
+          'Confirm your email',
+          html`${notice('bad', 'That password is not correct.')}${confirmForm(token, true)}`,
+          401,
+        );
+      case 'cooling_down':
+        reply.header('retry-after', String(result.retryAfterSeconds));
+        return page(
+          reply,
+          'Confirm your email',
+          html`${notice('bad', `Too many failed attempts for this email address. Try again in ${Math.ceil(result.retryAfterSeconds / 60)} minutes.`)}`,
+          429,
+        );
+      default:
+        return badVerificationLink(reply, result.reason);
+    }
   });
 
   app.post('/verify-email/resend', postRoute, async (request, reply) => {
     assertSameOrigin(config, request);
     const email = formString(request.body, 'email');
-    const result = await resendVerification(ctx, { email, ip: request.ip });
+    const result = await resendVerification(ctx, {
+      email,
+      ip: request.ip,
+      browser: markAskingBrowser(reply),
+    });
     if (!result.ok)
       return page(reply, 'Get a new confirmation link', resendForm({ email }, byField(result.errors)), 422);
     return redirectAfterPost(reply, '/verify-email?resent=1');
   });
+}
+
+/** The cookie of the browser that asked for a verification link (see markAskingBrowser). */
+export function verifyCookieName(config: Config): string {
+  return config.publicUrl.startsWith('https:') ? '__Host-oto-verify' : 'oto_verify';
 }
 
 function byField(errors: InputError[]): FieldErrors {

@@ -1,0 +1,96 @@
+import type { Context } from '../context.ts';
+import type { User } from '../db/schema.ts';
+import { fingerprint, generateToken } from '../tokens/secret.ts';
+import { clearAttempts, proveOwnPassword } from './login-throttle.ts';
+import { findUserById } from './users.ts';
+import {
+  inspectVerificationLink,
+  VERIFY_PURPOSE,
+  type VerificationLinkState,
+  type VerifyResult,
+  verifyEmail,
+} from './verify-email.ts';
+
+/**
+ * Who may finish a verification from oto's landing page with one click (security checklist J.42).
+ *
+ * Mail scanners open links, and some run the page and press its buttons. If one click on the
+ * landing page confirmed the address, a scanner would confirm it for whoever signed up with it: an
+ * attacker who registers a victim's address with a password of their own would get a verified
+ * account the moment the victim's mail filter clicks (account pre-hijacking).
+ *
+ * So the single click works only in the browser that asked for the link. Sign-up and the resend
+ * form set a cookie holding a random nonce, and the token carries the nonce's fingerprint in its
+ * data. In any other browser (another device, a scanner) the page also asks for the account's
+ * password, which the attacker's victim does not know and a scanner cannot type; those attempts
+ * count against the address's login throttle exactly like logins. An account with no password needs
+ * no proof: nobody can log in to it.
+ *
+ * The JSON API (POST /v1/users/verify) spends with the token alone. An app with its own landing
+ * page decides there (README, Integrating an app).
+ */
+
+/** A fresh nonce for the browser's cookie, and the fingerprint the verification token keeps. */
+export function newBrowserNonce(): { nonce: string; fingerprint: string } {
+  const nonce = generateToken();
+  return { nonce, fingerprint: browserFingerprint(nonce) };
+}
+
+function browserFingerprint(nonce: string): string {
+  return fingerprint(`verify-browser:${nonce}`);
+}
+
+export type LandingState =
+  | { state: 'active'; needsPassword: boolean }
+  | { state: Exclude<VerificationLinkState, 'active'> };
+
+type Landing = { state: 'active'; user: User; needsPassword: boolean } | { state: 'inactive' };
+
+/** What the landing page should show for this link in this browser; spends nothing (a GET). */
+export async function inspectLanding(
+  ctx: Context,
+  token: unknown,
+  nonce: string | undefined,
+): Promise<LandingState> {
+  const landing = await landingFor(ctx, token, nonce);
+  if (landing.state === 'active') return { state: 'active', needsPassword: landing.needsPassword };
+  const state = await inspectVerificationLink(ctx, token);
+  // Live, but its account is gone.
+  return { state: state === 'active' ? 'unknown' : state };
+}
+
+async function landingFor(ctx: Context, token: unknown, nonce: string | undefined): Promise<Landing> {
+  const inspection = await ctx.tokens.inspect(ctx.db, VERIFY_PURPOSE, token);
+  if (inspection.state !== 'active' || inspection.token.userId === null) return { state: 'inactive' };
+  const user = await findUserById(ctx.db, inspection.token.userId);
+  if (user === undefined) return { state: 'inactive' };
+  const asked = inspection.token.data?.['browser'];
+  const sameBrowser = typeof asked === 'string' && nonce !== undefined && asked === browserFingerprint(nonce);
+  return { state: 'active', user, needsPassword: user.password_hash !== null && !sameBrowser };
+}
+
+export type LandingResult =
+  | VerifyResult
+  | { ok: false; reason: 'password_required' | 'wrong_password' }
+  | { ok: false; reason: 'cooling_down'; retryAfterSeconds: number };
+
+/**
+ * The landing page's POST. In the browser that asked for the link, the token alone confirms; in any
+ * other, the account's password must come with it. A link that is not live goes straight to
+ * verifyEmail, which reports why (or "already verified") the same way the API does.
+ */
+export async function verifyFromLanding(
+  ctx: Context,
+  input: { token: unknown; nonce: string | undefined; password: string; ip: string | null },
+): Promise<LandingResult> {
+  const landing = await landingFor(ctx, input.token, input.nonce);
+  if (landing.state === 'active' && landing.needsPassword) {
+    if (input.password === '') return { ok: false, reason: 'password_required' };
+    const proof = await proveOwnPassword(ctx, { ...input, user: landing.user, during: 'email_verification' });
+    if (!proof.ok) return proof;
+    await clearAttempts(ctx.db, proof.admission);
+  }
+  // The spend checks the token's binding to the address and password as they are now, so an account
+  // changed since the checks above is still refused.
+  return verifyEmail(ctx, input.token, input.ip);
+}
