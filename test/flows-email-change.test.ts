@@ -95,6 +95,26 @@ for (const { dialect, skip } of DIALECTS) {
       assert.equal(t.logs.text().includes(tokenOf(link)), false);
     });
 
+    test('links mailed to the old address before the change are void after it (checklist A.3)', async () => {
+      const user = await insertUser(t.ctx, 'before-change@example.com', { password: PASSWORD });
+      const acting = await session(user);
+      await t.app.inject({ method: 'POST', url: '/v1/password-resets', payload: { email: user.email } });
+      const oldReset = tokenOf(tokenLink(await inbox.last(t.ctx, user.email, 'password_reset')));
+
+      await requestChange(acting.bearer, 'after-change@example.com');
+      const link = tokenLink(await inbox.last(t.ctx, 'after-change@example.com', 'email_change'));
+      assert.equal((await confirm(acting.bearer, tokenOf(link))).statusCode, 200);
+
+      const reset = await t.app.inject({
+        method: 'POST',
+        url: '/v1/password-resets/confirm',
+        payload: { token: oldReset, password: 'a brand new password for this test' },
+      });
+      assert.equal(reset.statusCode, 410);
+      assert.equal(reset.json().code, 'token_revoked');
+      assert.equal((await login('after-change@example.com')).statusCode, 200, 'the password is unchanged');
+    });
+
     test('a taken address leaks nothing: same status and body, the notice still goes, no link is sent', async () => {
       await insertUser(t.ctx, 'taken@example.com');
       const user = await insertUser(t.ctx, 'asker@example.com', { password: PASSWORD });
