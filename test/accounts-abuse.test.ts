@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
+import { throttleKey } from '../src/accounts/login-throttle.ts';
 import type { Context } from '../src/context.ts';
 import { PUBLIC_URL, startTestApp, type TestApp } from './helpers/app.ts';
 import { type Inbox, linksIn, startInbox, tokenLink, tokenOf } from './helpers/inbox.ts';
@@ -228,6 +229,48 @@ for (const { dialect, skip } of DIALECTS) {
         200,
         'the reset lifted it',
       );
+    });
+
+    test('after 100 failed checks in a row, across cool-downs, even the right password waits for a reset (checklist D.13)', async () => {
+      const email = 'streak@example.com';
+      await verifiedUser(email);
+      const streak = async () =>
+        (
+          await t.ctx.db
+            .selectFrom('login_failures')
+            .select('streak')
+            .where('key', '=', throttleKey(email))
+            .executeTakeFirstOrThrow()
+        ).streak;
+      const max = t.config.limits.loginMaxConsecutiveFailures;
+      assert.equal(max, 100, "NIST SP 800-63B's ceiling is the default");
+      for (let i = 1; i <= max; i++) {
+        const res = await post('/v1/sessions', { email, password: `wrong guess number ${i}` });
+        assert.equal(res.statusCode, 401, `guess ${i}`);
+        if (i % 3 === 0) {
+          // Refused attempts during the cool-down are not checks, and do not add to the streak.
+          assert.equal((await post('/v1/sessions', { email, password: 'a refused one' })).statusCode, 429);
+          assert.equal(await streak(), i);
+          t.clock.advance(t.config.limits.loginCooldownSeconds * 1000);
+        }
+      }
+      t.clock.advance(t.config.limits.loginCooldownSeconds * 1000);
+      const held = await post('/v1/sessions', { email, password: PASSWORD });
+      assert.equal(held.statusCode, 429);
+      assert.equal(held.json().code, 'login_cooldown');
+      assert.match(held.json().detail, /Reset the password/);
+
+      // A day later it still holds, and asking for a reset link changes nothing by itself.
+      t.clock.advance(24 * 3_600_000);
+      assert.equal((await post('/v1/password-resets', { email })).statusCode, 202);
+      assert.equal((await post('/v1/sessions', { email, password: PASSWORD })).statusCode, 429);
+      // Completing the reset ends the streak.
+      const token = tokenOf(tokenLink(await inbox.last(t.ctx, email, 'password_reset')));
+      assert.equal(
+        (await post('/v1/password-resets/confirm', { token, password: NEW_PASSWORD })).statusCode,
+        200,
+      );
+      assert.equal((await post('/v1/sessions', { email, password: NEW_PASSWORD })).statusCode, 200);
     });
 
     test('the cool-down ends after LOGIN_COOLDOWN; failures outside the window do not add up', async () => {

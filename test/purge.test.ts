@@ -57,10 +57,11 @@ async function seed(ctx: Context) {
     .values(
       (
         [
-          ['stale-window', now - 20 * MINUTE, null],
-          ['stale-lock-ended', now - 40 * MINUTE, now - MINUTE],
-          ['kept-locked', now - 20 * MINUTE, now + 10 * MINUTE],
-          ['kept-recent', now - 5 * MINUTE, null],
+          // LOGIN_FAILURE_MEMORY is 30 days: a row outlives its window, so that its streak holds.
+          ['stale-window', now - 31 * DAY, null],
+          ['stale-lock-ended', now - 31 * DAY, now - MINUTE],
+          ['kept-locked', now - 31 * DAY, now + 10 * MINUTE],
+          ['kept-recent', now - 20 * MINUTE, null],
         ] as const
       ).map(([key, windowStart, lockedUntil]) => ({
         key,
@@ -224,7 +225,7 @@ for (const { dialect, skip } of DIALECTS) {
           ['kept-locked', 4, ctx.clock.now() + 10 * MINUTE],
           ['kept-recent', 4, null],
         ],
-        'stale rows are gone; a running cool-down and an open window are left as they were',
+        'rows older than the memory are gone; a running cool-down and a recent run are left as they were',
       );
 
       // Ten audit rows in batches of three: progress after each of the four batches.

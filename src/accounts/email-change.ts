@@ -7,7 +7,7 @@ import { buildLink, pageLink } from '../links/links.ts';
 import { queueMail } from '../mail/queue.ts';
 import type { ConsumeFailure } from '../tokens/tokens.ts';
 import { checkEmail, humanDuration, type InputError } from './input.ts';
-import { clearAttempts, proveOwnPassword } from './login-throttle.ts';
+import { type Cooldown, clearAttempts, proveOwnPassword } from './login-throttle.ts';
 import { CAP_WINDOW_MS, lockRecipient } from './mail-caps.ts';
 import { MAX_PASSWORD_BYTES } from './passwords.ts';
 import { revokeUserSessions } from './sessions.ts';
@@ -43,7 +43,7 @@ export type RequestChangeResult =
   | { ok: true }
   | { ok: false; reason: 'invalid_input'; errors: InputError[] }
   | { ok: false; reason: 'wrong_password' }
-  | { ok: false; reason: 'cooling_down'; retryAfterSeconds: number };
+  | ({ ok: false; reason: 'cooling_down' } & Cooldown);
 
 export async function requestEmailChange(
   ctx: Context,

@@ -24,8 +24,18 @@ import { normalizeEmail } from './users.ts';
  * window however many requests arrive at once, on SQLite and on PostgreSQL alike.
  */
 
-/** Whether an attempt may have its password checked; if so, `key` clears the count after a success. */
-export type Admission = { admitted: true; key: string } | { admitted: false; retryAfterSeconds: number };
+/**
+ * Whether an attempt may have its password checked; if so, `key` clears the count after a success.
+ * `untilReset`: the address has had LOGIN_MAX_CONSECUTIVE_FAILURES failed checks in a row, and only
+ * a password reset (or LOGIN_FAILURE_MEMORY without an attempt) lets checks resume.
+ */
+export type Admission = { admitted: true; key: string } | ({ admitted: false } & Cooldown);
+
+/** Why an attempt got no password check, and for how long. */
+export interface Cooldown {
+  retryAfterSeconds: number;
+  untilReset: boolean;
+}
 
 /** The row key of an address: a domain-separated SHA-256 of its normalised form, lower-case hex. */
 export function throttleKey(email: string): string {
@@ -41,11 +51,21 @@ export function throttleKey(email: string): string {
  * passed (a window passing during a cool-down does not end it). The attempt numbered
  * LOGIN_MAX_FAILURES starts the cool-down; it is still checked, and the ones after it are refused
  * until the cool-down ends. The count stops one past the maximum, so a flood does not grow it.
+ *
+ * The streak counts the checked attempts across runs; only a login or a reset (clearAttempts) ends
+ * it. NIST SP 800-63B caps failed attempts in a row at 100: cool-downs alone would allow some 480 a
+ * day for ever. Refused attempts do not add to it, so a flood during a cool-down cannot push an
+ * account into the hold that needs a reset.
  */
 export async function admitAttempt(ctx: Context, email: string): Promise<Admission> {
   const key = throttleKey(email);
   const now = ctx.clock.now();
-  const { loginMaxFailures: max, loginFailureWindowSeconds, loginCooldownSeconds } = ctx.config.limits;
+  const {
+    loginMaxFailures: max,
+    loginFailureWindowSeconds,
+    loginCooldownSeconds,
+    loginMaxConsecutiveFailures: maxStreak,
+  } = ctx.config.limits;
   const windowOpenedBefore = now - loginFailureWindowSeconds * 1000;
   const lockEnd = now + loginCooldownSeconds * 1000;
   const over = sql<boolean>`(case when login_failures.locked_until is null
@@ -54,22 +74,31 @@ export async function admitAttempt(ctx: Context, email: string): Promise<Admissi
   const count = sql<number>`(case when ${over} then 1
     when login_failures.failures > ${max} then login_failures.failures
     else login_failures.failures + 1 end)`;
+  // A check happens: this attempt is within the run's allowance and the streak's.
+  const checked = sql<boolean>`(${count} <= ${max} and login_failures.streak <= ${maxStreak})`;
   const row = await ctx.db
     .insertInto('login_failures')
-    .values({ key, failures: 1, window_start: now, locked_until: max <= 1 ? lockEnd : null })
+    .values({ key, failures: 1, window_start: now, locked_until: max <= 1 ? lockEnd : null, streak: 1 })
     .onConflict((oc) =>
       oc.column('key').doUpdateSet({
         failures: count,
+        streak: sql<number>`(case when ${checked} then login_failures.streak + 1 else login_failures.streak end)`,
         window_start: sql<number>`(case when ${over} then cast(${now} as bigint) else login_failures.window_start end)`,
         locked_until: sql<number | null>`(case when ${count} = ${max} then cast(${lockEnd} as bigint)
           when ${over} then null else login_failures.locked_until end)`,
       }),
     )
-    .returning(['failures', 'locked_until'])
+    .returning(['failures', 'locked_until', 'streak'])
     .executeTakeFirstOrThrow();
+  if (row.streak > maxStreak)
+    return { admitted: false, retryAfterSeconds: loginCooldownSeconds, untilReset: true };
   if (row.failures <= max) return { admitted: true, key };
   const lockedUntil = row.locked_until ?? lockEnd;
-  return { admitted: false, retryAfterSeconds: Math.max(1, Math.ceil((lockedUntil - now) / 1000)) };
+  return {
+    admitted: false,
+    retryAfterSeconds: Math.max(1, Math.ceil((lockedUntil - now) / 1000)),
+    untilReset: false,
+  };
 }
 
 /**
@@ -84,7 +113,7 @@ export async function clearAttempts(db: Db, which: { key: string } | { email: st
 export type PasswordProof =
   | { ok: true; admission: { key: string } }
   | { ok: false; reason: 'wrong_password' }
-  | { ok: false; reason: 'cooling_down'; retryAfterSeconds: number };
+  | ({ ok: false; reason: 'cooling_down' } & Cooldown);
 
 /**
  * Checks the password of a known account outside a login (a change of email, a verification in
@@ -98,7 +127,8 @@ export async function proveOwnPassword(
 ): Promise<PasswordProof> {
   const admission = await admitAttempt(ctx, input.user.email);
   if (!admission.admitted) {
-    return { ok: false, reason: 'cooling_down', retryAfterSeconds: admission.retryAfterSeconds };
+    const { retryAfterSeconds, untilReset } = admission;
+    return { ok: false, reason: 'cooling_down', retryAfterSeconds, untilReset };
   }
   if (!(await verifyPassword(input.user.password_hash, input.password))) {
     await recordAudit(ctx.db, ctx.clock, {

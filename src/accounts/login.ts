@@ -2,7 +2,7 @@ import { recordAudit } from '../audit.ts';
 import type { Context } from '../context.ts';
 import type { User } from '../db/schema.ts';
 import { checkEmail, type InputError } from './input.ts';
-import { admitAttempt, clearAttempts } from './login-throttle.ts';
+import { admitAttempt, type Cooldown, clearAttempts } from './login-throttle.ts';
 import { burnHashTime, MAX_PASSWORD_BYTES, verifyPassword } from './passwords.ts';
 import { type CreatedSession, createSession, type SessionOrigin } from './sessions.ts';
 import { findUserByEmail } from './users.ts';
@@ -17,7 +17,7 @@ export type LoginResult =
   | { ok: false; reason: 'invalid_input'; errors: InputError[] }
   | { ok: false; reason: 'invalid_credentials' }
   | { ok: false; reason: 'email_not_verified' }
-  | { ok: false; reason: 'cooling_down'; retryAfterSeconds: number };
+  | ({ ok: false; reason: 'cooling_down' } & Cooldown);
 
 /**
  * Log in with email and password.
@@ -48,7 +48,8 @@ export async function logIn(ctx: Context, input: LoginInput): Promise<LoginResul
     });
   if (!admission.admitted) {
     await failed('cooling_down');
-    return { ok: false, reason: 'cooling_down', retryAfterSeconds: admission.retryAfterSeconds };
+    const { retryAfterSeconds, untilReset } = admission;
+    return { ok: false, reason: 'cooling_down', retryAfterSeconds, untilReset };
   }
 
   if (user === undefined) {

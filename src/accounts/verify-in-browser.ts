@@ -1,7 +1,7 @@
 import type { Context } from '../context.ts';
 import type { User } from '../db/schema.ts';
 import { fingerprint, generateToken } from '../tokens/secret.ts';
-import { clearAttempts, proveOwnPassword } from './login-throttle.ts';
+import { type Cooldown, clearAttempts, proveOwnPassword } from './login-throttle.ts';
 import { findUserById } from './users.ts';
 import {
   inspectVerificationLink,
@@ -72,7 +72,7 @@ async function landingFor(ctx: Context, token: unknown, nonce: string | undefine
 export type LandingResult =
   | VerifyResult
   | { ok: false; reason: 'password_required' | 'wrong_password' }
-  | { ok: false; reason: 'cooling_down'; retryAfterSeconds: number };
+  | ({ ok: false; reason: 'cooling_down' } & Cooldown);
 
 /**
  * The landing page's POST. In the browser that asked for the link, the token alone confirms; in any

@@ -61,6 +61,8 @@ export interface Config {
     readonly loginMaxFailures: number;
     readonly loginFailureWindowSeconds: number;
     readonly loginCooldownSeconds: number;
+    readonly loginMaxConsecutiveFailures: number;
+    readonly loginFailureMemorySeconds: number;
   };
   readonly subscribedByDefault: boolean;
   /** Raw OTO_SIGNING_KEYS (id:secret,…); parsed and validated by the signed-token key ring. */
@@ -274,9 +276,7 @@ export function loadConfig(env: Env = process.env): Config {
     limits: {
       ratePerMinute: integer(env, 'RATE_LIMIT_PER_MINUTE', 20, 0, 1_000_000),
       redisUrl: read(env, 'REDIS_URL') ?? null,
-      loginMaxFailures: integer(env, 'LOGIN_MAX_FAILURES', 10, 1, 10_000),
-      loginFailureWindowSeconds: duration(env, 'LOGIN_FAILURE_WINDOW', '15m'),
-      loginCooldownSeconds: duration(env, 'LOGIN_COOLDOWN', '15m'),
+      ...loginLimits(env),
     },
     subscribedByDefault: boolean(env, 'SUBSCRIBED_BY_DEFAULT', true),
     signingKeys: read(env, 'OTO_SIGNING_KEYS') ?? null,
@@ -284,6 +284,30 @@ export function loadConfig(env: Env = process.env): Config {
     shutdownTimeoutMs: duration(env, 'SHUTDOWN_TIMEOUT', '10s') * 1000,
   };
   return deepFreeze(config);
+}
+
+/**
+ * The login throttle (src/accounts/login-throttle.ts): a cool-down after LOGIN_MAX_FAILURES failed
+ * checks within the window, and a hold until a password reset after LOGIN_MAX_CONSECUTIVE_FAILURES
+ * failed checks in a row (NIST SP 800-63B caps those at 100), remembered for LOGIN_FAILURE_MEMORY
+ * after the last attempt.
+ */
+function loginLimits(env: Env) {
+  const loginMaxFailures = integer(env, 'LOGIN_MAX_FAILURES', 10, 1, 10_000);
+  const loginFailureWindowSeconds = duration(env, 'LOGIN_FAILURE_WINDOW', '15m');
+  const loginMaxConsecutiveFailures = integer(env, 'LOGIN_MAX_CONSECUTIVE_FAILURES', 100, 1, 100);
+  if (loginMaxConsecutiveFailures < loginMaxFailures)
+    fail('LOGIN_MAX_CONSECUTIVE_FAILURES', `must be at least LOGIN_MAX_FAILURES (${loginMaxFailures})`);
+  const loginFailureMemorySeconds = duration(env, 'LOGIN_FAILURE_MEMORY', '30d');
+  if (loginFailureMemorySeconds < loginFailureWindowSeconds)
+    fail('LOGIN_FAILURE_MEMORY', 'must be at least LOGIN_FAILURE_WINDOW');
+  return {
+    loginMaxFailures,
+    loginFailureWindowSeconds,
+    loginCooldownSeconds: duration(env, 'LOGIN_COOLDOWN', '15m'),
+    loginMaxConsecutiveFailures,
+    loginFailureMemorySeconds,
+  };
 }
 
 /**

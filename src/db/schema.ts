@@ -50,6 +50,11 @@ export interface LoginFailuresTable {
   window_start: Millis;
   /** Set by the attempt that reached LOGIN_MAX_FAILURES: until then, attempts are refused. */
   locked_until: Millis | null;
+  /**
+   * Password checks that failed in a row, across runs, since the last login or reset; at most
+   * LOGIN_MAX_CONSECUTIVE_FAILURES + 1, which refuses every attempt until a reset.
+   */
+  streak: ColumnType<number, number | undefined, number>;
 }
 
 export interface SessionsTable {

@@ -1,3 +1,4 @@
+import type { Cooldown } from '../accounts/login-throttle.ts';
 import type { ConsumeFailure } from '../tokens/tokens.ts';
 
 /**
@@ -87,4 +88,14 @@ export function tokenProblem(reason: ConsumeFailure): HttpProblem {
     default:
       return TOKEN_PROBLEMS.token_invalid();
   }
+}
+
+/** 429 login_cooldown, for every form that checks a password through the login throttle. */
+export function cooldownProblem(cooldown: Cooldown) {
+  return new HttpProblem(429, 'login_cooldown', 'Too many failed attempts for this email address.', {
+    detail: cooldown.untilReset
+      ? 'Reset the password to log in again.'
+      : `Try again in ${Math.ceil(cooldown.retryAfterSeconds / 60)} minutes, or reset your password.`,
+    headers: { 'retry-after': String(cooldown.retryAfterSeconds) },
+  });
 }

@@ -20,9 +20,9 @@ import { purgeTokens, restAfterBatch } from '../tokens/tokens.ts';
  *   or ignored), with their token: the row holds the invitee's address, and an accepted one lives
  *   on as the grant it made;
  * - audit_events: older than AUDIT_RETENTION;
- * - login_failures: the login throttle's rows whose window has passed and whose cool-down, if any,
- *   is over: the next attempt would start afresh anyway. (IP rate limits live in memory or Redis
- *   and expire there by themselves.)
+ * - login_failures: the login throttle's rows whose last run began more than LOGIN_FAILURE_MEMORY
+ *   ago (at least the window), with no cool-down running: their streak of failures goes with them. (IP rate
+ *   limits live in memory or Redis and expire there by themselves.)
  *
  * Every step is a loop of short statements of at most PURGE_BATCH_SIZE rows, each found through an
  * index (migrations 0001 and 0005) and committed on its own, with a return to the event loop between
@@ -82,7 +82,7 @@ export function cutoffs(ctx: Context): Cutoffs {
     outboxCreatedBefore: now - Math.max(purge.outboxRetentionSeconds * 1000, MIN_CAPPED_RETENTION_MS),
     invitationsExpiredBefore: now - Math.max(purge.tokenRetentionSeconds * 1000, MIN_CAPPED_RETENTION_MS),
     auditBefore: now - purge.auditRetentionSeconds * 1000,
-    loginWindowStartedBefore: now - limits.loginFailureWindowSeconds * 1000,
+    loginWindowStartedBefore: now - limits.loginFailureMemorySeconds * 1000,
   };
 }
 

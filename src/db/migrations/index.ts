@@ -6,6 +6,7 @@ import * as invitations from './0004b_invitations.ts';
 import * as purgeIndexes from './0005_purge_indexes.ts';
 import * as invitationExpiry from './0005b_invitation_expiry.ts';
 import * as passwordResetRequest from './0006_password_reset_request.ts';
+import * as loginFailureStreak from './0007_login_failure_streak.ts';
 
 /**
  * Every migration, by name. Names sort in the order they apply; once released, a migration never
@@ -19,4 +20,5 @@ export const migrations: Record<string, Migration> = {
   '0005_purge_indexes': purgeIndexes,
   '0005b_invitation_expiry': invitationExpiry,
   '0006_password_reset_request': passwordResetRequest,
+  '0007_login_failure_streak': loginFailureStreak,
 };

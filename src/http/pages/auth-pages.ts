@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { humanDuration, type InputError } from '../../accounts/input.ts';
 import { logIn } from '../../accounts/login.ts';
+import type { Cooldown } from '../../accounts/login-throttle.ts';
 import { inspectResetLink, requestPasswordReset, resetPassword } from '../../accounts/password-reset.ts';
 import { resendVerification } from '../../accounts/resend-verification.ts';
 import { signUp } from '../../accounts/signup.ts';
@@ -136,14 +137,7 @@ ${buttonForm('/verify-email/resend', 'Send me a new link', { email }, true)}`,
           403,
         );
       case 'cooling_down':
-        reply.header('retry-after', String(result.retryAfterSeconds));
-        return page(
-          reply,
-          'Log in',
-          html`${notice('bad', `Too many failed attempts for this email address. Try again in ${Math.ceil(result.retryAfterSeconds / 60)} minutes.`)}
-<p>Forgot your password? <a href="/forgot-password">Reset it</a>: that works right away.</p>`,
-          429,
-        );
+        return page(reply, 'Log in', cooldownNotice(reply, result), 429);
     }
   });
 
@@ -318,13 +312,7 @@ ${resendForm()}`,
           401,
         );
       case 'cooling_down':
-        reply.header('retry-after', String(result.retryAfterSeconds));
-        return page(
-          reply,
-          'Confirm your email',
-          html`${notice('bad', `Too many failed attempts for this email address. Try again in ${Math.ceil(result.retryAfterSeconds / 60)} minutes.`)}`,
-          429,
-        );
+        return page(reply, 'Confirm your email', cooldownNotice(reply, result), 429);
       default:
         return badVerificationLink(reply, result.reason);
     }
@@ -342,6 +330,16 @@ ${resendForm()}`,
       return page(reply, 'Get a new confirmation link', resendForm({ email }, byField(result.errors)), 422);
     return redirectAfterPost(reply, '/verify-email?resent=1');
   });
+}
+
+/** What a form that checks a password says when the login throttle refuses the check. */
+function cooldownNotice(reply: FastifyReply, cooldown: Cooldown): SafeHtml {
+  reply.header('retry-after', String(cooldown.retryAfterSeconds));
+  const wait = cooldown.untilReset
+    ? 'Too many failed attempts in a row for this email address: reset the password to log in again.'
+    : `Too many failed attempts for this email address. Try again in ${Math.ceil(cooldown.retryAfterSeconds / 60)} minutes.`;
+  return html`${notice('bad', wait)}
+<p>Forgot your password? <a href="/forgot-password">Reset it</a>: that works right away.</p>`;
 }
 
 /** The cookie of the browser that asked for a verification link (see markAskingBrowser). */

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { logIn } from '../../accounts/login.ts';
+import type { Cooldown } from '../../accounts/login-throttle.ts';
 import { requestPasswordReset, resetPassword } from '../../accounts/password-reset.ts';
 import { resendVerification } from '../../accounts/resend-verification.ts';
 import { signUp } from '../../accounts/signup.ts';
@@ -7,7 +8,7 @@ import { publicUser } from '../../accounts/users.ts';
 import { verifyEmail } from '../../accounts/verify-email.ts';
 import type { Context } from '../../context.ts';
 import { authPages } from '../pages/auth-pages.ts';
-import { HttpProblem, invalidInput, problemSchema, tokenProblem } from '../problem.ts';
+import { cooldownProblem, HttpProblem, invalidInput, problemSchema, tokenProblem } from '../problem.ts';
 import { rateLimited, registerRateLimit } from '../rate-limit.ts';
 import { setSessionCookie } from '../session-auth.ts';
 
@@ -59,10 +60,9 @@ interface Credentials {
 }
 
 export function loginProblem(
-  reason: 'invalid_credentials' | 'email_not_verified' | 'cooling_down',
-  retryAfter = 0,
+  result: { reason: 'invalid_credentials' | 'email_not_verified' } | LoginRefusal,
 ) {
-  switch (reason) {
+  switch (result.reason) {
     case 'invalid_credentials':
       return new HttpProblem(401, 'invalid_credentials', 'The email or password is not correct.');
     case 'email_not_verified':
@@ -70,12 +70,11 @@ export function loginProblem(
         detail: 'Follow the link we emailed you, or ask for a new one.',
       });
     case 'cooling_down':
-      return new HttpProblem(429, 'login_cooldown', 'Too many failed attempts for this email address.', {
-        detail: `Try again in ${Math.ceil(retryAfter / 60)} minutes, or reset your password.`,
-        headers: { 'retry-after': String(retryAfter) },
-      });
+      return cooldownProblem(result);
   }
 }
+
+type LoginRefusal = { reason: 'cooling_down' } & Cooldown;
 
 async function accountApi(app: FastifyInstance, { ctx }: { ctx: Context }) {
   app.addHook('onSend', async (_request, reply) => {
@@ -178,7 +177,7 @@ async function accountApi(app: FastifyInstance, { ctx }: { ctx: Context }) {
       });
       if (!result.ok) {
         if (result.reason === 'invalid_input') throw invalidInput(result.errors);
-        throw loginProblem(result.reason, result.reason === 'cooling_down' ? result.retryAfterSeconds : 0);
+        throw loginProblem(result);
       }
       const { token: sessionToken, session } = result.created;
       setSessionCookie(reply, ctx.config, sessionToken, session);

@@ -10,7 +10,7 @@ import type { ConsumeFailure } from '../../tokens/tokens.ts';
 import { pageErrorHandler } from '../pages/errors.ts';
 import { buttonForm, formString, linkMessage, notice } from '../pages/forms.ts';
 import { redirectAfterPost, sendPage } from '../pages/layout.ts';
-import { HttpProblem, invalidInput, problemSchema, tokenProblem } from '../problem.ts';
+import { cooldownProblem, HttpProblem, invalidInput, problemSchema, tokenProblem } from '../problem.ts';
 import { rateLimited, registerRateLimit } from '../rate-limit.ts';
 import { assertSameOrigin, authenticate, requireSession } from '../session-auth.ts';
 
@@ -80,10 +80,7 @@ async function emailChangeApi(app: FastifyInstance, { ctx }: { ctx: Context }) {
         if (result.reason === 'wrong_password') {
           throw new HttpProblem(403, 'wrong_password', 'The current password is not correct.');
         }
-        throw new HttpProblem(429, 'login_cooldown', 'Too many failed attempts for this email address.', {
-          detail: `Try again in ${Math.ceil(result.retryAfterSeconds / 60)} minutes.`,
-          headers: { 'retry-after': String(result.retryAfterSeconds) },
-        });
+        throw cooldownProblem(result);
       }
       return reply.status(202).send(CHANGE_REQUESTED);
     },
