@@ -286,7 +286,8 @@ ${resendForm()}`,
     verificationLanding(request, reply, queryString(request.query.vt)),
   );
 
-  app.post('/verify-email', { schema: { hide: true } }, async (request, reply) => {
+  // Rate-limited per IP like the login form: it may check a password.
+  app.post('/verify-email', postRoute, async (request, reply) => {
     assertSameOrigin(config, request);
     const token = formString(request.body, 'token');
     const result = await verifyFromLanding(ctx, {
