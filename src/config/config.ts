@@ -1,3 +1,5 @@
+import { createPrivateKey } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { parseDurationSeconds } from './duration.ts';
 
 /** A configuration value that cannot be used; its message names the variable and the reason. */
@@ -40,6 +42,8 @@ export interface Config {
     readonly leaseSeconds: number;
     readonly capVerifyPerHour: number;
     readonly capResetPerHour: number;
+    /** DKIM signing by oto itself, when DKIM_DOMAIN is set; else the SMTP server's own, or none. */
+    readonly dkim: DkimSettings | null;
   };
   readonly worker: { readonly enabled: boolean };
   readonly purge: {
@@ -257,6 +261,7 @@ export function loadConfig(env: Env = process.env): Config {
       leaseSeconds: duration(env, 'OUTBOX_LEASE', '60s'),
       capVerifyPerHour: integer(env, 'MAIL_CAP_VERIFY_PER_HOUR', 3, 0, 1000),
       capResetPerHour: integer(env, 'MAIL_CAP_RESET_PER_HOUR', 3, 0, 1000),
+      dkim: dkimSettings(env),
     },
     worker: { enabled: boolean(env, 'RUN_WORKER', true) },
     purge: {
@@ -284,6 +289,34 @@ export function loadConfig(env: Env = process.env): Config {
     shutdownTimeoutMs: duration(env, 'SHUTDOWN_TIMEOUT', '10s') * 1000,
   };
   return deepFreeze(config);
+}
+
+export interface DkimSettings {
+  readonly domainName: string;
+  readonly keySelector: string;
+  /** PEM, read from DKIM_PRIVATE_KEY_FILE at start-up. */
+  readonly privateKey: string;
+}
+
+/**
+ * DKIM_DOMAIN, DKIM_SELECTOR and DKIM_PRIVATE_KEY_FILE: all three or none. The key is read and
+ * parsed here, so a wrong path or a broken key stops start-up instead of every send.
+ */
+function dkimSettings(env: Env): DkimSettings | null {
+  const domainName = read(env, 'DKIM_DOMAIN');
+  const keySelector = read(env, 'DKIM_SELECTOR');
+  const keyFile = read(env, 'DKIM_PRIVATE_KEY_FILE');
+  if (domainName === undefined && keySelector === undefined && keyFile === undefined) return null;
+  if (domainName === undefined || keySelector === undefined || keyFile === undefined)
+    fail('DKIM_DOMAIN', 'DKIM_DOMAIN, DKIM_SELECTOR and DKIM_PRIVATE_KEY_FILE go together');
+  let privateKey: string;
+  try {
+    privateKey = readFileSync(keyFile, 'utf8');
+    createPrivateKey(privateKey);
+  } catch {
+    fail('DKIM_PRIVATE_KEY_FILE', `must name a readable PEM private key, got "${keyFile}"`);
+  }
+  return { domainName, keySelector, privateKey };
 }
 
 /**

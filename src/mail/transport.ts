@@ -1,5 +1,5 @@
 import nodemailer from 'nodemailer';
-import type { Config } from '../config/config.ts';
+import type { Config, DkimSettings } from '../config/config.ts';
 import type { OutboxMessage } from '../db/schema.ts';
 
 /**
@@ -27,8 +27,32 @@ export function usesDevTransport(config: Config): boolean {
 }
 
 export function createTransport(config: Config): MailTransport {
-  return config.mail.smtpUrl === null ? devTransport() : smtpTransport(config.mail.smtpUrl);
+  return config.mail.smtpUrl === null ? devTransport() : smtpTransport(config.mail.smtpUrl, config.mail.dkim);
 }
+
+/**
+ * The headers a DKIM signature covers: nodemailer's list (RFC 6376's recommendation) and
+ * List-Unsubscribe-Post, which RFC 8058 requires a signature to cover along with List-Unsubscribe
+ * for a one-click unsubscribe to count.
+ */
+const DKIM_SIGNED_HEADERS = [
+  'From',
+  'Sender',
+  'Reply-To',
+  'Subject',
+  'Date',
+  'Message-ID',
+  'To',
+  'Cc',
+  'MIME-Version',
+  'Content-Type',
+  'Content-Transfer-Encoding',
+  'In-Reply-To',
+  'References',
+  'List-Id',
+  'List-Unsubscribe',
+  'List-Unsubscribe-Post',
+].join(':');
 
 /**
  * Why `oto serve` and `oto worker` refuse to start, or null. In production the dev transport
@@ -62,10 +86,11 @@ const DEFAULT_POOL_SIZE = 5;
  * offered, smtps:// is TLS from the start), the credentials and the port; nodemailer reads its
  * query string for further options (e.g. ?maxConnections=10), which take precedence over ours.
  */
-function smtpTransport(url: string): MailTransport {
+function smtpTransport(url: string, dkim: DkimSettings | null): MailTransport {
   const poolSize = Number(new URL(url).searchParams.get('maxConnections')) || DEFAULT_POOL_SIZE;
   const transporter = nodemailer.createTransport({
     url,
+    ...(dkim ? { dkim: { ...dkim, headerFieldNames: DKIM_SIGNED_HEADERS } } : {}),
     pool: true,
     maxConnections: poolSize,
     // Outbox rows never carry attachments; refusing file and URL access anyway means a template
