@@ -193,6 +193,21 @@ for (const { dialect, skip } of DIALECTS) {
       assert.equal(revoked.json().code, 'token_revoked');
     });
 
+    test('30 reset requests change nothing: the password still logs in (checklist B.8)', async () => {
+      const email = 'asked-often@example.com';
+      await signUpAndVerify(email);
+      const session = (await logIn(email, PASSWORD)).json().sessionToken;
+      for (let i = 0; i < 30; i++)
+        assert.equal((await post('/v1/password-resets', { email })).statusCode, 202);
+      assert.equal((await logIn(email, PASSWORD)).statusCode, 200);
+      const me = await t.app.inject({
+        method: 'GET',
+        url: '/v1/me',
+        headers: { authorization: `Bearer ${session}` },
+      });
+      assert.equal(me.statusCode, 200, 'the sessions live on');
+    });
+
     test('the whole reset path', async () => {
       const email = 'reset@example.com';
       await signUpAndVerify(email);
@@ -551,7 +566,7 @@ for (const { dialect, skip } of DIALECTS) {
       );
     });
 
-    test('GET and HEAD of every emailed link, repeated, change nothing', async () => {
+    test('GET, HEAD and OPTIONS of every emailed link, repeated, change nothing', async () => {
       const snapshot = async () => ({
         tokens: await t.ctx.db.selectFrom('security_tokens').selectAll().orderBy('id').execute(),
         users: await t.ctx.db.selectFrom('users').selectAll().orderBy('id').execute(),
@@ -569,7 +584,7 @@ for (const { dialect, skip } of DIALECTS) {
       );
       for (const link of links) {
         const url = pathOf(new URL(link));
-        for (const method of ['GET', 'HEAD', 'GET'] as const) {
+        for (const method of ['GET', 'HEAD', 'OPTIONS', 'GET'] as const) {
           const res = await t.app.inject({ method, url, headers: { 'user-agent': 'SafeLinks scanner' } });
           assert.ok(res.statusCode < 500, `${method} ${url}: ${res.statusCode}`);
         }

@@ -66,6 +66,10 @@ describe('configuration', () => {
       [{ TRUST_PROXY: 'everyone' }, /^TRUST_PROXY: must be/],
       [{ NODE_ENV: 'production' }, /^PUBLIC_URL: is required when NODE_ENV=production/],
       [
+        { MAIL_FROM: 'Acme <mail@acme.test>', NEWSLETTER_FROM: 'Acme News <MAIL@acme.test>' },
+        /^NEWSLETTER_FROM: must be another address than MAIL_FROM's/,
+      ],
+      [
         { NODE_ENV: 'production', PUBLIC_URL: 'http://auth.example.com' },
         /^PUBLIC_URL: must use https when NODE_ENV=production/,
       ],

@@ -199,6 +199,19 @@ function publicOrigin(env: Env, production: boolean, port: number): string {
   return origin;
 }
 
+/**
+ * Account mail and newsletters leave from two addresses, so that a filter or an unsubscribe aimed
+ * at one never catches the other, and mailbox providers class reset links as transactional.
+ */
+function senders(env: Env, appName: string, mailDomain: string) {
+  const from = emailAddress(env, 'MAIL_FROM', `${appName} <no-reply@${mailDomain}>`);
+  const newsletterFrom = emailAddress(env, 'NEWSLETTER_FROM', `${appName} <news@${mailDomain}>`);
+  const address = (sender: string) => sender.replace(/^.*<(.+)>\s*$/, '$1').trim().toLowerCase();
+  if (address(from) === address(newsletterFrom))
+    fail('NEWSLETTER_FROM', `must be another address than MAIL_FROM's, got "${newsletterFrom}"`);
+  return { from, newsletterFrom };
+}
+
 function emailAddress(env: Env, name: string, fallback: string): string {
   const raw = read(env, name) ?? fallback;
   if (!/^[^\s@<>]+@[^\s@<>]+$/.test(raw.replace(/^.*<(.+)>\s*$/, '$1'))) {
@@ -253,8 +266,7 @@ export function loadConfig(env: Env = process.env): Config {
     },
     mail: {
       smtpUrl,
-      from: emailAddress(env, 'MAIL_FROM', `${appName} <no-reply@${mailDomain}>`),
-      newsletterFrom: emailAddress(env, 'NEWSLETTER_FROM', `${appName} <news@${mailDomain}>`),
+      ...senders(env, appName, mailDomain),
       maxAttempts: integer(env, 'OUTBOX_MAX_ATTEMPTS', 8, 1, 100),
       batchSize: integer(env, 'OUTBOX_BATCH_SIZE', 50, 1, 1000),
       pollIntervalMs: duration(env, 'OUTBOX_POLL_INTERVAL', '1s') * 1000,
