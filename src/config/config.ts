@@ -206,7 +206,11 @@ function publicOrigin(env: Env, production: boolean, port: number): string {
 function senders(env: Env, appName: string, mailDomain: string) {
   const from = emailAddress(env, 'MAIL_FROM', `${appName} <no-reply@${mailDomain}>`);
   const newsletterFrom = emailAddress(env, 'NEWSLETTER_FROM', `${appName} <news@${mailDomain}>`);
-  const address = (sender: string) => sender.replace(/^.*<(.+)>\s*$/, '$1').trim().toLowerCase();
+  const address = (sender: string) =>
+    sender
+      .replace(/^.*<(.+)>\s*$/, '$1')
+      .trim()
+      .toLowerCase();
   if (address(from) === address(newsletterFrom))
     fail('NEWSLETTER_FROM', `must be another address than MAIL_FROM's, got "${newsletterFrom}"`);
   return { from, newsletterFrom };
