@@ -46,19 +46,6 @@ export async function sendVerificationEmail(
   );
 }
 
-export type VerificationLinkState = 'active' | 'already_verified' | ConsumeFailure;
-
-/** What the link's landing page should offer, without spending anything (a GET may be a scanner). */
-export async function inspectVerificationLink(ctx: Context, token: unknown): Promise<VerificationLinkState> {
-  const inspection = await ctx.tokens.inspect(ctx.db, VERIFY_PURPOSE, token);
-  if (inspection.state === 'unknown' || inspection.token.userId === null) return 'unknown';
-  if (inspection.state === 'active') return 'active';
-  const user = await findUserById(ctx.db, inspection.token.userId);
-  if (user === undefined) return 'unknown';
-  if (inspection.state === 'used' && user.email_verified_at !== null) return 'already_verified';
-  return inspection.state;
-}
-
 export type VerifyResult =
   | { ok: true; status: 'verified' | 'already_verified'; userId: string }
   | { ok: false; reason: ConsumeFailure };

@@ -1,15 +1,10 @@
 import type { Context } from '../context.ts';
 import type { User } from '../db/schema.ts';
 import { fingerprint, generateToken } from '../tokens/secret.ts';
+import type { ConsumeFailure } from '../tokens/tokens.ts';
 import { type Cooldown, clearAttempts, proveOwnPassword } from './login-throttle.ts';
 import { findUserById } from './users.ts';
-import {
-  inspectVerificationLink,
-  VERIFY_PURPOSE,
-  type VerificationLinkState,
-  type VerifyResult,
-  verifyEmail,
-} from './verify-email.ts';
+import { VERIFY_PURPOSE, type VerifyResult, verifyEmail } from './verify-email.ts';
 
 /**
  * Who may finish a verification from oto's landing page with one click (security checklist J.42).
@@ -40,11 +35,9 @@ function browserFingerprint(nonce: string): string {
   return fingerprint(`verify-browser:${nonce}`);
 }
 
-export type LandingState =
-  | { state: 'active'; needsPassword: boolean }
-  | { state: Exclude<VerificationLinkState, 'active'> };
-
-type Landing = { state: 'active'; user: User; needsPassword: boolean } | { state: 'inactive' };
+type Inactive = { state: 'already_verified' | ConsumeFailure };
+export type LandingState = { state: 'active'; needsPassword: boolean } | Inactive;
+type Landing = { state: 'active'; user: User; needsPassword: boolean } | Inactive;
 
 /** What the landing page should show for this link in this browser; spends nothing (a GET). */
 export async function inspectLanding(
@@ -53,20 +46,22 @@ export async function inspectLanding(
   nonce: string | undefined,
 ): Promise<LandingState> {
   const landing = await landingFor(ctx, token, nonce);
-  if (landing.state === 'active') return { state: 'active', needsPassword: landing.needsPassword };
-  const state = await inspectVerificationLink(ctx, token);
-  // Live, but its account is gone.
-  return { state: state === 'active' ? 'unknown' : state };
+  return landing.state === 'active' ? { state: 'active', needsPassword: landing.needsPassword } : landing;
 }
 
 async function landingFor(ctx: Context, token: unknown, nonce: string | undefined): Promise<Landing> {
   const inspection = await ctx.tokens.inspect(ctx.db, VERIFY_PURPOSE, token);
-  if (inspection.state !== 'active' || inspection.token.userId === null) return { state: 'inactive' };
+  if (inspection.state === 'unknown' || inspection.token.userId === null) return { state: 'unknown' };
   const user = await findUserById(ctx.db, inspection.token.userId);
-  if (user === undefined) return { state: 'inactive' };
-  const asked = inspection.token.data?.['browser'];
-  const sameBrowser = typeof asked === 'string' && nonce !== undefined && asked === browserFingerprint(nonce);
-  return { state: 'active', user, needsPassword: user.password_hash !== null && !sameBrowser };
+  if (user === undefined) return { state: 'unknown' };
+  if (inspection.state === 'active') {
+    const asked = inspection.token.data?.['browser'];
+    const sameBrowser =
+      typeof asked === 'string' && nonce !== undefined && asked === browserFingerprint(nonce);
+    return { state: 'active', user, needsPassword: user.password_hash !== null && !sameBrowser };
+  }
+  if (inspection.state === 'used' && user.email_verified_at !== null) return { state: 'already_verified' };
+  return { state: inspection.state };
 }
 
 export type LandingResult =

@@ -339,7 +339,7 @@ function dkimSettings(env: Env): DkimSettings | null {
  * The login throttle (src/accounts/login-throttle.ts): a cool-down after LOGIN_MAX_FAILURES failed
  * checks within the window, and a hold until a password reset after LOGIN_MAX_CONSECUTIVE_FAILURES
  * failed checks in a row (NIST SP 800-63B caps those at 100), remembered for LOGIN_FAILURE_MEMORY
- * after the last attempt.
+ * after the address's last run of attempts began.
  */
 function loginLimits(env: Env) {
   const loginMaxFailures = integer(env, 'LOGIN_MAX_FAILURES', 10, 1, 10_000);

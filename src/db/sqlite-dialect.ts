@@ -13,16 +13,6 @@ import {
 } from 'kysely';
 
 /**
- * A Kysely dialect over Node's built-in `node:sqlite`.
- *
- * node:sqlite is synchronous and has one connection, so a mutex hands the connection to one
- * Kysely caller at a time: a transaction keeps it from its start to its commit, and nothing else
- * can interleave statements into it. Write transactions start with BEGIN IMMEDIATE, which takes
- * the file's write lock up front; a deferred BEGIN that upgrades later can fail with SQLITE_BUSY
- * without waiting, which would break the cross-process guarantees. Transactions are committed in
- * groups (see NodeSqliteDriver).
- */
-/**
  * Lets another thread ask for a moment with no write transaction open on this connection (the
  * checkpointer, src/db/sqlite-checkpointer.ts). The driver asks it before each BEGIN.
  */
@@ -33,6 +23,16 @@ export interface WriterGate {
   hold(): Promise<void>;
 }
 
+/**
+ * A Kysely dialect over Node's built-in `node:sqlite`.
+ *
+ * node:sqlite is synchronous and has one connection, so a mutex hands the connection to one
+ * Kysely caller at a time: a transaction keeps it from its start to its commit, and nothing else
+ * can interleave statements into it. Write transactions start with BEGIN IMMEDIATE, which takes
+ * the file's write lock up front; a deferred BEGIN that upgrades later can fail with SQLITE_BUSY
+ * without waiting, which would break the cross-process guarantees. Transactions are committed in
+ * groups (see NodeSqliteDriver).
+ */
 export class NodeSqliteDialect implements Dialect {
   readonly #open: () => DatabaseSync;
   readonly #gate: WriterGate | undefined;
