@@ -10,6 +10,11 @@ export interface FieldError {
   message: string;
 }
 
+/**
+ * An answer oto chose to give, not a fault: nobody reads its stack, so it captures none. Capturing
+ * one was the largest single cost of a 4xx (about 16 µs of the 422 on the benchmark machine), and
+ * 4xx answers are what a flood of bad requests or spent tokens makes oto produce.
+ */
 export class HttpProblem extends Error {
   readonly status: number;
   readonly code: string;
@@ -23,7 +28,10 @@ export class HttpProblem extends Error {
     title: string,
     extra: { detail?: string; errors?: FieldError[]; headers?: Record<string, string> } = {},
   ) {
+    const stackFrames = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
     super(extra.detail ?? title);
+    Error.stackTraceLimit = stackFrames;
     this.status = status;
     this.code = code;
     this.title = title;
