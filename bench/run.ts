@@ -11,7 +11,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseDatabaseUrl } from '../src/config/config.ts';
-import { type Child, cpuMicros, forkChild, PeakRss } from './lib/children.ts';
+import { type Child, cpuMicros, forkChild, machineBusyMicros, PeakRss } from './lib/children.ts';
 import { type BenchDatabase, createBenchDatabase } from './lib/database.ts';
 import { type Figures, runLoad } from './lib/load.ts';
 import { type Measured, Report } from './lib/report.ts';
@@ -201,7 +201,7 @@ async function measureRawConsume(dialect: 'sqlite' | 'postgres', databaseUrl: st
     label: `ceiling: raw consume statement (${dialect === 'postgres' ? 'pg' : 'node:sqlite'})`,
     consumes: true,
     ceiling: true,
-    figures: { ...figures, rssMb: null, cpuUs: null, exhausted },
+    figures: { ...figures, rssMb: null, cpuUs: null, machineCpuUs: null, exhausted },
   });
 }
 
@@ -322,8 +322,10 @@ async function measure(
   const rss = new PeakRss(child.pid);
   rss.start();
   const cpuBefore = cpuMicros(child.pid);
+  const busyBefore = machineBusyMicros();
   const figures = await run(bodies);
   const cpuPerRequest = (cpuMicros(child.pid) - cpuBefore) / figures.requests;
+  const busyPerRequest = (machineBusyMicros() - busyBefore) / figures.requests;
   const rssMb = rss.stop();
   if (profile) {
     const file = join(
@@ -339,6 +341,7 @@ async function measure(
     ...figures,
     rssMb,
     cpuUs: Number.isFinite(cpuPerRequest) ? Math.round(cpuPerRequest) : null,
+    machineCpuUs: Number.isFinite(busyPerRequest) ? Math.round(busyPerRequest) : null,
     exhausted: bodies.exhausted(),
   };
 }

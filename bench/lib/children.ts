@@ -142,6 +142,22 @@ export function cpuMicros(pid: number): number {
     return Number.NaN;
   }
 }
+/**
+ * CPU time the whole machine has been busy so far, every core, in microseconds: the server, the
+ * load generator, PostgreSQL's backends and anything else. Idle, I/O wait and time the hypervisor
+ * took from the machine (steal) do not count. Per request, it says how many cores a target rate
+ * needs at this run's cost, which no figure of one process can.
+ */
+export function machineBusyMicros(): number {
+  try {
+    const line = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0] ?? '';
+    // cpu  user nice system idle iowait irq softirq steal guest guest_nice
+    const [user, nice, system, , , irq, softirq] = line.trim().split(/\s+/).slice(1).map(Number);
+    return ((user ?? 0) + (nice ?? 0) + (system ?? 0) + (irq ?? 0) + (softirq ?? 0)) * (1_000_000 / USER_HZ);
+  } catch {
+    return Number.NaN;
+  }
+}
 /** The unit of /proc/<pid>/stat times: 100 ticks a second on every Linux the benchmark runs on. */
 const USER_HZ = 100;
 
