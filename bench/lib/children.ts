@@ -142,6 +142,7 @@ export function cpuMicros(pid: number): number {
     return Number.NaN;
   }
 }
+
 /**
  * CPU time the whole machine has been busy so far, every core, in microseconds: the server, the
  * load generator, PostgreSQL's backends and anything else. Idle, I/O wait and time the hypervisor
@@ -158,6 +159,7 @@ export function machineBusyMicros(): number {
     return Number.NaN;
   }
 }
+
 /** The unit of /proc/<pid>/stat times: 100 ticks a second on every Linux the benchmark runs on. */
 const USER_HZ = 100;
 
