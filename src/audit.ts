@@ -1,9 +1,8 @@
 import type { Insertable } from 'kysely';
 import type { Clock } from './clock.ts';
-import type { Db } from './db/connect.ts';
 import { newId } from './db/ids.ts';
 import { prepared } from './db/prepared.ts';
-import type { AuditEventsTable } from './db/schema.ts';
+import type { AuditEventsTable, Db } from './db/schema.ts';
 
 export type AuditEvent =
   | 'user.signed_up'

@@ -1,10 +1,10 @@
-import { UniformTiming } from './accounts/uniform-timing.ts';
 import { type Clock, systemClock } from './clock.ts';
 import type { Config, FlowPurpose } from './config/config.ts';
-import type { Db, Storage } from './db/connect.ts';
+import type { Db, Storage } from './db/schema.ts';
 import type { Logger } from './logging.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import { createTokenEngine, type TokenEngine, type TokenObserver } from './tokens/tokens.ts';
+import { UniformTiming } from './uniform-timing.ts';
 
 /**
  * What every part of oto works with: the config, the database, the clock, the token engine and
@@ -19,7 +19,7 @@ export interface Context {
   readonly logger: Logger;
   /** This context's own Prometheus registry and the observers that feed it. */
   readonly metrics: Metrics;
-  /** How long the flows that must not reveal an account take (src/accounts/uniform-timing.ts). */
+  /** How long the flows that must not reveal an account take (src/uniform-timing.ts). */
   readonly timing: {
     readonly signUp: UniformTiming;
     readonly passwordResetRequest: UniformTiming;

@@ -9,7 +9,7 @@ import { DIALECTS } from './helpers/storage.ts';
  * Security requirement C.10: the flows that answer the same for every address must also take the
  * same time, or the clock tells who has an account. As the requirement measures it: at least 200
  * interleaved requests per class, medians within 10%, and a Mann-Whitney test that finds no
- * difference (p > 0.01). Without the wait in src/accounts/uniform-timing.ts, through app.inject,
+ * difference (p > 0.01). Without the wait in src/uniform-timing.ts, through app.inject,
  * an account's reset request and resend took 1.14 to 1.76× as long (p below 1e-10), and an
  * existing account's sign-up answered 1-4% sooner (p 0.008 and below). A failed log-in checks a
  * dummy hash for an unknown address; without it the account's answer took 15 to 18× as long.

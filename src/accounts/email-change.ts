@@ -1,8 +1,8 @@
 import { recordAudit } from '../audit.ts';
 import type { Context } from '../context.ts';
-import type { Db } from '../db/connect.ts';
+import { dialectOf } from '../db/dialect.ts';
 import { isUniqueViolation } from '../db/errors.ts';
-import type { User } from '../db/schema.ts';
+import type { Db, User } from '../db/schema.ts';
 import { buildLink, pageLink } from '../links/links.ts';
 import { queueMail } from '../mail/queue.ts';
 import type { ConsumeFailure } from '../tokens/tokens.ts';
@@ -125,8 +125,8 @@ export async function requestEmailChange(
  * previous one left, instead of two confirmations deadlocking over the user row and each other's
  * tokens. SQLite's BEGIN IMMEDIATE already serialises every writer.
  */
-async function lockUser(ctx: Context, trx: Db, userId: string): Promise<User | undefined> {
-  if (ctx.storage.dialect !== 'postgres') return findUserById(trx, userId);
+async function lockUser(_ctx: Context, trx: Db, userId: string): Promise<User | undefined> {
+  if (dialectOf(trx) !== 'postgres') return findUserById(trx, userId);
   return trx.selectFrom('users').selectAll().where('id', '=', userId).forUpdate().executeTakeFirst();
 }
 

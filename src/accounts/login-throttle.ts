@@ -2,8 +2,7 @@ import { createHash } from 'node:crypto';
 import { sql } from 'kysely';
 import { recordAudit } from '../audit.ts';
 import type { Context } from '../context.ts';
-import type { Db } from '../db/connect.ts';
-import type { User } from '../db/schema.ts';
+import type { Db, User } from '../db/schema.ts';
 import { verifyPassword } from './passwords.ts';
 import { normalizeEmail } from './users.ts';
 

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { sql } from 'kysely';
 import type { Context } from '../context.ts';
-import type { Db } from '../db/connect.ts';
+import { dialectOf } from '../db/dialect.ts';
 import { prepared } from '../db/prepared.ts';
-import type { User } from '../db/schema.ts';
+import type { Db, User } from '../db/schema.ts';
 import type { EmailKind } from '../mail/templates.ts';
 import { findUserByNormalizedEmail } from './users.ts';
 
@@ -31,7 +31,7 @@ export type CapName = keyof typeof CAPPED_KINDS;
 
 /** Call first thing in the transaction, with the normalised address. */
 export async function lockRecipient(ctx: Context, trx: Db, emailNormalized: string): Promise<void> {
-  if (ctx.storage.dialect !== 'postgres') return;
+  if (dialectOf(ctx.db) !== 'postgres') return;
   await sql`select pg_advisory_xact_lock(${recipientLockKey(emailNormalized)}::bigint)`.execute(trx);
 }
 

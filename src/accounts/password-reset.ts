@@ -1,8 +1,9 @@
 import { recordAudit } from '../audit.ts';
 import type { Context } from '../context.ts';
-import type { Db } from '../db/connect.ts';
+import { dialectOf } from '../db/dialect.ts';
 import { newId } from '../db/ids.ts';
 import { postgresStatement } from '../db/prepared.ts';
+import type { Db } from '../db/schema.ts';
 import { buildLink, pageLink } from '../links/links.ts';
 import { queueMail, renderedMail } from '../mail/queue.ts';
 import { FINGERPRINT_DOMAIN, generateToken, hashToken } from '../tokens/secret.ts';
@@ -35,7 +36,7 @@ export async function requestPasswordReset(
   const emailNormalized = normalizeEmail(input.email);
   const startedAt = performance.now();
   const sent =
-    ctx.storage.dialect === 'postgres'
+    dialectOf(ctx.db) === 'postgres'
       ? await requestResetInOneCall(ctx, emailNormalized, input.ip)
       : await ctx.db
           .transaction()

@@ -1,9 +1,8 @@
 import type { Millis } from '../clock.ts';
 import type { Context } from '../context.ts';
-import type { Db } from '../db/connect.ts';
 import { newId } from '../db/ids.ts';
 import { prepared } from '../db/prepared.ts';
-import type { User } from '../db/schema.ts';
+import type { Db, User } from '../db/schema.ts';
 import { generateToken, hashToken, isWellFormedToken } from '../tokens/secret.ts';
 
 /**

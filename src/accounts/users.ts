@@ -1,6 +1,5 @@
-import type { Db } from '../db/connect.ts';
 import { prepared } from '../db/prepared.ts';
-import type { User } from '../db/schema.ts';
+import type { Db, User } from '../db/schema.ts';
 import { hashToken, isWellFormedToken } from '../tokens/secret.ts';
 
 /** RFC 5321 caps a forward path at 256 octets including the angle brackets: 254 for the address. */

@@ -1,10 +1,10 @@
 import { sql } from 'kysely';
 import { recordAudit } from '../audit.ts';
 import type { Context } from '../context.ts';
-import type { Db } from '../db/connect.ts';
+import { dialectOf } from '../db/dialect.ts';
 import { newId } from '../db/ids.ts';
 import { postgresStatement, prepared } from '../db/prepared.ts';
-import type { User } from '../db/schema.ts';
+import type { Db, User } from '../db/schema.ts';
 import { buildLink } from '../links/links.ts';
 import { queueMail } from '../mail/queue.ts';
 import { FINGERPRINT_DOMAIN, hashToken, isWellFormedToken } from '../tokens/secret.ts';
@@ -57,7 +57,7 @@ export type VerifyResult =
  * an error to the user.
  */
 export async function verifyEmail(ctx: Context, token: unknown, ip: string | null): Promise<VerifyResult> {
-  if (ctx.storage.dialect === 'postgres') {
+  if (dialectOf(ctx.db) === 'postgres') {
     const done = await verifyInOneStatement(ctx, token, ip);
     if (done !== undefined) return done;
     return ctx.db.transaction().execute((trx) => verifyStepByStep(ctx, trx, token, ip));

@@ -1,5 +1,6 @@
 import type { Config } from '../config/config.ts';
 import type { Context } from '../context.ts';
+import { dialectOf } from '../db/dialect.ts';
 import { buildApp } from '../http/app.ts';
 import { DEV_MAILBOX_PATH } from '../http/routes/dev-mailbox.ts';
 import { purgeJob } from '../jobs/purge-job.ts';
@@ -44,7 +45,7 @@ export async function serve(config: Config, options: ServeOptions): Promise<void
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   ctx.logger.info(
-    { port, publicUrl: config.publicUrl, database: ctx.storage.dialect, worker: options.worker },
+    { port, publicUrl: config.publicUrl, database: dialectOf(ctx.db), worker: options.worker },
     'oto is listening',
   );
   process.stdout.write(`oto listening on http://${config.host}:${port} (links use ${config.publicUrl})\n`);

@@ -1,4 +1,5 @@
 import type { Config } from '../config/config.ts';
+import { dialectOf } from '../db/dialect.ts';
 import { purgeJob } from '../jobs/purge-job.ts';
 import { startWorker } from '../jobs/worker.ts';
 import { mailConfigProblem } from '../mail/transport.ts';
@@ -14,7 +15,7 @@ export async function runWorker(config: Config): Promise<void> {
   if (mailProblem) exitWith(`oto: configuration error: ${mailProblem}`);
   const { ctx } = await openContext(config);
   const worker = startWorker(ctx, { jobs: [purgeJob(ctx)] });
-  ctx.logger.info({ database: ctx.storage.dialect }, 'oto worker started');
+  ctx.logger.info({ database: dialectOf(ctx.db) }, 'oto worker started');
   process.stdout.write(`oto worker started (${config.mail.smtpUrl ? 'SMTP' : 'dev mailbox'} transport)\n`);
 
   onShutdownSignal(ctx, async (deadline) => {

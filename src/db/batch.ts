@@ -1,5 +1,6 @@
-import { type Expression, PostgresAdapter, type SqlBool, sql } from 'kysely';
-import type { Db } from './connect.ts';
+import { type Expression, type SqlBool, sql } from 'kysely';
+import { dialectOf } from './dialect.ts';
+import type { Db } from './schema.ts';
 
 /**
  * `id` (or another primary key column) is one of the keys a bounded subquery selects: how the purge
@@ -13,7 +14,7 @@ import type { Db } from './connect.ts';
  */
 export function idInBatch(db: Db, batch: Expression<unknown>, column = 'id'): Expression<SqlBool> {
   const key = sql.ref(column);
-  return db.getExecutor().adapter instanceof PostgresAdapter
+  return dialectOf(db) === 'postgres'
     ? sql<SqlBool>`${key} = any(array(${batch}))`
     : sql<SqlBool>`${key} in (${batch})`;
 }

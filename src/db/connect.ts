@@ -6,22 +6,9 @@ import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import type { DatabaseTarget } from '../config/config.ts';
 import { statementName } from './prepared.ts';
-import type { Database } from './schema.ts';
+import type { Database, Db, Storage } from './schema.ts';
 import { type CheckpointerOptions, startCheckpointer } from './sqlite-checkpointer.ts';
 import { NodeSqliteDialect } from './sqlite-dialect.ts';
-
-export type Dialect = 'sqlite' | 'postgres';
-
-/** A Kysely handle, or a transaction of one: everything that runs queries accepts either. */
-export type Db = Kysely<Database>;
-
-export interface Storage {
-  readonly db: Db;
-  readonly dialect: Dialect;
-  /** True when the database answers a trivial query. */
-  ping(): Promise<boolean>;
-  close(): Promise<void>;
-}
 
 export interface StorageOptions {
   poolSize?: number;
@@ -54,7 +41,6 @@ function openSqlite(path: string, checkpoints?: CheckpointerOptions): Storage {
   const db = new Kysely<Database>({ dialect: new NodeSqliteDialect(open, checkpointer?.gate) });
   return {
     db,
-    dialect: 'sqlite',
     ping: () => ping(db),
     async close() {
       await checkpointer?.stop();
@@ -133,7 +119,6 @@ function openPostgres(url: string, poolSize: number): Storage {
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return {
     db,
-    dialect: 'postgres',
     ping: () => ping(db),
     close: () => db.destroy(),
   };

@@ -1,7 +1,8 @@
-import { PostgresAdapter, sql } from 'kysely';
+import { sql } from 'kysely';
 import { Migrator } from 'kysely/migration';
-import type { Db } from './connect.ts';
+import { dialectOf } from './dialect.ts';
 import { migrations } from './migrations/index.ts';
+import type { Db } from './schema.ts';
 
 export interface MigrationReport {
   applied: string[];
@@ -45,7 +46,7 @@ function otherSchemaVanished(error: unknown, ours: string | undefined): boolean 
  * same database (another deployment, or a parallel test run) made it believe they existed here.
  */
 async function postgresSchema(db: Db): Promise<string | undefined> {
-  if (!(db.getExecutor().adapter instanceof PostgresAdapter)) return undefined;
+  if (dialectOf(db) !== 'postgres') return undefined;
   const { rows } = await sql<{ schema: string | null }>`select current_schema() as schema`.execute(db);
   return rows[0]?.schema ?? undefined;
 }

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
-import { type Compilable, CompiledQuery, type InferResult, PostgresAdapter, type QueryResult } from 'kysely';
-import type { Db } from './connect.ts';
+import { type Compilable, CompiledQuery, type InferResult, type QueryResult } from 'kysely';
+import { dialectOf } from './dialect.ts';
+import type { Db } from './schema.ts';
 
 /**
  * A query of the hot path, written with Kysely's typed builder but built and compiled only once per
@@ -50,7 +51,7 @@ export function prepared<P extends object, Q extends Compilable<any>>(
     if (compiled === undefined) {
       const query = build(db, placeholders).compile();
       compiled = { query, slots: query.parameters.map(toSlot) };
-      if (db.getExecutor().adapter instanceof PostgresAdapter) nameStatement(query.sql);
+      if (dialectOf(db) === 'postgres') nameStatement(query.sql);
       byAdapter.set(adapter, compiled);
     }
     return compiled;

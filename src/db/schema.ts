@@ -1,4 +1,4 @@
-import type { ColumnType, Insertable, Selectable, Updateable } from 'kysely';
+import type { ColumnType, Insertable, Kysely, Selectable, Updateable } from 'kysely';
 import type { Millis } from '../clock.ts';
 
 /**
@@ -19,6 +19,19 @@ export interface Database {
   login_failures: LoginFailuresTable;
   invitations: InvitationsTable;
   grants: GrantsTable;
+}
+
+export type Dialect = 'sqlite' | 'postgres';
+
+/** A Kysely handle, or a transaction of one: everything that runs queries accepts either. */
+export type Db = Kysely<Database>;
+
+/** An open database: its handle and its lifecycle (src/db/connect.ts opens one). */
+export interface Storage {
+  readonly db: Db;
+  /** True when the database answers a trivial query. */
+  ping(): Promise<boolean>;
+  close(): Promise<void>;
 }
 
 export interface UsersTable {

@@ -3,8 +3,8 @@ import { type ExpressionBuilder, sql } from 'kysely';
 import type { Millis } from '../clock.ts';
 import type { Context } from '../context.ts';
 import { idInBatch } from '../db/batch.ts';
-import type { Db } from '../db/connect.ts';
-import type { Database } from '../db/schema.ts';
+import { dialectOf } from '../db/dialect.ts';
+import type { Database, Db } from '../db/schema.ts';
 import { purgeTokens, restAfterBatch } from '../tokens/tokens.ts';
 
 /**
@@ -312,7 +312,7 @@ const PURGE_LOCK_CLASS = 0x6f746f70;
  * On SQLite, one file means one machine, and the write lock already serialises the batches.
  */
 async function withPurgeLock<T>(ctx: Context, pass: (db: Db) => Promise<T>): Promise<T | null> {
-  if (ctx.storage.dialect !== 'postgres') return pass(ctx.db);
+  if (dialectOf(ctx.db) !== 'postgres') return pass(ctx.db);
   return ctx.db.connection().execute(async (connection) => {
     const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(connection);
     const key = schemaKey(rows[0]?.schema ?? 'public');

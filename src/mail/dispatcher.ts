@@ -1,8 +1,8 @@
 import { sql } from 'kysely';
 import type { Millis } from '../clock.ts';
 import type { Context } from '../context.ts';
-import type { Db } from '../db/connect.ts';
-import type { OutboxMessage } from '../db/schema.ts';
+import { dialectOf } from '../db/dialect.ts';
+import type { Db, OutboxMessage } from '../db/schema.ts';
 import type { MailObserver, OutboxStats } from '../metrics.ts';
 import type { MailTransport } from './transport.ts';
 
@@ -150,7 +150,7 @@ export async function claimDue(
     .orderBy('priority')
     .orderBy('next_attempt_at')
     .limit(options.batchSize);
-  if (ctx.storage.dialect === 'postgres') due = due.forUpdate().skipLocked();
+  if (dialectOf(ctx.db) === 'postgres') due = due.forUpdate().skipLocked();
   const rows = await ctx.db
     .updateTable('email_outbox')
     .set({

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../clock.ts';
-import type { Db } from '../db/connect.ts';
 import { newId } from '../db/ids.ts';
 import { prepared } from '../db/prepared.ts';
+import type { Db } from '../db/schema.ts';
 
 export interface OutgoingEmail {
   kind: string;

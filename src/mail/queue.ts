@@ -1,5 +1,5 @@
 import type { Context } from '../context.ts';
-import type { Db } from '../db/connect.ts';
+import type { Db } from '../db/schema.ts';
 import { enqueueEmail, enqueueEmails, type OutboxRow, type OutgoingEmail, outboxRow } from './outbox.ts';
 import { type EmailKind, type EmailParams, renderEmail } from './templates.ts';
 

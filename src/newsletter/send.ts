@@ -1,10 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { Selectable } from 'kysely';
 import type { Context } from '../context.ts';
-import type { Db } from '../db/connect.ts';
 import { isUniqueViolation } from '../db/errors.ts';
 import { newId } from '../db/ids.ts';
-import type { NewsletterSendsTable } from '../db/schema.ts';
+import type { Db, NewsletterSendsTable } from '../db/schema.ts';
 import { buildLink, pageLink } from '../links/links.ts';
 import { type QueuedItem, queueMails } from '../mail/queue.ts';
 import { unsubscribeToken } from './subscription.ts';

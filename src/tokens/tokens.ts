@@ -1,11 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type Insertable, PostgresAdapter, type QueryCreator } from 'kysely';
+import type { Insertable, QueryCreator } from 'kysely';
 import type { Clock, Millis } from '../clock.ts';
 import { idInBatch } from '../db/batch.ts';
-import type { Db } from '../db/connect.ts';
+import { dialectOf } from '../db/dialect.ts';
 import { newId } from '../db/ids.ts';
 import { prepared } from '../db/prepared.ts';
-import type { Database, SecurityToken, SecurityTokensTable } from '../db/schema.ts';
+import type { Database, Db, SecurityToken, SecurityTokensTable } from '../db/schema.ts';
 import { fingerprint, generateToken, hashToken, isWellFormedToken } from './secret.ts';
 
 /**
@@ -103,7 +103,7 @@ export function createTokenEngine(options: TokenEngineOptions) {
     };
     if (input.supersede === false) {
       await insertToken.execute(db, row);
-    } else if (db.getExecutor().adapter instanceof PostgresAdapter) {
+    } else if (dialectOf(db) === 'postgres') {
       // On PostgreSQL every statement is a round trip: superseding and inserting go as one.
       await supersedingInsert(row).execute(db, row);
     } else {
@@ -367,7 +367,7 @@ export interface PurgeOptions {
  */
 export async function purgeTokens(db: Db, options: PurgeOptions): Promise<number> {
   // node:sqlite runs a statement on the event loop's own thread: there a batch is sized by time.
-  const blocking = !(db.getExecutor().adapter instanceof PostgresAdapter);
+  const blocking = dialectOf(db) !== 'postgres';
   let size = options.batchSize;
   let deleted = 0;
   for (const column of ['expires_at', 'used_at', 'revoked_at'] as const) {

@@ -2,7 +2,7 @@ import { Writable } from 'node:stream';
 import { type Clock, manualClock } from '../../src/clock.ts';
 import { type Config, loadConfig } from '../../src/config/config.ts';
 import { type Context, createContext } from '../../src/context.ts';
-import type { Dialect } from '../../src/db/connect.ts';
+import type { Dialect } from '../../src/db/schema.ts';
 import { type App, buildApp } from '../../src/http/app.ts';
 import { createLogger } from '../../src/logging.ts';
 import { createTestDatabase, type TestDatabase } from './storage.ts';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
-import type { Dialect } from '../../src/db/connect.ts';
+import type { Dialect } from '../../src/db/schema.ts';
 import { startTestApp, type TestApp } from './app.ts';
 import { KEY_A } from './flows.ts';
 import { type Inbox, linksIn, startInbox } from './inbox.ts';

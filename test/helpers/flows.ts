@@ -1,7 +1,7 @@
 import { loadConfig } from '../../src/config/config.ts';
 import { type Context, createContext } from '../../src/context.ts';
-import type { Db } from '../../src/db/connect.ts';
 import { newId } from '../../src/db/ids.ts';
+import type { Db } from '../../src/db/schema.ts';
 import { type App, buildApp } from '../../src/http/app.ts';
 import { TEST_API_KEY, type TestApp } from './app.ts';
 

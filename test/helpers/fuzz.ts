@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { sql } from 'kysely';
-import type { Db, Dialect } from '../../src/db/connect.ts';
+import type { Db, Dialect } from '../../src/db/schema.ts';
 import type { App } from '../../src/http/app.ts';
 
 /** One method of one registered route, as Fastify's router knows it. */

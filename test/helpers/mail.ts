@@ -2,7 +2,8 @@ import { sql } from 'kysely';
 import { type Clock, manualClock } from '../../src/clock.ts';
 import { type Config, loadConfig } from '../../src/config/config.ts';
 import { type Context, createContext } from '../../src/context.ts';
-import type { Dialect } from '../../src/db/connect.ts';
+import { dialectOf } from '../../src/db/dialect.ts';
+import type { Dialect } from '../../src/db/schema.ts';
 import { createLogger } from '../../src/logging.ts';
 import { createDispatcher, type DispatcherOptions } from '../../src/mail/dispatcher.ts';
 import { createTransport, type MailTransport } from '../../src/mail/transport.ts';
@@ -68,7 +69,7 @@ export async function deliverDue(
 /** Every row of every table of the test database, as one string, for secret scans. */
 export async function dumpDatabase(ctx: Context): Promise<string> {
   const tables =
-    ctx.storage.dialect === 'postgres'
+    dialectOf(ctx.db) === 'postgres'
       ? await sql<{ name: string }>`select table_name as name from information_schema.tables
           where table_schema = current_schema() and table_type = 'BASE TABLE'`.execute(ctx.db)
       : await sql<{ name: string }>`select name from sqlite_master where type = 'table'`.execute(ctx.db);

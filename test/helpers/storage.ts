@@ -4,8 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { parseDatabaseUrl } from '../../src/config/config.ts';
-import { type Dialect, openStorage, type Storage, type StorageOptions } from '../../src/db/connect.ts';
+import { openStorage, type StorageOptions } from '../../src/db/connect.ts';
 import { migrateToLatest } from '../../src/db/migrate.ts';
+import type { Dialect, Storage } from '../../src/db/schema.ts';
 
 const POSTGRES_URL = process.env['TEST_DATABASE_URL'];
 

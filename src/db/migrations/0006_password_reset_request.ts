@@ -1,4 +1,5 @@
-import { type Kysely, PostgresAdapter, sql } from 'kysely';
+import { type Kysely, sql } from 'kysely';
+import { dialectOf } from '../dialect.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: migrations describe the schema as it was then.
 type AnyDb = Kysely<any>;
@@ -28,7 +29,7 @@ type AnyDb = Kysely<any>;
  * $18 the address's advisory lock key. Returns whether a link was issued and its email queued.
  */
 export async function up(db: AnyDb): Promise<void> {
-  if (!(db.getExecutor().adapter instanceof PostgresAdapter)) return;
+  if (dialectOf(db) !== 'postgres') return;
   await sql`
 create function oto_request_password_reset(
   text, bigint, bigint, integer, text, text, bigint, bytea,
