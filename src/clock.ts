@@ -18,3 +18,13 @@ export function manualClock(start: Millis = Date.UTC(2030, 0, 1)): Clock & { adv
     },
   };
 }
+
+/** An instant as the JSON API writes it: ISO 8601 in UTC, e.g. 2030-01-01T12:00:00.000Z. */
+export function isoTime(at: Millis): string {
+  return new Date(at).toISOString();
+}
+
+/** An instant as the pages show it, to the minute: 2030-01-01 12:00 UTC. */
+export function utcMinute(at: Millis): string {
+  return `${isoTime(at).replace('T', ' ').slice(0, 16)} UTC`;
+}

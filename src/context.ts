@@ -1,8 +1,9 @@
 import { type Clock, systemClock } from './clock.ts';
-import type { Config, FlowPurpose } from './config/config.ts';
+import type { Config } from './config/config.ts';
 import type { Db, Storage } from './db/schema.ts';
 import type { Logger } from './logging.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
+import type { FlowPurpose } from './purposes.ts';
 import { createTokenEngine, type TokenEngine, type TokenObserver } from './tokens/tokens.ts';
 import { UniformTiming } from './uniform-timing.ts';
 

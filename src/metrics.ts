@@ -1,6 +1,6 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
-import { FLOW_PURPOSES } from './config/config.ts';
-import { type ConsumeOutcome, PURPOSE_PATTERN, type TokenObserver } from './tokens/tokens.ts';
+import { FLOW_PURPOSES, PURPOSE_PATTERN } from './purposes.ts';
+import type { ConsumeOutcome, TokenObserver } from './tokens/tokens.ts';
 
 /**
  * oto's Prometheus metrics, in a registry of their own per context (never prom-client's global

@@ -11,7 +11,7 @@ export function verifyEmailBinding(user: Pick<User, 'email_normalized' | 'passwo
 }
 
 /** verifyEmailBinding in SQL, over a users row aliased `u`: the same text on PostgreSQL and SQLite
- * (the verification's spend, src/accounts/verify-email.ts). test/bindings-sql.test.ts holds it
+ * (the verification's consume, src/accounts/verify-email.ts). test/bindings-sql.test.ts holds it
  * to the same fingerprint on both. */
 export const VERIFY_EMAIL_BINDING_SQL = `'verify_email:' || u.email_normalized || ':pv' || u.password_version`;
 

@@ -5,6 +5,7 @@ import { isUniqueViolation } from '../db/errors.ts';
 import type { Db, User } from '../db/schema.ts';
 import { buildLink, pageLink } from '../links/links.ts';
 import { queueMail } from '../mail/queue.ts';
+import { PURPOSE } from '../purposes.ts';
 import type { ConsumeFailure } from '../tokens/tokens.ts';
 import { checkEmail, humanDuration, type InputError } from './input.ts';
 import { type Cooldown, clearAttempts, proveOwnPassword } from './login-throttle.ts';
@@ -19,7 +20,7 @@ import { cleanEmail, findUserById, normalizeEmail } from './users.ts';
  *    address and its link mailed there; the old address gets a notice with no link that could
  *    complete anything. If the new address already has an account, everything looks and takes the
  *    same, but no link is sent.
- * 2. From the link, the same user (logged in) confirms. In one transaction: spend the token, check
+ * 2. From the link, the same user (logged in) confirms. In one transaction: consume the token, check
  *    the address is still free, switch to it (verified: the link proved the mailbox), and end every
  *    other session.
  *
@@ -29,8 +30,6 @@ import { cleanEmail, findUserById, normalizeEmail } from './users.ts';
  * address it was sent to, and once one change completes (the current address moved), every other
  * pending link of the user is void.
  */
-
-export const EMAIL_CHANGE_PURPOSE = 'email_change';
 
 export function emailChangeBinding(
   user: Pick<User, 'id' | 'email_normalized' | 'password_version'>,
@@ -79,7 +78,7 @@ export async function requestEmailChange(
     // Issued on every path, so both take the same work, and so that any new request voids the
     // previous pending link (supersede). A taken address's token is never sent anywhere.
     const issued = await ctx.tokens.issue(trx, {
-      purpose: EMAIL_CHANGE_PURPOSE,
+      purpose: PURPOSE.emailChange,
       userId: user.id,
       binding: emailChangeBinding(user, newNormalized),
       data: { newEmail: cleanEmail(input.newEmail) },
@@ -145,13 +144,13 @@ async function underChangeCap(ctx: Context, trx: Db, newNormalized: string): Pro
   return Number(row.n) < ctx.config.mail.capVerifyPerHour;
 }
 
-/** What a confirmation link's landing page offers, without spending anything. */
+/** What a confirmation link's landing page offers, without consuming anything. */
 export type ChangeLinkState =
   | { ok: true; newEmail: string; userId: string }
   | { ok: false; reason: ConsumeFailure };
 
 export async function inspectEmailChangeLink(ctx: Context, token: unknown): Promise<ChangeLinkState> {
-  const inspection = await ctx.tokens.inspect(ctx.db, EMAIL_CHANGE_PURPOSE, token);
+  const inspection = await ctx.tokens.inspect(ctx.db, PURPOSE.emailChange, token);
   if (inspection.state === 'unknown') return { ok: false, reason: 'unknown' };
   if (inspection.state !== 'active') return { ok: false, reason: inspection.state };
   const newEmail = inspection.token.data?.['newEmail'];
@@ -192,7 +191,7 @@ export async function confirmEmailChange(
       const user = await lockUser(ctx, trx, input.userId);
       if (user === undefined) throw new Refusal({ ok: false, reason: 'unknown' });
       const consumed = await ctx.tokens.consume(trx, {
-        purpose: EMAIL_CHANGE_PURPOSE,
+        purpose: PURPOSE.emailChange,
         token: input.token,
         binding: emailChangeBinding(user, newNormalized),
       });
@@ -217,7 +216,7 @@ export async function confirmEmailChange(
       const revoked = await revokeUserSessions(trx, user.id, { except: input.sessionId });
       // Links mailed to the old address (resets, verifications) and any other pending change die
       // with it: the old mailbox no longer speaks for the account.
-      for (const purpose of [EMAIL_CHANGE_PURPOSE, 'password_reset', 'verify_email']) {
+      for (const purpose of [PURPOSE.emailChange, PURPOSE.passwordReset, PURPOSE.verifyEmail]) {
         await ctx.tokens.revoke(trx, purpose, { userId: user.id });
       }
       await recordAudit(trx, ctx.clock, { event: 'email.changed', userId: user.id, ip: input.ip });

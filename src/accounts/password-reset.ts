@@ -6,6 +6,7 @@ import { postgresStatement } from '../db/prepared.ts';
 import type { Db } from '../db/schema.ts';
 import { buildLink, pageLink } from '../links/links.ts';
 import { queueMail, renderedMail } from '../mail/queue.ts';
+import { PURPOSE } from '../purposes.ts';
 import { FINGERPRINT_DOMAIN, generateToken, hashToken } from '../tokens/secret.ts';
 import type { ConsumeFailure } from '../tokens/tokens.ts';
 import { passwordResetBinding } from './bindings.ts';
@@ -15,9 +16,6 @@ import { CAP_WINDOW_MS, lockRecipientAndFindUser, recipientLockKey, underCap } f
 import { hashPassword, passwordProblems } from './passwords.ts';
 import { revokeUserSessions } from './sessions.ts';
 import { findUserById, normalizeEmail } from './users.ts';
-import { VERIFY_PURPOSE } from './verify-email.ts';
-
-export const RESET_PURPOSE = 'password_reset';
 
 export type RequestResetResult = { ok: true } | { ok: false; errors: InputError[] };
 
@@ -65,7 +63,7 @@ async function requestResetStatementByStatement(
     return false;
   }
   const issued = await ctx.tokens.issue(trx, {
-    purpose: RESET_PURPOSE,
+    purpose: PURPOSE.passwordReset,
     userId: user.id,
     binding: passwordResetBinding(user),
   });
@@ -128,7 +126,7 @@ async function requestResetInOneCall(
     recipientLockKey(emailNormalized),
   ]);
   if (!row?.sent) return false;
-  ctx.tokens.countIssue(RESET_PURPOSE);
+  ctx.tokens.countIssue(PURPOSE.passwordReset);
   return true;
 }
 
@@ -143,9 +141,9 @@ function resetValidFor(ctx: Context): string {
 
 export type ResetLinkState = 'active' | ConsumeFailure;
 
-/** The state of a reset link, for its landing page: nothing is spent. */
+/** The state of a reset link, for its landing page: nothing is consumed. */
 export async function inspectResetLink(ctx: Context, token: unknown): Promise<ResetLinkState> {
-  const inspection = await ctx.tokens.inspect(ctx.db, RESET_PURPOSE, token);
+  const inspection = await ctx.tokens.inspect(ctx.db, PURPOSE.passwordReset, token);
   return inspection.state;
 }
 
@@ -157,7 +155,7 @@ export type ResetResult =
 /**
  * Sets a new password from a reset link.
  * 1. The password is judged first; a refused one leaves the token usable.
- * 2. Then, in one transaction: spend the token (bound to the password version, so a link from
+ * 2. Then, in one transaction: consume the token (bound to the password version, so a link from
  *    before another password change fails), store the new hash, bump the password version, end
  *    every session, revoke every other reset and verification token, mark the email verified (the
  *    mailbox was just proven), lift any login cool-down, and queue the "password changed" notice.
@@ -170,7 +168,7 @@ export async function resetPassword(
   const early = passwordProblems(ctx.config, input.password);
   if (early.length > 0) return invalidPassword(early);
 
-  const inspection = await ctx.tokens.inspect(ctx.db, RESET_PURPOSE, input.token);
+  const inspection = await ctx.tokens.inspect(ctx.db, PURPOSE.passwordReset, input.token);
   if (inspection.state !== 'active' || inspection.token.userId === null) {
     return { ok: false, reason: inspection.state === 'active' ? 'unknown' : inspection.state };
   }
@@ -184,7 +182,7 @@ export async function resetPassword(
     const user = await findUserById(trx, owner.id);
     if (user === undefined) return { ok: false, reason: 'unknown' };
     const consumed = await ctx.tokens.consume(trx, {
-      purpose: RESET_PURPOSE,
+      purpose: PURPOSE.passwordReset,
       token: input.token,
       binding: passwordResetBinding(user),
     });
@@ -202,8 +200,8 @@ export async function resetPassword(
       .execute();
     await clearAttempts(trx, { email: user.email_normalized });
     const revoked = await revokeUserSessions(trx, user.id);
-    await ctx.tokens.revoke(trx, RESET_PURPOSE, { userId: user.id });
-    await ctx.tokens.revoke(trx, VERIFY_PURPOSE, { userId: user.id });
+    await ctx.tokens.revoke(trx, PURPOSE.passwordReset, { userId: user.id });
+    await ctx.tokens.revoke(trx, PURPOSE.verifyEmail, { userId: user.id });
     await queueMail(
       ctx,
       trx,

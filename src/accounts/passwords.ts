@@ -37,7 +37,7 @@ export interface PasswordContext {
 
 /**
  * The reasons a password is refused, in words to show the user; empty when it is acceptable.
- * Cheap and synchronous: call it before anything is hashed or any token is spent.
+ * Cheap and synchronous: call it before anything is hashed or any token is consumed.
  */
 export function passwordProblems(config: Config, password: string, context: PasswordContext = {}): string[] {
   if (Buffer.byteLength(password, 'utf8') > MAX_PASSWORD_BYTES) {
@@ -90,7 +90,7 @@ export async function verifyPassword(stored: string | null, password: string): P
 let dummyHash: Promise<string> | undefined;
 
 /**
- * Spends the time of one password check, for the paths that have no real hash to check (unknown
+ * Takes the time of one password check, for the paths that have no real hash to check (unknown
  * email, account without a password), so timing does not tell them apart.
  */
 export async function burnHashTime(password: string): Promise<void> {

@@ -1,3 +1,4 @@
+import { isoTime } from '../clock.ts';
 import { prepared } from '../db/prepared.ts';
 import type { Db, User } from '../db/schema.ts';
 import { hashToken, isWellFormedToken } from '../tokens/secret.ts';
@@ -83,6 +84,6 @@ export function publicUser(user: User) {
     email: user.email,
     emailVerified: user.email_verified_at !== null,
     subscribed: user.unsubscribed_at === null,
-    createdAt: new Date(user.created_at).toISOString(),
+    createdAt: isoTime(user.created_at),
   };
 }

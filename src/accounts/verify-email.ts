@@ -7,14 +7,13 @@ import { postgresStatement, prepared } from '../db/prepared.ts';
 import type { Db, User } from '../db/schema.ts';
 import { buildLink } from '../links/links.ts';
 import { queueMail } from '../mail/queue.ts';
+import { PURPOSE } from '../purposes.ts';
 import { FINGERPRINT_DOMAIN, hashToken, isWellFormedToken } from '../tokens/secret.ts';
-import { type ConsumeFailure, type SpendValues, spend } from '../tokens/tokens.ts';
+import { type ConsumeFailure, type ConsumeValues, consumeUpdate } from '../tokens/tokens.ts';
 import { VERIFY_EMAIL_BINDING_SQL, verifyEmailBinding } from './bindings.ts';
 import { humanDuration } from './input.ts';
 import { revokeUserSessions } from './sessions.ts';
 import { findTokenOwner, findUserById } from './users.ts';
-
-export const VERIFY_PURPOSE = 'verify_email';
 
 /**
  * Issues a verification token (superseding the user's earlier ones) and queues the email that
@@ -28,7 +27,7 @@ export async function sendVerificationEmail(
   browser: string | null = null,
 ): Promise<void> {
   const issued = await ctx.tokens.issue(trx, {
-    purpose: VERIFY_PURPOSE,
+    purpose: PURPOSE.verifyEmail,
     userId: user.id,
     binding: verifyEmailBinding(user),
     data: browser === null ? null : { browser },
@@ -51,9 +50,9 @@ export type VerifyResult =
   | { ok: false; reason: ConsumeFailure };
 
 /**
- * Confirms an address: spends the token (checking it was issued for this address and password),
+ * Confirms an address: consumes the token (checking it was issued for this address and password),
  * marks the email verified and ends the user's sessions, all in one transaction.
- * A link already spent on a verified account reports already_verified, so a second click is not
+ * A link already consumed on a verified account reports already_verified, so a second click is not
  * an error to the user.
  */
 export async function verifyEmail(ctx: Context, token: unknown, ip: string | null): Promise<VerifyResult> {
@@ -76,10 +75,10 @@ async function verifyStepByStep(
   token: unknown,
   ip: string | null,
 ): Promise<VerifyResult> {
-  const user = await findTokenOwner(trx, VERIFY_PURPOSE, token);
+  const user = await findTokenOwner(trx, PURPOSE.verifyEmail, token);
   if (user === undefined) return failed('unknown');
   const consumed = await ctx.tokens.consume(trx, {
-    purpose: VERIFY_PURPOSE,
+    purpose: PURPOSE.verifyEmail,
     token,
     binding: verifyEmailBinding(user),
   });
@@ -94,10 +93,10 @@ async function verifyStepByStep(
 
 /**
  * SQLite: the verification of a token that is live and bound to the account as it is now, with the
- * spend and the binding check in one statement (the binding computed from the users row, as on
- * PostgreSQL). The step-by-step path first read the account through the token, then spent the
+ * consume and the binding check in one statement (the binding computed from the users row, as on
+ * PostgreSQL). The step-by-step path first read the account through the token, then consumed the
  * token: the same index walk twice, 14% of the flow's CPU without HTTP (README, Storage decisions).
- * When it spends nothing, verifyStepByStep runs next in the same transaction and says why.
+ * When it consumes nothing, verifyStepByStep runs next in the same transaction and says why.
  */
 async function verifyLiveToken(
   ctx: Context,
@@ -106,18 +105,18 @@ async function verifyLiveToken(
   ip: string | null,
 ): Promise<VerifyResult | undefined> {
   if (!isWellFormedToken(token)) return undefined;
-  const spent = await spendBoundToAccount.first(trx, {
+  const consumed = await consumeBoundToAccount.first(trx, {
     now: ctx.clock.now(),
     hash: hashToken(token),
-    purpose: VERIFY_PURPOSE,
+    purpose: PURPOSE.verifyEmail,
     domain: FINGERPRINT_DOMAIN,
   });
-  if (spent?.user_id == null) return undefined;
-  ctx.tokens.countConsume(VERIFY_PURPOSE, 'ok');
-  return markVerified(ctx, trx, spent.user_id, ip);
+  if (consumed?.user_id == null) return undefined;
+  ctx.tokens.countConsume(PURPOSE.verifyEmail, 'ok');
+  return markVerified(ctx, trx, consumed.user_id, ip);
 }
 
-/** After the spend: marks the address verified, unless it already was, and ends the sessions. */
+/** After the consume: marks the address verified, unless it already was, and ends the sessions. */
 async function markVerified(ctx: Context, trx: Db, userId: string, ip: string | null): Promise<VerifyResult> {
   const now = ctx.clock.now();
   if ((await markUnverifiedVerified.affected(trx, { id: userId, now })) === 0) {
@@ -137,8 +136,8 @@ async function markVerified(ctx: Context, trx: Db, userId: string, ip: string | 
 }
 
 // The binding is verifyEmailBinding over the token owner's row, in SQL (sha256_hex: src/db/connect.ts).
-const spendBoundToAccount = prepared((db, p: SpendValues & { domain: Uint8Array }) =>
-  spend(db, p)
+const consumeBoundToAccount = prepared((db, p: ConsumeValues & { domain: Uint8Array }) =>
+  consumeUpdate(db, p)
     .where(
       'binding',
       '=',
@@ -153,12 +152,12 @@ const spendBoundToAccount = prepared((db, p: SpendValues & { domain: Uint8Array 
  * account as it is now. There every statement is a round trip and costs the server about as much
  * as the work in it: the transaction's seven statements did 2,200/s, this one 5,800/s (driver
  * alone, same pool, 32 callers; README, Storage decisions). It changes exactly what the transaction
- * changes. When it spends nothing, the transaction runs after it and says why (used, expired, a
- * stale binding…), so every failure is reported in one place; a token's spend is decided by one
+ * changes. When it consumes nothing, the transaction runs after it and says why (used, expired, a
+ * stale binding…), so every failure is reported in one place; a token's consume is decided by one
  * conditional UPDATE either way.
  *
  * The binding is computed from the user row inside the statement (verifyEmailBinding in SQL), so it
- * is checked against the account as it is when the token is spent.
+ * is checked against the account as it is when the token is consumed.
  */
 async function verifyInOneStatement(
   ctx: Context,
@@ -176,24 +175,24 @@ async function verifyInOneStatement(
     ip,
   ]);
   if (row === undefined) return undefined;
-  ctx.tokens.countConsume(VERIFY_PURPOSE, 'ok');
+  ctx.tokens.countConsume(PURPOSE.verifyEmail, 'ok');
   return { ok: true, status: row.newly_verified ? 'verified' : 'already_verified', userId: row.user_id };
 }
 
-// $1 token hash, $2 now, $3 fingerprint domain, $4 and $5 audit ids, $6 client IP. The spend's
-// conditions are the token engine's (spend in src/tokens/tokens.ts).
+// $1 token hash, $2 now, $3 fingerprint domain, $4 and $5 audit ids, $6 client IP. The consume's
+// conditions are the token engine's (consume in src/tokens/tokens.ts).
 const verifyStatement = postgresStatement<{ user_id: string; newly_verified: boolean }>(`
-with spent as (
+with consumed as (
   update security_tokens t set used_at = $2
   from users u
-  where t.token_hash = $1 and t.purpose = '${VERIFY_PURPOSE}'
+  where t.token_hash = $1 and t.purpose = '${PURPOSE.verifyEmail}'
     and t.used_at is null and t.revoked_at is null and t.expires_at > $2
     and u.id = t.user_id
     and t.binding = encode(sha256($3::bytea || convert_to(${VERIFY_EMAIL_BINDING_SQL}, 'UTF8')), 'hex')
   returning t.user_id
 ), verified as (
   update users set email_verified_at = $2, updated_at = $2
-  where id = (select user_id from spent) and email_verified_at is null
+  where id = (select user_id from consumed) and email_verified_at is null
   returning id
 ), ended as (
   delete from sessions where user_id = (select id from verified) returning 1
@@ -207,7 +206,7 @@ with spent as (
   select $5, $2, v.id, 'sessions.revoked', $6, '{"reason":"email_verified","count":' || r.n || '}'
   from verified v, revoked r where r.n > 0
 )
-select user_id, exists (select 1 from verified) as newly_verified from spent`);
+select user_id, exists (select 1 from verified) as newly_verified from consumed`);
 
 const markUnverifiedVerified = prepared((db, p: { id: string; now: number }) =>
   db

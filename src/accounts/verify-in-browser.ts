@@ -1,10 +1,11 @@
 import type { Context } from '../context.ts';
 import type { User } from '../db/schema.ts';
+import { PURPOSE } from '../purposes.ts';
 import { fingerprint, generateToken } from '../tokens/secret.ts';
 import type { ConsumeFailure } from '../tokens/tokens.ts';
 import { type Cooldown, clearAttempts, proveOwnPassword } from './login-throttle.ts';
 import { findUserById } from './users.ts';
-import { VERIFY_PURPOSE, type VerifyResult, verifyEmail } from './verify-email.ts';
+import { type VerifyResult, verifyEmail } from './verify-email.ts';
 
 /**
  * Who may finish a verification from oto's landing page with one click (security checklist J.42).
@@ -21,7 +22,7 @@ import { VERIFY_PURPOSE, type VerifyResult, verifyEmail } from './verify-email.t
  * count against the address's login throttle exactly like logins. An account with no password needs
  * no proof: nobody can log in to it.
  *
- * The JSON API (POST /v1/users/verify) spends with the token alone. An app with its own landing
+ * The JSON API (POST /v1/users/verify) consumes with the token alone. An app with its own landing
  * page decides there (README, Integrating an app).
  */
 
@@ -39,7 +40,7 @@ type Inactive = { state: 'already_verified' | ConsumeFailure };
 export type LandingState = { state: 'active'; needsPassword: boolean } | Inactive;
 type Landing = { state: 'active'; user: User; needsPassword: boolean } | Inactive;
 
-/** What the landing page should show for this link in this browser; spends nothing (a GET). */
+/** What the landing page should show for this link in this browser; consumes nothing (a GET). */
 export async function inspectLanding(
   ctx: Context,
   token: unknown,
@@ -50,7 +51,7 @@ export async function inspectLanding(
 }
 
 async function landingFor(ctx: Context, token: unknown, nonce: string | undefined): Promise<Landing> {
-  const inspection = await ctx.tokens.inspect(ctx.db, VERIFY_PURPOSE, token);
+  const inspection = await ctx.tokens.inspect(ctx.db, PURPOSE.verifyEmail, token);
   if (inspection.state === 'unknown' || inspection.token.userId === null) return { state: 'unknown' };
   const user = await findUserById(ctx.db, inspection.token.userId);
   if (user === undefined) return { state: 'unknown' };
@@ -85,7 +86,7 @@ export async function verifyFromLanding(
     if (!proof.ok) return proof;
     await clearAttempts(ctx.db, proof.admission);
   }
-  // The spend checks the token's binding to the address and password as they are now, so an account
+  // The consume checks the token's binding to the address and password as they are now, so an account
   // changed since the checks above is still refused.
   return verifyEmail(ctx, input.token, input.ip);
 }

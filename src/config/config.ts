@@ -1,5 +1,6 @@
 import { createPrivateKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import type { FlowPurpose } from '../purposes.ts';
 import { parseDurationSeconds } from './duration.ts';
 
 /** A configuration value that cannot be used; its message names the variable and the reason. */
@@ -8,10 +9,6 @@ export class ConfigError extends Error {
 }
 
 export type DatabaseTarget = { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string };
-
-/** The token purposes that oto's own flows use; the token API may use any purpose matching PURPOSE_PATTERN. */
-export const FLOW_PURPOSES = ['verify_email', 'password_reset', 'email_change', 'invitation'] as const;
-export type FlowPurpose = (typeof FLOW_PURPOSES)[number];
 
 export type LinkKind = 'verifyEmail' | 'resetPassword' | 'confirmEmail' | 'invite' | 'unsubscribe';
 

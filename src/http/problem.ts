@@ -1,3 +1,4 @@
+import type { InputError } from '../accounts/input.ts';
 import type { Cooldown } from '../accounts/login-throttle.ts';
 import type { ConsumeFailure } from '../tokens/tokens.ts';
 
@@ -5,28 +6,23 @@ import type { ConsumeFailure } from '../tokens/tokens.ts';
  * Errors as RFC 9457 problem details: {type, title, status, code, detail?, errors?}.
  * `code` is the stable, machine-readable part clients switch on.
  */
-export interface FieldError {
-  field: string;
-  message: string;
-}
-
 /**
  * An answer oto chose to give, not a fault: nobody reads its stack, so it captures none. Capturing
  * one was the largest single cost of a 4xx (about 16 µs of the 422 on the benchmark machine), and
- * 4xx answers are what a flood of bad requests or spent tokens makes oto produce.
+ * 4xx answers are what a flood of bad requests or consumed tokens makes oto produce.
  */
 export class HttpProblem extends Error {
   readonly status: number;
   readonly code: string;
   readonly title: string;
-  readonly errors: FieldError[] | undefined;
+  readonly errors: InputError[] | undefined;
   readonly headers: Record<string, string> | undefined;
 
   constructor(
     status: number,
     code: string,
     title: string,
-    extra: { detail?: string; errors?: FieldError[]; headers?: Record<string, string> } = {},
+    extra: { detail?: string; errors?: InputError[]; headers?: Record<string, string> } = {},
   ) {
     const stackFrames = Error.stackTraceLimit;
     Error.stackTraceLimit = 0;
@@ -61,7 +57,7 @@ export const TOKEN_PROBLEMS = {
 
 export type TokenProblemCode = keyof typeof TOKEN_PROBLEMS;
 
-export function invalidInput(errors: FieldError[]): HttpProblem {
+export function invalidInput(errors: InputError[]): HttpProblem {
   return new HttpProblem(422, 'invalid_input', 'The request is not valid.', { errors });
 }
 

@@ -1,4 +1,4 @@
-import { humanDuration } from '../accounts/input.ts';
+import { humanDuration, type InputError } from '../accounts/input.ts';
 import { hashPassword, passwordProblems } from '../accounts/passwords.ts';
 import { type CreatedSession, createSession, revokeUserSessions } from '../accounts/sessions.ts';
 import { cleanEmail, emailProblem, normalizeEmail } from '../accounts/users.ts';
@@ -10,6 +10,7 @@ import { newId } from '../db/ids.ts';
 import type { Db, User } from '../db/schema.ts';
 import { buildLink } from '../links/links.ts';
 import { queueMail } from '../mail/queue.ts';
+import { PURPOSE } from '../purposes.ts';
 import type { ConsumeFailure } from '../tokens/tokens.ts';
 
 /**
@@ -18,10 +19,9 @@ import type { ConsumeFailure } from '../tokens/tokens.ts';
  *
  * No user row exists for an invitee until acceptance. That is what makes an expired or revoked
  * invitation unredeemable by any other path: there is no half-made account that a password reset or
- * a sign-up could complete, only a token, and every way to spend it checks the invitation.
+ * a sign-up could complete, only a token, and every way to consume it checks the invitation.
  */
 
-export const INVITATION_PURPOSE = 'invitation';
 export const DEFAULT_SCOPE = 'default';
 export const DEFAULT_ROLE = 'member';
 /** The role that may invite anyone into its scope, with any role. */
@@ -37,11 +37,6 @@ export const LIST_LIMIT = 500;
 
 const SCOPE_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.:/@-]{0,127}$/;
 const ROLE_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$/;
-
-export interface InputError {
-  field: string;
-  message: string;
-}
 
 export interface InvitationView {
   id: string;
@@ -158,7 +153,7 @@ async function createInvitation(
 
     const id = newId(now);
     const issued = await ctx.tokens.issue(trx, {
-      purpose: INVITATION_PURPOSE,
+      purpose: PURPOSE.invitation,
       subject: `invitation:${id}`,
       binding: invitationBinding(id, emailNormalized),
       data: { invitationId: id },
@@ -274,7 +269,7 @@ export type InspectResult =
   | { ok: true; invitation: InvitationDetails }
   | { ok: false; reason: ConsumeFailure };
 
-/** Reads an invitation link without spending it. */
+/** Reads an invitation link without consuming it. */
 export async function inspectInvitation(ctx: Context, token: unknown): Promise<InspectResult> {
   const found = await openInvitation(ctx, token);
   if (!found.ok) return found;
@@ -316,7 +311,7 @@ type OpenInvitation =
 
 /** The invitation a token names, when both the token and the invitation are still open. */
 async function openInvitation(ctx: Context, token: unknown): Promise<OpenInvitation> {
-  const inspection = await ctx.tokens.inspect(ctx.db, INVITATION_PURPOSE, token);
+  const inspection = await ctx.tokens.inspect(ctx.db, PURPOSE.invitation, token);
   if (inspection.state === 'unknown') return { ok: false, reason: 'unknown' };
   if (inspection.state !== 'active') return { ok: false, reason: inspection.state };
   const invitationId = inspection.token.data?.['invitationId'];
@@ -382,11 +377,11 @@ class Refusal extends Error {
  * Accepts an invitation.
  * - Logged in as another user than the invited address: refused, and the link stays usable.
  * - The address has a verified account: the request must come from that account's session; the
- *   token is spent and the grant recorded.
+ *   token is consumed and the grant recorded.
  * - Otherwise a password is required (under the policy): the account is created already verified,
  *   since the link proves the mailbox, and logged in. An unverified account that merely claims the
  *   address is taken over, exactly as a sign-up would: whoever never proved the mailbox loses it.
- * Every refusal before the transaction, and every rollback, leaves the token unspent.
+ * Every refusal before the transaction, and every rollback, leaves the token unconsumed.
  */
 export async function acceptInvitation(ctx: Context, input: AcceptInput): Promise<AcceptResult> {
   const found = await openInvitation(ctx, input.token);
@@ -437,7 +432,7 @@ async function acceptAsUser(
   user: User,
 ): Promise<AcceptResult> {
   return ctx.db.transaction().execute(async (trx) => {
-    await spend(ctx, trx, input.token, invitation);
+    await consumeInvitationToken(ctx, trx, input.token, invitation);
     // The link proves the mailbox, so an account accepting through it has a verified address.
     if (user.email_verified_at === null) {
       const now = ctx.clock.now();
@@ -459,7 +454,7 @@ async function acceptWithNewAccount(
   passwordHash: string,
 ): Promise<AcceptResult> {
   return ctx.db.transaction().execute(async (trx) => {
-    await spend(ctx, trx, input.token, invitation);
+    await consumeInvitationToken(ctx, trx, input.token, invitation);
     const now = ctx.clock.now();
     const existing = await accountFor(trx, invitation.email_normalized);
     if (existing !== undefined && existing.email_verified_at !== null) {
@@ -495,7 +490,7 @@ async function acceptWithNewAccount(
         .where('id', '=', userId)
         .execute();
       await revokeUserSessions(trx, userId);
-      for (const purpose of ['verify_email', 'password_reset', 'email_change']) {
+      for (const purpose of [PURPOSE.verifyEmail, PURPOSE.passwordReset, PURPOSE.emailChange]) {
         await ctx.tokens.revoke(trx, purpose, { userId });
       }
     }
@@ -511,10 +506,15 @@ async function acceptWithNewAccount(
   });
 }
 
-/** Spends the token, in the caller's transaction; a failure rolls it back with the reason. */
-async function spend(ctx: Context, trx: Db, token: unknown, invitation: Invitation): Promise<void> {
+/** Consumes the token, in the caller's transaction; a failure rolls it back with the reason. */
+async function consumeInvitationToken(
+  ctx: Context,
+  trx: Db,
+  token: unknown,
+  invitation: Invitation,
+): Promise<void> {
   const consumed = await ctx.tokens.consume(trx, {
-    purpose: INVITATION_PURPOSE,
+    purpose: PURPOSE.invitation,
     token,
     binding: invitationBinding(invitation.id, invitation.email_normalized),
   });

@@ -1,5 +1,6 @@
 import { recordAudit } from '../audit.ts';
 import type { Context } from '../context.ts';
+import { SIGNED_PURPOSE } from '../purposes.ts';
 import { keyRingFor } from '../tokens/keyring.ts';
 import { signToken, verifyToken } from '../tokens/signed.ts';
 
@@ -8,8 +9,6 @@ import { signToken, verifyToken } from '../tokens/signed.ts';
  * newsletters only; account mail (verification, resets, notices) is not subscription mail and
  * always goes out.
  */
-
-export const UNSUBSCRIBE_PURPOSE = 'unsubscribe';
 
 export type SubscriptionChange = 'changed' | 'unchanged';
 
@@ -20,7 +19,7 @@ export type SubscriptionChange = 'changed' | 'unchanged';
  */
 export function unsubscribeToken(ctx: Context, userId: string): string {
   return signToken(keyRingFor(ctx.config), {
-    purpose: UNSUBSCRIBE_PURPOSE,
+    purpose: SIGNED_PURPOSE.unsubscribe,
     userId,
     issuedAt: ctx.clock.now(),
   });
@@ -28,7 +27,7 @@ export function unsubscribeToken(ctx: Context, userId: string): string {
 
 /** The user id an unsubscribe token speaks for, or null for anything that is not a valid one. */
 export function unsubscribeTokenUser(ctx: Context, token: unknown): string | null {
-  const result = verifyToken(keyRingFor(ctx.config), UNSUBSCRIBE_PURPOSE, token);
+  const result = verifyToken(keyRingFor(ctx.config), SIGNED_PURPOSE.unsubscribe, token);
   return result.ok ? result.userId : null;
 }
 

@@ -1,6 +1,6 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { ConfigError } from '../config/config.ts';
-import { PURPOSE_PATTERN } from './tokens.ts';
+import { PURPOSE_PATTERN } from '../purposes.ts';
 
 /**
  * Signed, stateless tokens: for links that must work many times and must not cost a row each,

@@ -16,8 +16,6 @@ import { fingerprint, generateToken, hashToken, isWellFormedToken } from './secr
  * carries it.
  */
 
-export const PURPOSE_PATTERN = /^[a-z][a-z0-9_.-]{0,63}$/;
-
 export type TokenState = 'active' | 'used' | 'expired' | 'revoked' | 'unknown';
 export type ConsumeFailure = 'unknown' | 'wrong_purpose' | 'used' | 'expired' | 'revoked' | 'binding';
 export type ConsumeOutcome = 'ok' | ConsumeFailure;
@@ -121,7 +119,7 @@ export function createTokenEngine(options: TokenEngineOptions) {
   }
 
   /**
-   * Spends a token in one conditional UPDATE … RETURNING. The database decides the race: of any
+   * Consumes a token in one conditional UPDATE … RETURNING. The database decides the race: of any
    * number of concurrent consumers, exactly one sees its row come back. A failure is explained
    * afterwards by a read, which affects only the reason reported, never the outcome.
    */
@@ -137,8 +135,8 @@ export function createTokenEngine(options: TokenEngineOptions) {
     const hash = hashToken(input.token);
     const row =
       input.binding === undefined
-        ? await spendToken.first(db, { now, hash, purpose: input.purpose })
-        : await spendBoundToken.first(db, {
+        ? await consumeToken.first(db, { now, hash, purpose: input.purpose })
+        : await consumeBoundToken.first(db, {
             now,
             hash,
             purpose: input.purpose,
@@ -173,7 +171,7 @@ export function createTokenEngine(options: TokenEngineOptions) {
   }
 
   /**
-   * For a flow that issues or spends a token inside a statement of its own (the PostgreSQL
+   * For a flow that issues or consumes a token inside a statement of its own (the PostgreSQL
    * one-statement paths): counts it as issue or consume would have.
    */
   function countIssue(purpose: string): void {
@@ -254,7 +252,7 @@ const supersedeAndInsert = byOwnerShape((shape) =>
   ),
 );
 
-export interface SpendValues {
+export interface ConsumeValues {
   now: Millis;
   hash: string;
   purpose: string;
@@ -264,7 +262,7 @@ export interface SpendValues {
  * The consume: one conditional UPDATE … RETURNING, which the database decides atomically. Exported
  * for a flow that adds a condition of its own to the same statement (verify-email.ts on SQLite).
  */
-export function spend(db: Db, p: SpendValues) {
+export function consumeUpdate(db: Db, p: ConsumeValues) {
   return db
     .updateTable('security_tokens')
     .set({ used_at: p.now })
@@ -274,9 +272,9 @@ export function spend(db: Db, p: SpendValues) {
     .where('revoked_at', 'is', null)
     .where('expires_at', '>', p.now);
 }
-const spendToken = prepared((db, p: SpendValues) => spend(db, p).returningAll());
-const spendBoundToken = prepared((db, p: SpendValues & { binding: string }) =>
-  spend(db, p).where('binding', '=', p.binding).returningAll(),
+const consumeToken = prepared((db, p: ConsumeValues) => consumeUpdate(db, p).returningAll());
+const consumeBoundToken = prepared((db, p: ConsumeValues & { binding: string }) =>
+  consumeUpdate(db, p).where('binding', '=', p.binding).returningAll(),
 );
 
 function revokeLiveTokens(db: QueryCreator<Database>, p: { purpose: string; now: Millis }) {

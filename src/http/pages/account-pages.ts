@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { logOut } from '../../accounts/logout.ts';
+import { isoTime, utcMinute } from '../../clock.ts';
 import type { Context } from '../../context.ts';
 import { html } from '../../mail/html.ts';
 import { subscriptionControl } from '../routes/subscription.ts';
@@ -29,8 +30,8 @@ export async function accountPages(app: FastifyInstance, { ctx }: { ctx: Context
 <dt>Email</dt><dd>${user.email}</dd>
 <dt>Email verified</dt><dd>${user.email_verified_at === null ? 'No' : 'Yes'}</dd>
 <dt>Newsletters</dt><dd>${user.unsubscribed_at === null ? 'Subscribed' : 'Unsubscribed'} ${subscriptionControl(user)}</dd>
-<dt>Member since</dt><dd>${new Date(user.created_at).toISOString().slice(0, 10)}</dd>
-<dt>This session ends</dt><dd>${new Date(session.expiresAt).toISOString().replace('T', ' ').slice(0, 16)} UTC, or later if you stay active</dd>
+<dt>Member since</dt><dd>${isoTime(user.created_at).slice(0, 10)}</dd>
+<dt>This session ends</dt><dd>${utcMinute(session.expiresAt)}, or later if you stay active</dd>
 </dl>
 ${buttonForm('/logout', 'Log out')}`;
     return sendPage(reply, ctx.config, { title: 'Your account', body });

@@ -6,6 +6,7 @@ import { resendVerification } from '../../accounts/resend-verification.ts';
 import { signUp } from '../../accounts/signup.ts';
 import { publicUser } from '../../accounts/users.ts';
 import { verifyEmail } from '../../accounts/verify-email.ts';
+import { isoTime } from '../../clock.ts';
 import type { Context } from '../../context.ts';
 import { authPages } from '../pages/auth-pages.ts';
 import { cooldownProblem, HttpProblem, invalidInput, problemSchema, tokenProblem } from '../problem.ts';
@@ -184,7 +185,7 @@ async function accountApi(app: FastifyInstance, { ctx }: { ctx: Context }) {
       return {
         user: publicUser(result.user),
         sessionToken,
-        expiresAt: new Date(session.expiresAt).toISOString(),
+        expiresAt: isoTime(session.expiresAt),
       };
     },
   );

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { parseCursor, recentActivity } from '../../accounts/activity.ts';
+import { isoTime } from '../../clock.ts';
 import type { Context } from '../../context.ts';
 import { invalidInput, problemSchema } from '../problem.ts';
 import { requireSession } from '../session-auth.ts';
@@ -65,7 +66,7 @@ export async function activityRoutes(app: FastifyInstance, { ctx }: { ctx: Conte
       const page = await recentActivity(ctx, user.id, { limit, before });
       reply.header('cache-control', 'no-store');
       return {
-        events: page.events.map((e) => ({ ...e, at: new Date(e.at).toISOString() })),
+        events: page.events.map((e) => ({ ...e, at: isoTime(e.at) })),
         nextBefore: page.nextBefore,
       };
     },

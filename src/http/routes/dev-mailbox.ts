@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { sql } from 'kysely';
+import { isoTime } from '../../clock.ts';
 import type { Context } from '../../context.ts';
 import { ID_PATTERN } from '../../db/ids.ts';
 import type { OutboxMessage } from '../../db/schema.ts';
@@ -195,8 +196,7 @@ ${
 }
 
 function timestamp(ms: number): string {
-  return new Date(ms)
-    .toISOString()
+  return isoTime(ms)
     .replace('T', ' ')
     .replace(/\.\d+Z$/, ' UTC');
 }

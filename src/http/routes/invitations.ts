@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { normalizeEmail } from '../../accounts/users.ts';
+import { isoTime, utcMinute } from '../../clock.ts';
 import type { Context } from '../../context.ts';
 import type { User } from '../../db/schema.ts';
 import {
@@ -148,7 +149,7 @@ async function invitationApi(app: FastifyInstance, { ctx }: { ctx: Context }) {
     {
       schema: {
         tags: ['invitations'],
-        summary: 'Read an invitation link without spending it',
+        summary: 'Read an invitation link without consuming it',
         body: { type: 'object', required: ['token'], additionalProperties: false, properties: { token } },
         response: {
           200: {
@@ -170,7 +171,7 @@ async function invitationApi(app: FastifyInstance, { ctx }: { ctx: Context }) {
     async (request) => {
       const result = await inspectInvitation(ctx, request.body.token);
       if (!result.ok) throw tokenProblem(result.reason);
-      return { ...result.invitation, expiresAt: iso(result.invitation.expiresAt) };
+      return { ...result.invitation, expiresAt: isoTime(result.invitation.expiresAt) };
     },
   );
 
@@ -209,7 +210,7 @@ async function invitationApi(app: FastifyInstance, { ctx }: { ctx: Context }) {
       if (result.status === 'accepted') return { status: 'accepted' };
       const { token: sessionToken, session } = result.session;
       setSessionCookie(reply, ctx.config, sessionToken, session);
-      return { status: 'account_created', sessionToken, expiresAt: iso(session.expiresAt) };
+      return { status: 'account_created', sessionToken, expiresAt: isoTime(session.expiresAt) };
     },
   );
 
@@ -244,7 +245,7 @@ async function invitationApi(app: FastifyInstance, { ctx }: { ctx: Context }) {
     async (request) => {
       const { user } = await requireSession(ctx, request);
       const grants = await listGrants(ctx, user.id);
-      return { grants: grants.map((g) => ({ ...g, createdAt: iso(g.createdAt) })) };
+      return { grants: grants.map((g) => ({ ...g, createdAt: isoTime(g.createdAt) })) };
     },
   );
 
@@ -354,7 +355,7 @@ async function invitationPages(app: FastifyInstance, { ctx }: { ctx: Context }) 
   const summary = (invitation: InvitationDetails) =>
     html`<p><strong>${invitation.inviter}</strong> invited <strong>${invitation.email}</strong> to join
 <strong>${invitation.scope}</strong> as <strong>${invitation.role}</strong>.</p>
-<p class="hint">This invitation can be accepted until ${utc(invitation.expiresAt)}.</p>`;
+<p class="hint">This invitation can be accepted until ${utcMinute(invitation.expiresAt)}.</p>`;
 
   const acceptForm = (
     tokenValue: string,
@@ -476,15 +477,7 @@ function invitationJson(invitation: InvitationView) {
     email: invitation.email,
     scope: invitation.scope,
     role: invitation.role,
-    expiresAt: iso(invitation.expiresAt),
-    createdAt: iso(invitation.createdAt),
+    expiresAt: isoTime(invitation.expiresAt),
+    createdAt: isoTime(invitation.createdAt),
   };
-}
-
-function iso(millis: number): string {
-  return new Date(millis).toISOString();
-}
-
-function utc(millis: number): string {
-  return `${iso(millis).replace('T', ' ').slice(0, 16)} UTC`;
 }

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { logOut } from '../../accounts/logout.ts';
 import { lookupSession } from '../../accounts/sessions.ts';
 import { publicUser } from '../../accounts/users.ts';
+import { isoTime } from '../../clock.ts';
 import type { Context } from '../../context.ts';
 import { apiKeyGuard } from '../api-key.ts';
 import { problemSchema } from '../problem.ts';
@@ -96,7 +97,7 @@ export async function sessionRoutes(app: FastifyInstance, { ctx }: { ctx: Contex
           userId: active.user.id,
           email: active.user.email,
           emailVerified: active.user.email_verified_at !== null,
-          expiresAt: new Date(active.session.expiresAt).toISOString(),
+          expiresAt: isoTime(active.session.expiresAt),
         };
       },
     );

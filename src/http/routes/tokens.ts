@@ -1,5 +1,7 @@
 import type { FastifyInstance } from 'fastify';
+import { isoTime } from '../../clock.ts';
 import type { Context } from '../../context.ts';
+import { PURPOSE_PATTERN } from '../../purposes.ts';
 import { apiKeyGuard } from '../api-key.ts';
 import { invalidInput, problemSchema, tokenProblem } from '../problem.ts';
 
@@ -11,7 +13,7 @@ import { invalidInput, problemSchema, tokenProblem } from '../problem.ts';
 const MAX_DATA_BYTES = 4096;
 const MAX_TTL_SECONDS = 31_536_000;
 
-const purpose = { type: 'string', pattern: '^[a-z][a-z0-9_.-]{0,63}$' } as const;
+const purpose = { type: 'string', pattern: PURPOSE_PATTERN.source } as const;
 const subject = { type: 'string', minLength: 1, maxLength: 255 } as const;
 // Shape only; isWellFormedToken decides, and a malformed token is answered as token_invalid.
 const token = { type: 'string', maxLength: 512 } as const;
@@ -78,7 +80,7 @@ export async function tokenRoutes(app: FastifyInstance, { ctx }: { ctx: Context 
       });
       return reply
         .status(201)
-        .send({ token: issued.token, id: issued.id, expiresAt: new Date(issued.expiresAt).toISOString() });
+        .send({ token: issued.token, id: issued.id, expiresAt: isoTime(issued.expiresAt) });
     },
   );
 
@@ -87,7 +89,7 @@ export async function tokenRoutes(app: FastifyInstance, { ctx }: { ctx: Context 
     {
       schema: {
         tags: ['tokens'],
-        summary: 'Tell the state of a token without spending it',
+        summary: 'Tell the state of a token without consuming it',
         security: [{ apiKey: [] }],
         body: tokenBodySchema,
         response: {
@@ -109,7 +111,7 @@ export async function tokenRoutes(app: FastifyInstance, { ctx }: { ctx: Context 
       if (inspection.state === 'unknown')
         return { state: 'unknown', subject: null, data: null, expiresAt: null };
       const { subject, data, expiresAt } = inspection.token;
-      return { state: inspection.state, subject, data, expiresAt: new Date(expiresAt).toISOString() };
+      return { state: inspection.state, subject, data, expiresAt: isoTime(expiresAt) };
     },
   );
 
@@ -118,7 +120,7 @@ export async function tokenRoutes(app: FastifyInstance, { ctx }: { ctx: Context 
     {
       schema: {
         tags: ['tokens'],
-        summary: 'Spend a token once',
+        summary: 'Consume a token once',
         description: 'Of any number of concurrent consumers of one token, exactly one succeeds.',
         security: [{ apiKey: [] }],
         body: tokenBodySchema,

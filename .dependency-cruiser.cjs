@@ -1,0 +1,36 @@
+// The import rules of src/ (npm run check): no circle, and every arrow points inward, from the ways
+// in (cli, http, the library's entry points) to the flows, to the engine, mail and storage.
+// swc parses the TypeScript: TypeScript 7 has no JavaScript API for dependency-cruiser to use.
+const FLOWS = '^src/(accounts|invitations|newsletter)/';
+const OUTER = '^src/(http|cli|jobs)/';
+
+module.exports = {
+  forbidden: [
+    { name: 'no-circular', severity: 'error', from: {}, to: { circular: true } },
+    {
+      name: 'lower-layers-stay-below-the-flows',
+      comment: 'storage, config, the token engine and mail know nothing of the flows or the ways in',
+      severity: 'error',
+      from: { path: '^src/(db|config|tokens|mail|links)/|^src/[^/]+\\.ts$' },
+      to: { path: [FLOWS, OUTER] },
+    },
+    {
+      name: 'flows-do-not-reach-the-ways-in',
+      severity: 'error',
+      from: { path: FLOWS },
+      to: { path: OUTER },
+    },
+    {
+      name: 'http-does-not-reach-the-cli',
+      severity: 'error',
+      from: { path: '^src/http/' },
+      to: { path: '^src/cli/' },
+    },
+  ],
+  options: {
+    parser: 'swc',
+    tsPreCompilationDeps: true,
+    doNotFollow: { path: 'node_modules' },
+    exclude: { path: 'node_modules' },
+  },
+};
