@@ -6,7 +6,7 @@
  */
 import pg from 'pg';
 import { parseDatabaseUrl } from '../src/config/config.ts';
-import { openSqliteFile } from '../src/db/connect.ts';
+import { openSqliteFile } from '../src/db/sqlite/open.ts';
 import { hashToken } from '../src/tokens/secret.ts';
 import { percentiles } from './lib/load.ts';
 import { openBenchStore } from './lib/seed.ts';

@@ -7,7 +7,7 @@ import { createTestDatabase, type TestDatabase } from './helpers/storage.ts';
 /**
  * SQLite's log (the -wal file) only starts over when a checkpoint has copied all of it at a moment
  * when no transaction is open, and the group commit keeps one open nearly all the time under load.
- * The checkpointer (src/db/sqlite-checkpointer.ts) makes that moment by holding the writers back
+ * The checkpointer (src/db/sqlite/checkpointer.ts) makes that moment by holding the writers back
  * briefly. What a user would notice without it: a log file that grows by tens of megabytes, and
  * writes that stall while a checkpoint copies the backlog with every writer locked out.
  */

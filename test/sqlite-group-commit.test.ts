@@ -6,7 +6,7 @@ import { newId } from '../src/db/ids.ts';
 import { createTestDatabase, type TestDatabase } from './helpers/storage.ts';
 
 /**
- * The SQLite driver commits transactions in groups (src/db/sqlite-dialect.ts). What a user of the
+ * The SQLite driver commits transactions in groups (src/db/sqlite/driver.ts). What a user of the
  * database must still be able to rely on: each transaction is all or nothing, a resolved commit is
  * committed (another connection sees it), a failure undoes only its own transaction, and waiting for
  * another connection's lock does not freeze the process.

@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import type { DatabaseSync } from 'node:sqlite';
 import pg from 'pg';
 import type { DatabaseTarget } from '../../src/config/config.ts';
-import { openSqliteFile } from '../../src/db/connect.ts';
 import { newId } from '../../src/db/ids.ts';
+import { openSqliteFile } from '../../src/db/sqlite/open.ts';
 import { generateToken, hashToken } from '../../src/tokens/secret.ts';
 
 const DAY = 86_400_000;

@@ -135,7 +135,7 @@ async function markVerified(ctx: Context, trx: Db, userId: string, ip: string | 
   return { ok: true, status: 'verified', userId };
 }
 
-// The binding is verifyEmailBinding over the token owner's row, in SQL (sha256_hex: src/db/connect.ts).
+// The binding is verifyEmailBinding over the token owner's row, in SQL (sha256_hex: src/db/sqlite/open.ts).
 const consumeBoundToAccount = prepared((db, p: ConsumeValues & { domain: Uint8Array }) =>
   consumeUpdate(db, p)
     .where(

@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto';
 import { type Compilable, CompiledQuery, type InferResult, type QueryResult } from 'kysely';
 import { dialectOf } from './dialect.ts';
+import { nameStatement } from './postgres/statements.ts';
 import type { Db } from './schema.ts';
 
 /**
@@ -88,22 +88,4 @@ function toSlot(parameter: unknown): Slot {
   if (typeof parameter === 'string' && parameter.startsWith(MARK))
     return { name: parameter.slice(MARK.length) };
   return { constant: parameter };
-}
-
-/**
- * PostgreSQL parses and plans every unnamed statement anew. The compiled SQL of prepared queries is
- * known and fixed, so each gets a name, and each connection parses it once (openPostgres passes
- * the name to node-postgres). The name is a digest of the text: the same text always gets the
- * same name, and two texts never share one.
- */
-const statementNames = new Map<string, string>();
-
-function nameStatement(sql: string): void {
-  if (!statementNames.has(sql))
-    statementNames.set(sql, `oto_${createHash('sha256').update(sql).digest('hex').slice(0, 24)}`);
-}
-
-/** The name under which a connection keeps a prepared query's statement, if it is one. */
-export function statementName(sql: string): string | undefined {
-  return statementNames.get(sql);
 }

@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import type { WriterGate } from './sqlite-dialect.ts';
+import type { WriterGate } from './driver.ts';
 
 /**
  * Runs SQLite's WAL checkpoints on a thread of their own.
@@ -14,7 +14,7 @@ import type { WriterGate } from './sqlite-dialect.ts';
  *
  * The log only starts over when a checkpoint has copied all of it while no transaction reads or
  * writes it; the next write then begins again at the start of the file. Under steady writes a
- * PASSIVE checkpoint never gets there, because the group commit (sqlite-dialect.ts) keeps a write
+ * PASSIVE checkpoint never gets there, because the group commit (driver.ts) keeps a write
  * transaction open almost all the time. So past a limit the thread asks the main thread, through a
  * shared word (the gate), to hold its writers back at the next gap between two groups, copies the
  * little the last PASSIVE round left, and lets them go: the log starts over after a pause of a few

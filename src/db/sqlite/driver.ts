@@ -1,74 +1,17 @@
-import type { DatabaseSync, StatementSync } from 'node:sqlite';
+import type { DatabaseSync } from 'node:sqlite';
 import { setTimeout as sleep } from 'node:timers/promises';
-import {
-  type CompiledQuery,
-  type DatabaseConnection,
-  type Dialect,
-  type Driver,
-  type Kysely,
-  type QueryResult,
-  SqliteAdapter,
-  SqliteIntrospector,
-  SqliteQueryCompiler,
-} from 'kysely';
+import type { CompiledQuery, DatabaseConnection, Driver, QueryResult } from 'kysely';
+import { SqliteConnection } from './connection.ts';
 
 /**
  * Lets another thread ask for a moment with no write transaction open on this connection (the
- * checkpointer, src/db/sqlite-checkpointer.ts). The driver asks it before each BEGIN.
+ * checkpointer, src/db/sqlite/checkpointer.ts). The driver asks it before each BEGIN.
  */
 export interface WriterGate {
   /** Whether a pause is wanted now; cheap, asked before every group. */
   wanted(): boolean;
   /** Pauses the writers until the other thread is done (or gave up). */
   hold(): Promise<void>;
-}
-
-/**
- * A Kysely dialect over Node's built-in `node:sqlite`.
- *
- * node:sqlite is synchronous and has one connection, so a mutex hands the connection to one
- * Kysely caller at a time: a transaction keeps it from its start to its commit, and nothing else
- * can interleave statements into it. Write transactions start with BEGIN IMMEDIATE, which takes
- * the file's write lock up front; a deferred BEGIN that upgrades later can fail with SQLITE_BUSY
- * without waiting, which would break the cross-process guarantees. Transactions are committed in
- * groups (see NodeSqliteDriver).
- */
-export class NodeSqliteDialect implements Dialect {
-  readonly #open: () => DatabaseSync;
-  readonly #gate: WriterGate | undefined;
-
-  constructor(open: () => DatabaseSync, gate?: WriterGate) {
-    this.#open = open;
-    this.#gate = gate;
-  }
-
-  createAdapter() {
-    return new OtoSqliteAdapter();
-  }
-  createDriver(): Driver {
-    return new NodeSqliteDriver(this.#open, this.#gate);
-  }
-  createIntrospector(db: Kysely<unknown>) {
-    return new SqliteIntrospector(db);
-  }
-  createQueryCompiler() {
-    return new SqliteQueryCompiler();
-  }
-}
-
-/**
- * SQLite does run DDL inside transactions; saying so makes Kysely's migrator wrap each run in one.
- * The driver hands out its one connection itself (see NodeSqliteDriver), so Kysely's own
- * one-connection mutex is turned off: it would hold the connection until a group commits, and no
- * second transaction could ever join a group.
- */
-class OtoSqliteAdapter extends SqliteAdapter {
-  override get supportsTransactionalDdl(): boolean {
-    return true;
-  }
-  override get supportsMultipleConnections(): boolean {
-    return true;
-  }
 }
 
 /**
@@ -99,7 +42,7 @@ interface Member {
   reject(error: unknown): void;
 }
 
-class NodeSqliteDriver implements Driver {
+export class NodeSqliteDriver implements Driver {
   readonly #open: () => DatabaseSync;
   readonly #gate: WriterGate | undefined;
   #connection: SqliteConnection | undefined;
@@ -324,27 +267,6 @@ async function retryWhileBusy<T>(attempt: () => T): Promise<T> {
   }
 }
 
-/** Statements that hand back rows; everything else reports the number of changed rows. */
-const RETURNS_ROWS = /^\s*(select|with|pragma|values|explain)\b|\breturning\b/i;
-const RETURNING = /\breturning\b/i;
-const STATEMENT_CACHE_SIZE = 256;
-
-/** Statements that cannot run inside a transaction, or must not wait for one. */
-const OUTSIDE_GROUPS = /^\s*(pragma|vacuum|attach|detach)\b/i;
-const READ_ONLY = /^\s*select\b/i;
-
-/**
- * A prepared statement and what its SQL says about it, worked out once: the patterns scan the
- * whole text, which on a hot path cost more than the map lookup that finds them.
- */
-interface Statement {
-  readonly sync: StatementSync;
-  readonly returnsRows: boolean;
-  readonly returning: boolean;
-  readonly readOnly: boolean;
-  readonly outsideGroups: boolean;
-}
-
 /** What Kysely holds between acquiring and releasing the connection: one per acquisition. */
 class Lease implements DatabaseConnection {
   readonly #driver: NodeSqliteDriver;
@@ -413,75 +335,4 @@ class Lease implements DatabaseConnection {
   async *streamQuery<R>(): AsyncIterableIterator<QueryResult<R>> {
     throw new Error('streaming is not supported by the node:sqlite dialect');
   }
-}
-
-class SqliteConnection {
-  readonly #db: DatabaseSync;
-  readonly #statements = new Map<string, Statement>();
-
-  constructor(db: DatabaseSync) {
-    this.#db = db;
-  }
-
-  execute<R>(compiled: CompiledQuery, statement = this.statement(compiled.sql)): QueryResult<R> {
-    const parameters = compiled.parameters.map(toSqliteValue);
-    if (statement.returnsRows) {
-      const rows = statement.sync.all(...parameters) as R[];
-      return { rows, numAffectedRows: statement.returning ? BigInt(rows.length) : undefined };
-    }
-    const { changes, lastInsertRowid } = statement.sync.run(...parameters);
-    return { rows: [], numAffectedRows: BigInt(changes), insertId: BigInt(lastInsertRowid) };
-  }
-
-  exec(sql: string): void {
-    this.statement(sql).sync.run();
-  }
-
-  get inTransaction(): boolean {
-    return this.#db.isOpen && this.#db.isTransaction;
-  }
-
-  tryRollback(): void {
-    try {
-      if (this.#db.isOpen) this.#db.exec('rollback');
-    } catch {
-      // No transaction was open any more.
-    }
-  }
-
-  close(): void {
-    this.#statements.clear();
-    if (this.#db.isOpen) this.#db.close();
-  }
-
-  /** Preparing is a large share of a short statement's cost, so prepared statements are reused. */
-  statement(sql: string): Statement {
-    let statement = this.#statements.get(sql);
-    if (statement === undefined) {
-      statement = {
-        sync: this.#db.prepare(sql),
-        returnsRows: RETURNS_ROWS.test(sql),
-        returning: RETURNING.test(sql),
-        readOnly: READ_ONLY.test(sql),
-        outsideGroups: OUTSIDE_GROUPS.test(sql),
-      };
-      if (this.#statements.size >= STATEMENT_CACHE_SIZE) {
-        const oldest = this.#statements.keys().next().value;
-        if (oldest !== undefined) this.#statements.delete(oldest);
-      }
-      this.#statements.set(sql, statement);
-    }
-    return statement;
-  }
-}
-
-type SqliteValue = null | number | bigint | string | Uint8Array;
-
-function toSqliteValue(value: unknown): SqliteValue {
-  if (value === undefined || value === null) return null;
-  if (typeof value === 'boolean') return value ? 1 : 0;
-  if (value instanceof Date) return value.getTime();
-  if (typeof value === 'number' || typeof value === 'bigint' || typeof value === 'string') return value;
-  if (value instanceof Uint8Array) return value;
-  return JSON.stringify(value);
 }

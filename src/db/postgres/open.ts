@@ -1,0 +1,39 @@
+import { Kysely, PostgresDialect } from 'kysely';
+import pg from 'pg';
+import { ping } from '../ping.ts';
+import type { Database, Storage } from '../schema.ts';
+import { useNamedStatements } from './statements.ts';
+
+// Epoch-millisecond columns are bigint; they fit a JavaScript number, so parse them as one.
+const pgTypes = {
+  getTypeParser(oid: number, format?: 'text' | 'binary') {
+    if (oid === 20) return (value: string) => Number(value);
+    return pg.types.getTypeParser(oid, format);
+  },
+};
+
+export function openPostgres(url: string, poolSize: number): Storage {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: poolSize,
+    types: pgTypes as pg.CustomTypesConfig,
+    // A dead database must give a quick 503, not a request that hangs.
+    connectionTimeoutMillis: 5000,
+    idleTimeoutMillis: 30_000,
+  });
+  // A client whose server went away emits 'error'; without a listener that kills the process. The
+  // pool listens to its idle clients only, so each client gets a listener of its own as well, for
+  // the moment it is checked out between two queries. The failure still reaches the query that
+  // meets it (as a 503), and the pool drops the broken client when it is released.
+  pool.on('error', () => {});
+  pool.on('connect', (client) => {
+    client.on('error', () => {});
+    useNamedStatements(client);
+  });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return {
+    db,
+    ping: () => ping(db),
+    close: () => db.destroy(),
+  };
+}
