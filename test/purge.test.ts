@@ -11,7 +11,7 @@ import { cutoffs, PURGE_TARGETS, type PurgeTarget, purgeStatements, runPurge } f
 import { purgeJob } from '../src/jobs/purge-job.ts';
 import { startWorker } from '../src/jobs/worker.ts';
 import { createLogger } from '../src/logging.ts';
-import { tokenPurgeBatch } from '../src/tokens/tokens.ts';
+import { tokenPurgeBatch } from '../src/tokens/purge.ts';
 import { LogCapture } from './helpers/app.ts';
 import { createTestDatabase, DIALECTS, type TestDatabase } from './helpers/storage.ts';
 
@@ -271,7 +271,7 @@ for (const { dialect, skip } of DIALECTS) {
         const cut = cutoffs(bigCtx);
         const db = big.storage.db;
         const statements = Object.values(purgeStatements(db, cut, 100)).flat();
-        // purgeTokens (src/tokens/tokens.ts) runs one of these per column.
+        // purgeTokens (src/tokens/purge.ts) runs one of these per column.
         for (const column of ['expires_at', 'used_at', 'revoked_at'] as const) {
           statements.push(tokenPurgeBatch(db, column, cut.tokensEndedBefore, 100));
         }

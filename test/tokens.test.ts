@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { manualClock } from '../src/clock.ts';
-import { createTokenEngine, purgeTokens, type TokenEngine } from '../src/tokens/tokens.ts';
+import { purgeTokens } from '../src/tokens/purge.ts';
+import { createTokenEngine, type TokenEngine } from '../src/tokens/tokens.ts';
 import { createTestDatabase, DIALECTS, type TestDatabase } from './helpers/storage.ts';
 
 const HOUR = 3_600_000;

@@ -9,7 +9,8 @@ import { buildLink } from '../links/links.ts';
 import { queueMail } from '../mail/queue.ts';
 import { PURPOSE } from '../purposes.ts';
 import { FINGERPRINT_DOMAIN, hashToken, isWellFormedToken } from '../tokens/secret.ts';
-import { type ConsumeFailure, type ConsumeValues, consumeUpdate } from '../tokens/tokens.ts';
+import { type ConsumeValues, consumeUpdate } from '../tokens/statements.ts';
+import type { ConsumeFailure } from '../tokens/tokens.ts';
 import { VERIFY_EMAIL_BINDING_SQL, verifyEmailBinding } from './bindings.ts';
 import { humanDuration } from './input.ts';
 import { revokeUserSessions } from './sessions.ts';
@@ -180,7 +181,7 @@ async function verifyInOneStatement(
 }
 
 // $1 token hash, $2 now, $3 fingerprint domain, $4 and $5 audit ids, $6 client IP. The consume's
-// conditions are the token engine's (consume in src/tokens/tokens.ts).
+// conditions are the token engine's (consumeUpdate in src/tokens/statements.ts).
 const verifyStatement = postgresStatement<{ user_id: string; newly_verified: boolean }>(`
 with consumed as (
   update security_tokens t set used_at = $2

@@ -5,7 +5,7 @@ import type { Context } from '../context.ts';
 import { idInBatch } from '../db/batch.ts';
 import { dialectOf } from '../db/dialect.ts';
 import type { Database, Db } from '../db/schema.ts';
-import { purgeTokens, restAfterBatch } from '../tokens/tokens.ts';
+import { purgeTokens, restAfterBatch } from '../tokens/purge.ts';
 
 /**
  * The purge: one pass deletes what oto no longer needs.

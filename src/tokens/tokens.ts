@@ -1,15 +1,21 @@
-import { setTimeout as sleep } from 'node:timers/promises';
-import type { Insertable, QueryCreator } from 'kysely';
 import type { Clock, Millis } from '../clock.ts';
-import { idInBatch } from '../db/batch.ts';
 import { dialectOf } from '../db/dialect.ts';
 import { newId } from '../db/ids.ts';
-import { prepared } from '../db/prepared.ts';
-import type { Database, Db, SecurityToken, SecurityTokensTable } from '../db/schema.ts';
+import type { Db, SecurityToken } from '../db/schema.ts';
 import { fingerprint, generateToken, hashToken, isWellFormedToken } from './secret.ts';
+import {
+  consumeBoundToken,
+  consumeToken,
+  insertToken,
+  revokeLive,
+  revokeOneById,
+  supersedingInsert,
+  type TokenRow,
+  tokenByHash,
+} from './statements.ts';
 
 /**
- * The token engine: issue, inspect, consume, revoke and purge one-time tokens.
+ * The token engine: issue, inspect, consume and revoke one-time tokens (the purge: purge.ts).
  *
  * Every function takes a Kysely handle or a transaction as its first argument, so a flow can issue
  * or consume a token in the same transaction as the state change it authorises and the email that
@@ -189,143 +195,10 @@ export function createTokenEngine(options: TokenEngineOptions) {
   }
 }
 
-async function revokeLive(
-  db: Db,
-  purpose: string,
-  owner: { userId: string | null; subject: string | null },
-  now: Millis,
-): Promise<number> {
-  const shape = ownerShape(owner.userId, owner.subject);
-  if (shape === null) return 0;
-  return revokeLiveOf[shape].affected(db, { purpose, now, userId: owner.userId, subject: owner.subject });
-}
-
 async function findByToken(db: Db, token: unknown): Promise<SecurityToken | undefined> {
   if (!isWellFormedToken(token)) return undefined;
   return tokenByHash.first(db, { hash: hashToken(token) });
 }
-
-// The engine's statements, compiled once (src/db/prepared.ts).
-
-const tokenByHash = prepared((db, p: { hash: string }) =>
-  db.selectFrom('security_tokens').selectAll().where('token_hash', '=', p.hash),
-);
-
-type TokenRow = Insertable<SecurityTokensTable> & { user_id: string | null; subject: string | null };
-
-// Every column is named: the builder sees placeholders, not a row whose keys it could list.
-function tokenValues(row: TokenRow) {
-  return {
-    id: row.id,
-    token_hash: row.token_hash,
-    purpose: row.purpose,
-    user_id: row.user_id,
-    subject: row.subject,
-    binding: row.binding,
-    data: row.data,
-    created_at: row.created_at,
-    expires_at: row.expires_at,
-  };
-}
-const insertToken = prepared((db, row: TokenRow) =>
-  db.insertInto('security_tokens').values(tokenValues(row)),
-);
-
-/**
- * PostgreSQL only: revoke the owner's live tokens of the purpose and insert the new one in a single
- * statement (a data-modifying WITH).
- */
-function supersedingInsert(row: TokenRow) {
-  return supersedeAndInsert[ownerShape(row.user_id, row.subject) ?? 'user'];
-}
-const supersedeAndInsert = byOwnerShape((shape) =>
-  prepared((db, row: TokenRow) =>
-    db
-      .with('superseded', (qb) =>
-        ownedBy(revokeLiveTokens(qb, { purpose: row.purpose, now: row.created_at }), shape, {
-          userId: row.user_id,
-          subject: row.subject,
-        }),
-      )
-      .insertInto('security_tokens')
-      .values(tokenValues(row)),
-  ),
-);
-
-export interface ConsumeValues {
-  now: Millis;
-  hash: string;
-  purpose: string;
-}
-
-/**
- * The consume: one conditional UPDATE … RETURNING, which the database decides atomically. Exported
- * for a flow that adds a condition of its own to the same statement (verify-email.ts on SQLite).
- */
-export function consumeUpdate(db: Db, p: ConsumeValues) {
-  return db
-    .updateTable('security_tokens')
-    .set({ used_at: p.now })
-    .where('token_hash', '=', p.hash)
-    .where('purpose', '=', p.purpose)
-    .where('used_at', 'is', null)
-    .where('revoked_at', 'is', null)
-    .where('expires_at', '>', p.now);
-}
-const consumeToken = prepared((db, p: ConsumeValues) => consumeUpdate(db, p).returningAll());
-const consumeBoundToken = prepared((db, p: ConsumeValues & { binding: string }) =>
-  consumeUpdate(db, p).where('binding', '=', p.binding).returningAll(),
-);
-
-function revokeLiveTokens(db: QueryCreator<Database>, p: { purpose: string; now: Millis }) {
-  return db
-    .updateTable('security_tokens')
-    .set({ revoked_at: p.now })
-    .where('purpose', '=', p.purpose)
-    .where('used_at', 'is', null)
-    .where('revoked_at', 'is', null);
-}
-interface RevokeValues {
-  purpose: string;
-  now: Millis;
-  userId: string | null;
-  subject: string | null;
-}
-const revokeLiveOf = byOwnerShape((shape) =>
-  prepared((db, p: RevokeValues) => ownedBy(revokeLiveTokens(db, p), shape, p)),
-);
-
-/** Which owner columns a statement filters on; each shape is a statement of its own. */
-type OwnerShape = 'user' | 'subject' | 'both';
-
-function ownerShape(userId: string | null, subject: string | null): OwnerShape | null {
-  if (userId !== null) return subject !== null ? 'both' : 'user';
-  return subject !== null ? 'subject' : null;
-}
-
-function byOwnerShape<T>(make: (shape: OwnerShape) => T): Record<OwnerShape, T> {
-  return { user: make('user'), subject: make('subject'), both: make('both') };
-}
-
-function ownedBy(
-  update: ReturnType<typeof revokeLiveTokens>,
-  shape: OwnerShape,
-  owner: { userId: string | null; subject: string | null },
-) {
-  let filtered = update;
-  if (shape !== 'subject') filtered = filtered.where('user_id', '=', owner.userId);
-  if (shape !== 'user') filtered = filtered.where('subject', '=', owner.subject);
-  return filtered;
-}
-
-const revokeOneById = prepared((db, p: { id: string; now: Millis }) =>
-  db
-    .updateTable('security_tokens')
-    .set({ revoked_at: p.now })
-    .where('id', '=', p.id)
-    .where('used_at', 'is', null)
-    .where('revoked_at', 'is', null),
-);
 
 function stateOf(row: SecurityToken, now: Millis): Exclude<TokenState, 'unknown'> {
   if (row.used_at !== null) return 'used';
@@ -346,80 +219,4 @@ function toInfo(row: SecurityToken): TokenInfo {
     usedAt: row.used_at,
     revokedAt: row.revoked_at,
   };
-}
-
-export interface PurgeOptions {
-  /** Tokens whose life ended before this instant are deleted. */
-  endedBefore: Millis;
-  batchSize: number;
-  /** Called after each batch with the running total, for progress output. */
-  onBatch?: (deletedSoFar: number) => void;
-  /** Checked between batches: once aborted, the purge stops after the batch in flight. */
-  signal?: AbortSignal;
-}
-
-/**
- * Deletes tokens that were used, revoked or expired before the cut-off. Each batch is its own short
- * statement found through an index, with a pause for the event loop between batches, so the purge
- * of millions of rows never holds a long lock or starves live requests.
- */
-export async function purgeTokens(db: Db, options: PurgeOptions): Promise<number> {
-  // node:sqlite runs a statement on the event loop's own thread: there a batch is sized by time.
-  const blocking = dialectOf(db) !== 'postgres';
-  let size = options.batchSize;
-  let deleted = 0;
-  for (const column of ['expires_at', 'used_at', 'revoked_at'] as const) {
-    if (options.signal?.aborted) break;
-    for (;;) {
-      const began = performance.now();
-      const result = await tokenPurgeBatch(db, column, options.endedBefore, size).executeTakeFirst();
-      const took = performance.now() - began;
-      const count = Number(result.numDeletedRows);
-      deleted += count;
-      if (count > 0) options.onBatch?.(deleted);
-      if (count < size || options.signal?.aborted) break;
-      if (blocking) size = batchSizeFor(took, size, options.batchSize);
-      await restAfterBatch(took);
-    }
-  }
-  return deleted;
-}
-
-/** How long one purge batch may hold a thread that also serves requests (SQLite). 5 ms gave a
- * consume p99 of 74 ms during a purge of 1M rows, 2 ms gave 54 ms (23 ms without a purge). */
-const BLOCKING_BATCH_TARGET_MS = 2;
-const MIN_BATCH = 20;
-
-/** The next batch's size, scaled so it takes about BLOCKING_BATCH_TARGET_MS, within [20, max]. */
-function batchSizeFor(tookMs: number, size: number, max: number): number {
-  const scaled = Math.round((size * BLOCKING_BATCH_TARGET_MS) / Math.max(tookMs, 0.1));
-  return Math.min(max, Math.max(Math.min(MIN_BATCH, max), scaled));
-}
-
-/**
- * Between two batches of a purge: rest three times as long as the batch took (at most a second),
- * so that a purge takes at most a quarter of the time and live requests the rest. A bare
- * setImmediate is not enough: measured with consumes running on SQLite, it let the next batch start
- * before most waiting requests were served, and their p99 went from about 0.1 s to 1.9 s during the
- * purge. Resting as long as the batch (half the time) still halved the consume rate and gave 4.4×
- * the p99 (npm run bench, 1M rows); the purge itself is not in a hurry.
- */
-export function restAfterBatch(batchMs: number): Promise<void> {
-  return sleep(Math.min(1000, Math.max(1, Math.round(batchMs * 3))));
-}
-
-/** One batch of purgeTokens: the oldest ended tokens by one column, read in index order. */
-export function tokenPurgeBatch(
-  db: Db,
-  column: 'expires_at' | 'used_at' | 'revoked_at',
-  endedBefore: Millis,
-  batchSize: number,
-) {
-  const batch = db
-    .selectFrom('security_tokens')
-    .select('id')
-    .where(column, '<', endedBefore)
-    .orderBy(column)
-    .limit(batchSize);
-  return db.deleteFrom('security_tokens').where(idInBatch(db, batch));
 }

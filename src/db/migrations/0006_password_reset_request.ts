@@ -21,7 +21,7 @@ type AnyDb = Kysely<any>;
  * of them means a new migration that replaces the function.
  *
  * The pieces are the portable code's: the supersede and the insert are the token engine's
- * (src/tokens/tokens.ts), the count is underCap's (src/accounts/mail-caps.ts), the email row is
+ * (src/tokens/statements.ts), the count is underCap's (src/accounts/mail-caps.ts), the email row is
  * queueMail's (src/mail/queue.ts), the binding is passwordResetBinding's (src/accounts/bindings.ts).
  *
  * $1 address (normalised), $2 now, $3 start of the cap's window, $4 the cap, $5 token id, $6 token
