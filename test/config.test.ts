@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { describe, test } from 'node:test';
-import { ConfigError, loadConfig } from '../src/config/config.ts';
+import { loadConfig } from '../src/config/config.ts';
 import { parseDurationSeconds } from '../src/config/duration.ts';
+import { ConfigError } from '../src/config/env.ts';
 import { NODE_TS } from './helpers/node.ts';
 
 describe('configuration', () => {

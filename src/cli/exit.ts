@@ -1,4 +1,5 @@
-import { type Config, ConfigError, loadConfig } from '../config/config.ts';
+import { type Config, loadConfig } from '../config/config.ts';
+import { ConfigError } from '../config/env.ts';
 
 /** Reads the environment; a bad value ends the process with one line naming the variable. */
 export function configOrExit(env: NodeJS.ProcessEnv = process.env): Config {

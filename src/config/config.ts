@@ -1,12 +1,6 @@
-import { createPrivateKey } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import type { FlowPurpose } from '../purposes.ts';
-import { parseDurationSeconds } from './duration.ts';
-
-/** A configuration value that cannot be used; its message names the variable and the reason. */
-export class ConfigError extends Error {
-  override name = 'ConfigError';
-}
+import { boolean, duration, type Env, fail, integer, read } from './env.ts';
+import { type DkimSettings, dkimSettings, senders } from './mail.ts';
 
 export type DatabaseTarget = { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string };
 
@@ -71,42 +65,6 @@ export interface Config {
   readonly metrics: { readonly enabled: boolean; readonly token: string | null };
   readonly shutdownTimeoutMs: number;
 }
-
-type Env = Record<string, string | undefined>;
-
-function read(env: Env, name: string): string | undefined {
-  const value = env[name];
-  return value === undefined || value.trim() === '' ? undefined : value.trim();
-}
-
-function fail(name: string, reason: string): never {
-  throw new ConfigError(`${name}: ${reason}`);
-}
-
-function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
-  const raw = read(env, name);
-  if (raw === undefined) return fallback;
-  if (!/^\d+$/.test(raw)) fail(name, `must be a whole number, got "${raw}"`);
-  const value = Number(raw);
-  if (value < min || value > max) fail(name, `must be between ${min} and ${max}, got ${value}`);
-  return value;
-}
-
-function duration(env: Env, name: string, fallback: string): number {
-  const raw = read(env, name) ?? fallback;
-  const seconds = parseDurationSeconds(raw);
-  if (seconds === null) fail(name, `must be a positive duration such as 90s, 15m, 1h or 7d, got "${raw}"`);
-  return seconds;
-}
-
-function boolean(env: Env, name: string, fallback: boolean): boolean {
-  const raw = read(env, name);
-  if (raw === undefined) return fallback;
-  if (/^(1|true|yes|on)$/i.test(raw)) return true;
-  if (/^(0|false|no|off)$/i.test(raw)) return false;
-  return fail(name, `must be true or false, got "${raw}"`);
-}
-
 function httpOrigin(name: string, raw: string): string {
   let url: URL;
   try {
@@ -195,32 +153,6 @@ function publicOrigin(env: Env, production: boolean, port: number): string {
     fail('PUBLIC_URL', `must use https when NODE_ENV=production, got "${raw}"`);
   return origin;
 }
-
-/**
- * Account mail and newsletters leave from two addresses, so that a filter or an unsubscribe aimed
- * at one never catches the other, and mailbox providers class reset links as transactional.
- */
-function senders(env: Env, appName: string, mailDomain: string) {
-  const from = emailAddress(env, 'MAIL_FROM', `${appName} <no-reply@${mailDomain}>`);
-  const newsletterFrom = emailAddress(env, 'NEWSLETTER_FROM', `${appName} <news@${mailDomain}>`);
-  const address = (sender: string) =>
-    sender
-      .replace(/^.*<(.+)>\s*$/, '$1')
-      .trim()
-      .toLowerCase();
-  if (address(from) === address(newsletterFrom))
-    fail('NEWSLETTER_FROM', `must be another address than MAIL_FROM's, got "${newsletterFrom}"`);
-  return { from, newsletterFrom };
-}
-
-function emailAddress(env: Env, name: string, fallback: string): string {
-  const raw = read(env, name) ?? fallback;
-  if (!/^[^\s@<>]+@[^\s@<>]+$/.test(raw.replace(/^.*<(.+)>\s*$/, '$1'))) {
-    fail(name, `must be an email address, optionally with a display name, got "${raw}"`);
-  }
-  return raw;
-}
-
 /** Reads and validates the environment once; everything else receives the frozen result. */
 export function loadConfig(env: Env = process.env): Config {
   const nodeEnv = read(env, 'NODE_ENV') ?? 'development';
@@ -303,35 +235,6 @@ export function loadConfig(env: Env = process.env): Config {
   };
   return deepFreeze(config);
 }
-
-export interface DkimSettings {
-  readonly domainName: string;
-  readonly keySelector: string;
-  /** PEM, read from DKIM_PRIVATE_KEY_FILE at start-up. */
-  readonly privateKey: string;
-}
-
-/**
- * DKIM_DOMAIN, DKIM_SELECTOR and DKIM_PRIVATE_KEY_FILE: all three or none. The key is read and
- * parsed here, so a wrong path or a broken key stops start-up instead of every send.
- */
-function dkimSettings(env: Env): DkimSettings | null {
-  const domainName = read(env, 'DKIM_DOMAIN');
-  const keySelector = read(env, 'DKIM_SELECTOR');
-  const keyFile = read(env, 'DKIM_PRIVATE_KEY_FILE');
-  if (domainName === undefined && keySelector === undefined && keyFile === undefined) return null;
-  if (domainName === undefined || keySelector === undefined || keyFile === undefined)
-    fail('DKIM_DOMAIN', 'DKIM_DOMAIN, DKIM_SELECTOR and DKIM_PRIVATE_KEY_FILE go together');
-  let privateKey: string;
-  try {
-    privateKey = readFileSync(keyFile, 'utf8');
-    createPrivateKey(privateKey);
-  } catch {
-    fail('DKIM_PRIVATE_KEY_FILE', `must name a readable PEM private key, got "${keyFile}"`);
-  }
-  return { domainName, keySelector, privateKey };
-}
-
 /**
  * The login throttle (src/accounts/login-throttle.ts): a cool-down after LOGIN_MAX_FAILURES failed
  * checks within the window, and a hold until a password reset after LOGIN_MAX_CONSECUTIVE_FAILURES

@@ -1,5 +1,6 @@
 import nodemailer from 'nodemailer';
-import type { Config, DkimSettings } from '../config/config.ts';
+import type { Config } from '../config/config.ts';
+import type { DkimSettings } from '../config/mail.ts';
 import type { OutboxMessage } from '../db/schema.ts';
 
 /**

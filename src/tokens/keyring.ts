@@ -12,7 +12,8 @@ import {
   writeSync,
 } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { type Config, ConfigError } from '../config/config.ts';
+import type { Config } from '../config/config.ts';
+import { ConfigError } from '../config/env.ts';
 import { generateSigningKey, type KeyRing, parseKeyRing } from './signed.ts';
 
 /** Where the development key lives: beside the SQLite file, so `./data` holds all local state. */

@@ -1,5 +1,5 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { ConfigError } from '../config/config.ts';
+import { ConfigError } from '../config/env.ts';
 import { PURPOSE_PATTERN } from '../purposes.ts';
 
 /**
