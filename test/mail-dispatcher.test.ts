@@ -1,15 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { buildLink } from '../src/links/links.ts';
-import {
-  claimDue,
-  createDispatcher,
-  describeSendError,
-  type MailObserver,
-  outboxStats,
-  retryDelayMs,
-} from '../src/mail/dispatcher.ts';
+import { claimDue, outboxStats } from '../src/mail/claims.ts';
+import { createDispatcher } from '../src/mail/dispatcher.ts';
 import { queueMail } from '../src/mail/queue.ts';
+import { describeSendError, retryDelayMs } from '../src/mail/retry.ts';
+import type { MailObserver } from '../src/metrics.ts';
 import { createMailTestContext, deliverDue, dumpDatabase, type MailTestContext } from './helpers/mail.ts';
 import { startSmtpServer, type TestSmtpServer } from './helpers/smtp.ts';
 import { DIALECTS } from './helpers/storage.ts';

@@ -1,7 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Context } from '../context.ts';
-import { createDispatcher, type MailObserver } from '../mail/dispatcher.ts';
+import { createDispatcher } from '../mail/dispatcher.ts';
 import { createTransport, type MailTransport } from '../mail/transport.ts';
+import type { MailObserver } from '../metrics.ts';
 
 /**
  * The background worker: periodic jobs, each in its own loop, in the `oto serve` process or alone

@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Context } from '../../context.ts';
-import { outboxStats } from '../../mail/dispatcher.ts';
+import { outboxStats } from '../../mail/claims.ts';
 import { bearerToken } from '../api-key.ts';
 import { HttpProblem } from '../problem.ts';
 
