@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { logOut } from '../../accounts/logout.ts';
 import { isoTime, utcMinute } from '../../clock.ts';
 import type { Context } from '../../context.ts';
-import { html } from '../../mail/html.ts';
+import { html } from '../../html.ts';
 import { subscriptionControl } from '../routes/subscription.ts';
 import { assertSameOrigin, authenticate, clearSessionCookie } from '../session-auth.ts';
 import { buttonForm } from './forms.ts';

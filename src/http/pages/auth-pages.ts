@@ -8,7 +8,7 @@ import { signUp } from '../../accounts/signup.ts';
 import { inspectLanding, newBrowserNonce, verifyFromLanding } from '../../accounts/verify-in-browser.ts';
 import type { Config } from '../../config/config.ts';
 import type { Context } from '../../context.ts';
-import { html, type SafeHtml } from '../../mail/html.ts';
+import { html, type SafeHtml } from '../../html.ts';
 import type { ConsumeFailure } from '../../tokens/tokens.ts';
 import { tokenProblem } from '../problem.ts';
 import { rateLimited } from '../rate-limit.ts';

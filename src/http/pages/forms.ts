@@ -1,4 +1,4 @@
-import { html, type SafeHtml } from '../../mail/html.ts';
+import { html, type SafeHtml } from '../../html.ts';
 import type { ConsumeFailure } from '../../tokens/tokens.ts';
 
 /**

@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Config } from '../../config/config.ts';
-import { html, type SafeHtml } from '../../mail/html.ts';
+import { html, type SafeHtml } from '../../html.ts';
 
 /**
  * The frame of every server-rendered page: one small stylesheet served by oto itself, no JavaScript,
- * nothing from another origin. Write page bodies with the `html` tagged template (src/mail/html.ts),
+ * nothing from another origin. Write page bodies with the `html` tagged template (src/html.ts),
  * which escapes every interpolated value, then hand them to sendPage:
  *
  *   return sendPage(reply, ctx.config, { title: 'Log in', body: html`<form …>…</form>` });

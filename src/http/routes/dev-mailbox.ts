@@ -4,7 +4,7 @@ import { isoTime } from '../../clock.ts';
 import type { Context } from '../../context.ts';
 import { ID_PATTERN } from '../../db/ids.ts';
 import type { OutboxMessage } from '../../db/schema.ts';
-import { html, type SafeHtml } from '../../mail/html.ts';
+import { html, type SafeHtml } from '../../html.ts';
 import { HttpProblem } from '../problem.ts';
 
 /**

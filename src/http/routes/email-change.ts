@@ -5,7 +5,7 @@ import {
   requestEmailChange,
 } from '../../accounts/email-change.ts';
 import type { Context } from '../../context.ts';
-import { html, type SafeHtml } from '../../mail/html.ts';
+import { html, type SafeHtml } from '../../html.ts';
 import type { ConsumeFailure } from '../../tokens/tokens.ts';
 import { pageErrorHandler } from '../pages/errors.ts';
 import { buttonForm, formString, linkMessage, notice } from '../pages/forms.ts';

@@ -3,6 +3,7 @@ import { normalizeEmail } from '../../accounts/users.ts';
 import { isoTime, utcMinute } from '../../clock.ts';
 import type { Context } from '../../context.ts';
 import type { User } from '../../db/schema.ts';
+import { html, type SafeHtml } from '../../html.ts';
 import {
   type AcceptResult,
   acceptInvitation,
@@ -16,7 +17,6 @@ import {
   listOpenInvitations,
   revokeInvitation,
 } from '../../invitations/invitations.ts';
-import { html, type SafeHtml } from '../../mail/html.ts';
 import type { ConsumeFailure } from '../../tokens/tokens.ts';
 import { apiKeyGuard } from '../api-key.ts';
 import { pageErrorHandler } from '../pages/errors.ts';

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Context } from '../../context.ts';
 import type { User } from '../../db/schema.ts';
-import type { SafeHtml } from '../../mail/html.ts';
+import type { SafeHtml } from '../../html.ts';
 import { setSubscribed } from '../../newsletter/subscription.ts';
 import { buttonForm, formString } from '../pages/forms.ts';
 import { redirectAfterPost } from '../pages/layout.ts';

@@ -1,7 +1,7 @@
 import multipart from '@fastify/multipart';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Context } from '../../context.ts';
-import { html } from '../../mail/html.ts';
+import { html } from '../../html.ts';
 import { setSubscribed, unsubscribeTokenUser } from '../../newsletter/subscription.ts';
 import { buttonForm } from '../pages/forms.ts';
 import { sendPage } from '../pages/layout.ts';
