@@ -101,12 +101,21 @@ export function sendPage(reply: FastifyReply, config: Config, page: Page): Fasti
     .send(renderPage(config, page, Boolean(reply.request.cookies?.[config.sessions.cookieName])));
 }
 
+/** sendPage with the config bound, as the page files call it: `page(reply, title, body, status)`. */
+export function pageSender(config: Config) {
+  return (reply: FastifyReply, title: string, body: SafeHtml, status = 200) =>
+    sendPage(reply, config, { title, body, status });
+}
+
+/** The options of a page's route: pages are for browsers, not part of the API document (openapi.ts). */
+export const PAGE_ROUTE = { schema: { hide: true } };
+
 /** A 303 after a successful form post: the browser follows with a GET, so reloading does not re-post. */
 export function redirectAfterPost(reply: FastifyReply, location: string): FastifyReply {
   return reply.status(303).header('cache-control', 'no-store').header('location', location).send();
 }
 
-/** Serves the stylesheet. Registered once by the page routes. */
+/** Serves the stylesheet. Registered once, by the pages plugin (pages/index.ts). */
 export async function stylesheetRoute(app: FastifyInstance) {
   app.get(STYLESHEET_PATH, { logLevel: 'warn', schema: { hide: true } }, async (_request, reply) =>
     reply

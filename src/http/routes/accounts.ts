@@ -8,20 +8,9 @@ import { publicUser } from '../../accounts/users.ts';
 import { verifyEmail } from '../../accounts/verify-email.ts';
 import { isoTime } from '../../clock.ts';
 import type { Context } from '../../context.ts';
-import { authPages } from '../pages/auth-pages.ts';
 import { cooldownProblem, HttpProblem, invalidInput, problemSchema, tokenProblem } from '../problem.ts';
-import { rateLimited, registerRateLimit } from '../rate-limit.ts';
+import { rateLimited } from '../rate-limit.ts';
 import { setSessionCookie } from '../session-auth.ts';
-
-/**
- * The account flows over HTTP: the JSON API under /v1 and the server-rendered pages. Routes only map
- * requests to the flow functions in src/accounts and their results to responses.
- */
-export async function accountRoutes(app: FastifyInstance, { ctx }: { ctx: Context }) {
-  await registerRateLimit(app, ctx);
-  await app.register(accountApi, { ctx, prefix: '/v1' });
-  await app.register(authPages, { ctx });
-}
 
 // Generous caps that stop huge strings before any work; the real limits (254 characters for an
 // email, 1 KiB for a password) are checked by the flows, with a clear message.
@@ -77,11 +66,11 @@ export function loginProblem(
 
 type LoginRefusal = { reason: 'cooling_down' } & Cooldown;
 
-async function accountApi(app: FastifyInstance, { ctx }: { ctx: Context }) {
-  app.addHook('onSend', async (_request, reply) => {
-    reply.header('cache-control', 'no-store');
-  });
-
+/**
+ * The account flows' JSON API (their pages are in pages/). Routes only map requests to the flow
+ * functions in src/accounts and their results to responses.
+ */
+export async function accountRoutes(app: FastifyInstance, { ctx }: { ctx: Context }) {
   app.post<{ Body: Credentials }>(
     '/users',
     {

@@ -53,7 +53,7 @@ export async function activityRoutes(app: FastifyInstance, { ctx }: { ctx: Conte
         },
       },
     },
-    async (request, reply) => {
+    async (request) => {
       const { user } = await requireSession(ctx, request);
       const limit = request.query.limit === undefined ? DEFAULT_LIMIT : Number(request.query.limit);
       if (limit < 1 || limit > MAX_LIMIT) {
@@ -64,7 +64,6 @@ export async function activityRoutes(app: FastifyInstance, { ctx }: { ctx: Conte
         throw invalidInput([{ field: 'before', message: 'must be the nextBefore of a previous page' }]);
       }
       const page = await recentActivity(ctx, user.id, { limit, before });
-      reply.header('cache-control', 'no-store');
       return {
         events: page.events.map((e) => ({ ...e, at: isoTime(e.at) })),
         nextBefore: page.nextBefore,

@@ -1,7 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { Context } from '../../context.ts';
 import { IdempotencyKeyReused, sendNewsletter } from '../../newsletter/send.ts';
-import { apiKeyGuard } from '../api-key.ts';
 import { HttpProblem, invalidInput, problemSchema } from '../problem.ts';
 
 /** A newsletter is bigger than the 64 KiB other JSON bodies are held to. */
@@ -16,8 +15,6 @@ interface NewsletterBody {
 }
 
 export async function newsletterRoutes(app: FastifyInstance, { ctx }: { ctx: Context }) {
-  app.addHook('onRequest', apiKeyGuard(ctx.config.apiKeys));
-
   app.post<{ Body: NewsletterBody }>(
     '/newsletters',
     {

@@ -4,7 +4,6 @@ import { lookupSession } from '../../accounts/sessions.ts';
 import { publicUser } from '../../accounts/users.ts';
 import { isoTime } from '../../clock.ts';
 import type { Context } from '../../context.ts';
-import { apiKeyGuard } from '../api-key.ts';
 import { problemSchema } from '../problem.ts';
 import { clearSessionCookie, requireSession } from '../session-auth.ts';
 
@@ -35,10 +34,6 @@ const introspectionSchema = {
 const INACTIVE = { active: false, userId: null, email: null, emailVerified: null, expiresAt: null };
 
 export async function sessionRoutes(app: FastifyInstance, { ctx }: { ctx: Context }) {
-  app.addHook('onSend', async (_request, reply) => {
-    reply.header('cache-control', 'no-store');
-  });
-
   app.get(
     '/me',
     {
@@ -67,39 +62,39 @@ export async function sessionRoutes(app: FastifyInstance, { ctx }: { ctx: Contex
       return reply.status(204).send();
     },
   );
+}
 
-  app.register(async (introspection) => {
-    introspection.addHook('onRequest', apiKeyGuard(ctx.config.apiKeys));
-    introspection.post<{ Body: { token: string } }>(
-      '/sessions/introspect',
-      {
-        schema: {
-          tags: ['sessions'],
-          summary: "Tell the app's backend whether a session token is live, and whose it is",
-          description:
-            'Send the value of the session cookie (or bearer token) your backend received. ' +
-            'An unknown, expired or logged-out session answers {active: false}.',
-          security: [{ apiKey: [] }],
-          body: {
-            type: 'object',
-            required: ['token'],
-            additionalProperties: false,
-            properties: { token: { type: 'string', maxLength: 512 } },
-          },
-          response: { 200: introspectionSchema, 401: problemSchema, 422: problemSchema },
+/** Session introspection for the app's own backends, behind the API key (routes/index.ts). */
+export async function introspectionRoutes(app: FastifyInstance, { ctx }: { ctx: Context }) {
+  app.post<{ Body: { token: string } }>(
+    '/sessions/introspect',
+    {
+      schema: {
+        tags: ['sessions'],
+        summary: "Tell the app's backend whether a session token is live, and whose it is",
+        description:
+          'Send the value of the session cookie (or bearer token) your backend received. ' +
+          'An unknown, expired or logged-out session answers {active: false}.',
+        security: [{ apiKey: [] }],
+        body: {
+          type: 'object',
+          required: ['token'],
+          additionalProperties: false,
+          properties: { token: { type: 'string', maxLength: 512 } },
         },
+        response: { 200: introspectionSchema, 401: problemSchema, 422: problemSchema },
       },
-      async (request) => {
-        const active = await lookupSession(ctx, request.body.token);
-        if (active === null) return INACTIVE;
-        return {
-          active: true,
-          userId: active.user.id,
-          email: active.user.email,
-          emailVerified: active.user.email_verified_at !== null,
-          expiresAt: isoTime(active.session.expiresAt),
-        };
-      },
-    );
-  });
+    },
+    async (request) => {
+      const active = await lookupSession(ctx, request.body.token);
+      if (active === null) return INACTIVE;
+      return {
+        active: true,
+        userId: active.user.id,
+        email: active.user.email,
+        emailVerified: active.user.email_verified_at !== null,
+        expiresAt: isoTime(active.session.expiresAt),
+      };
+    },
+  );
 }

@@ -2,12 +2,12 @@ import type { FastifyInstance } from 'fastify';
 import { isoTime } from '../../clock.ts';
 import type { Context } from '../../context.ts';
 import { PURPOSE_PATTERN } from '../../purposes.ts';
-import { apiKeyGuard } from '../api-key.ts';
 import { invalidInput, problemSchema, tokenProblem } from '../problem.ts';
 
 /**
  * The token API: other backends issue, inspect, consume and revoke tokens for purposes of their own.
- * API-issued tokens belong to a free-form subject, not to an oto user.
+ * API-issued tokens belong to a free-form subject, not to an oto user. Behind the API key
+ * (routes/index.ts).
  */
 
 const MAX_DATA_BYTES = 4096;
@@ -35,11 +35,6 @@ interface RevokeBody {
 }
 
 export async function tokenRoutes(app: FastifyInstance, { ctx }: { ctx: Context }) {
-  app.addHook('onRequest', apiKeyGuard(ctx.config.apiKeys));
-  app.addHook('onSend', async (_request, reply) => {
-    reply.header('cache-control', 'no-store');
-  });
-
   app.post<{ Body: IssueBody }>(
     '/tokens',
     {
