@@ -13,59 +13,17 @@ import {
   revokeInvitation,
 } from '../../invitations/invitations.ts';
 import { accept } from '../accept-invitation.ts';
-import { HttpProblem, invalidInput, problemSchema, tokenProblem } from '../problem.ts';
+import { HttpProblem, invalidInput, tokenProblem } from '../problem.ts';
 import { rateLimited } from '../rate-limit.ts';
+import * as schemas from '../schemas/invitations.ts';
 import { requireSession, setSessionCookie } from '../session-auth.ts';
-
-const token = { type: 'string', maxLength: 512 } as const;
-const invitationSchema = {
-  type: 'object',
-  properties: {
-    id: { type: 'string' },
-    email: { type: 'string' },
-    scope: { type: 'string' },
-    role: { type: 'string' },
-    expiresAt: { type: 'string' },
-    createdAt: { type: 'string' },
-  },
-} as const;
-const errors = {
-  400: problemSchema,
-  401: problemSchema,
-  403: problemSchema,
-  404: problemSchema,
-  409: problemSchema,
-  410: problemSchema,
-  422: problemSchema,
-  429: problemSchema,
-};
 
 /** Invitations: the JSON API (the page the emailed link opens is in pages/). */
 export async function invitationRoutes(app: FastifyInstance, { ctx }: { ctx: Context }) {
-  app.post<{ Body: { email: string; scope?: string; role?: string } }>(
-    '/invitations',
-    {
-      config: rateLimited(ctx),
-      schema: {
-        tags: ['invitations'],
-        summary: 'Invite an address into a scope with a role',
-        description:
-          'Inviting the same address to the same scope again supersedes the open invitation. ' +
-          'Beyond the default scope and role, the inviter must hold the role (or "owner") in the scope.',
-        body: {
-          type: 'object',
-          required: ['email'],
-          additionalProperties: false,
-          properties: {
-            email: { type: 'string', maxLength: 1024 },
-            scope: { type: 'string', maxLength: 1024 },
-            role: { type: 'string', maxLength: 1024 },
-          },
-        },
-        response: { 201: invitationSchema, ...errors },
-      },
-    },
-    async (request, reply) => {
+  app.route<{ Body: { email: string; scope?: string; role?: string } }>({
+    ...schemas.invite,
+    config: rateLimited(ctx),
+    handler: async (request, reply) => {
       const { user } = await requireSession(ctx, request);
       const result = await invite(ctx, user, request.body, request.ip);
       if (!result.ok) {
@@ -82,37 +40,19 @@ export async function invitationRoutes(app: FastifyInstance, { ctx }: { ctx: Con
       }
       return reply.status(201).send(invitationJson(result.invitation));
     },
-  );
+  });
 
-  app.get(
-    '/invitations',
-    {
-      schema: {
-        tags: ['invitations'],
-        summary: "The logged-in user's open invitations, newest first",
-        response: {
-          200: { type: 'object', properties: { invitations: { type: 'array', items: invitationSchema } } },
-          401: problemSchema,
-        },
-      },
-    },
-    async (request) => {
+  app.route({
+    ...schemas.listInvitations,
+    handler: async (request) => {
       const { user } = await requireSession(ctx, request);
       return { invitations: (await listOpenInvitations(ctx, user.id)).map(invitationJson) };
     },
-  );
+  });
 
-  app.delete<{ Params: { id: string } }>(
-    '/invitations/:id',
-    {
-      schema: {
-        tags: ['invitations'],
-        summary: 'Revoke one of your open invitations',
-        params: { type: 'object', properties: { id: { type: 'string', maxLength: 64 } } },
-        response: { 204: { type: 'null' }, ...errors },
-      },
-    },
-    async (request, reply) => {
+  app.route<{ Params: { id: string } }>({
+    ...schemas.revokeInvitation,
+    handler: async (request, reply) => {
       const { user } = await requireSession(ctx, request);
       const result = await revokeInvitation(ctx, user.id, request.params.id, request.ip);
       if (result === 'not_found') {
@@ -123,69 +63,21 @@ export async function invitationRoutes(app: FastifyInstance, { ctx }: { ctx: Con
       }
       return reply.status(204).send();
     },
-  );
+  });
 
-  app.post<{ Body: { token: string } }>(
-    '/invitations/inspect',
-    {
-      schema: {
-        tags: ['invitations'],
-        summary: 'Read an invitation link without consuming it',
-        body: { type: 'object', required: ['token'], additionalProperties: false, properties: { token } },
-        response: {
-          200: {
-            type: 'object',
-            properties: {
-              id: { type: 'string' },
-              inviter: { type: 'string' },
-              email: { type: 'string' },
-              scope: { type: 'string' },
-              role: { type: 'string' },
-              expiresAt: { type: 'string' },
-              accountExists: { type: 'boolean' },
-            },
-          },
-          ...errors,
-        },
-      },
-    },
-    async (request) => {
+  app.route<{ Body: { token: string } }>({
+    ...schemas.inspectInvitation,
+    handler: async (request) => {
       const result = await inspectInvitation(ctx, request.body.token);
       if (!result.ok) throw tokenProblem(result.reason);
       return { ...result.invitation, expiresAt: isoTime(result.invitation.expiresAt) };
     },
-  );
+  });
 
-  app.post<{ Body: { token: string; password?: string } }>(
-    '/invitations/accept',
-    {
-      config: rateLimited(ctx),
-      schema: {
-        tags: ['invitations'],
-        summary: 'Accept an invitation',
-        description:
-          'Without an account for the invited address, a password creates one (verified) and logs in. ' +
-          "With one, the request must come from that account's session. Refusals leave the link usable.",
-        body: {
-          type: 'object',
-          required: ['token'],
-          additionalProperties: false,
-          properties: { token, password: { type: 'string', maxLength: 4096 } },
-        },
-        response: {
-          200: {
-            type: 'object',
-            properties: {
-              status: { type: 'string', enum: ['account_created', 'accepted'] },
-              sessionToken: { type: 'string' },
-              expiresAt: { type: 'string' },
-            },
-          },
-          ...errors,
-        },
-      },
-    },
-    async (request, reply) => {
+  app.route<{ Body: { token: string; password?: string } }>({
+    ...schemas.acceptInvitation,
+    config: rateLimited(ctx),
+    handler: async (request, reply) => {
       const result = await accept(ctx, request, request.body.token, request.body.password);
       if (!result.ok) throw acceptProblem(result);
       if (result.status === 'accepted') return { status: 'accepted' };
@@ -193,42 +85,16 @@ export async function invitationRoutes(app: FastifyInstance, { ctx }: { ctx: Con
       setSessionCookie(reply, ctx.config, sessionToken, session);
       return { status: 'account_created', sessionToken, expiresAt: isoTime(session.expiresAt) };
     },
-  );
+  });
 
-  app.get(
-    '/me/grants',
-    {
-      schema: {
-        tags: ['invitations'],
-        summary: "The logged-in user's grants: scopes and roles",
-        response: {
-          200: {
-            type: 'object',
-            properties: {
-              grants: {
-                type: 'array',
-                items: {
-                  type: 'object',
-                  properties: {
-                    scope: { type: 'string' },
-                    role: { type: 'string' },
-                    invitedBy: { type: ['string', 'null'] },
-                    createdAt: { type: 'string' },
-                  },
-                },
-              },
-            },
-          },
-          401: problemSchema,
-        },
-      },
-    },
-    async (request) => {
+  app.route({
+    ...schemas.listGrants,
+    handler: async (request) => {
       const { user } = await requireSession(ctx, request);
       const grants = await listGrants(ctx, user.id);
       return { grants: grants.map((g) => ({ ...g, createdAt: isoTime(g.createdAt) })) };
     },
-  );
+  });
 }
 
 /**
@@ -236,33 +102,9 @@ export async function invitationRoutes(app: FastifyInstance, { ctx }: { ctx: Con
  * invitations can then flow. Behind the API key (routes/index.ts).
  */
 export async function grantRoutes(app: FastifyInstance, { ctx }: { ctx: Context }) {
-  app.post<{ Body: { userId: string; scope: string; role: string } }>(
-    '/grants',
-    {
-      schema: {
-        tags: ['invitations'],
-        summary: 'Grant a user a role in a scope (API key)',
-        security: [{ apiKey: [] }],
-        body: {
-          type: 'object',
-          required: ['userId', 'scope', 'role'],
-          additionalProperties: false,
-          properties: {
-            userId: { type: 'string', maxLength: 64 },
-            scope: { type: 'string', maxLength: 1024 },
-            role: { type: 'string', maxLength: 1024 },
-          },
-        },
-        response: {
-          201: {
-            type: 'object',
-            properties: { userId: { type: 'string' }, scope: { type: 'string' }, role: { type: 'string' } },
-          },
-          ...errors,
-        },
-      },
-    },
-    async (request, reply) => {
+  app.route<{ Body: { userId: string; scope: string; role: string } }>({
+    ...schemas.addGrant,
+    handler: async (request, reply) => {
       const { userId, scope, role } = request.body;
       const problems = checkGrant(scope, role);
       if (problems.length > 0) throw invalidInput(problems);
@@ -271,7 +113,7 @@ export async function grantRoutes(app: FastifyInstance, { ctx }: { ctx: Context 
       await addGrant(ctx, ctx.db, { userId, scope, role });
       return reply.status(201).send({ userId, scope, role });
     },
-  );
+  });
 }
 
 function acceptProblem(result: Extract<AcceptResult, { ok: false }>): HttpProblem {
