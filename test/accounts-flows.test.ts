@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { verifyCookieName } from '../src/http/pages/auth-pages.ts';
+import { verifyCookieName } from '../src/http/pages/verify-email.ts';
 import { PUBLIC_URL, startTestApp, type TestApp } from './helpers/app.ts';
 import { type Inbox, linksIn, pathOf, startInbox, tokenLink, tokenOf } from './helpers/inbox.ts';
 import { DIALECTS } from './helpers/storage.ts';

@@ -2,7 +2,7 @@ import type { Config } from '../config/config.ts';
 import type { Context } from '../context.ts';
 import { dialectOf } from '../db/dialect.ts';
 import { buildApp } from '../http/app.ts';
-import { DEV_MAILBOX_PATH } from '../http/routes/dev-mailbox.ts';
+import { DEV_MAILBOX_PATH } from '../http/dev-mailbox.ts';
 import { purgeJob } from '../jobs/purge-job.ts';
 import { startWorker } from '../jobs/worker.ts';
 import { mailConfigProblem, usesDevTransport } from '../mail/transport.ts';

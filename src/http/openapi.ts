@@ -11,8 +11,9 @@ import { problemSchema } from './problem.ts';
  * and a browsable UI at /docs (@fastify/swagger-ui, whose scripts, styles and images are served by
  * oto itself, under a CSP that allows only this origin: the docs page loads nothing from elsewhere).
  *
- * Register it before the routes: it collects them as they are added. The document holds the JSON
- * API (/v1) and the health checks; the HTML pages are for browsers, not for API clients.
+ * Register it before the routes: it collects them as they are added; docsRoutes serves it. The
+ * document holds the JSON API (/v1) and the health checks; the HTML pages are for browsers, not for
+ * API clients.
  */
 export async function registerOpenApi(app: FastifyInstance, config: Config): Promise<void> {
   const routes: RegisteredRoute[] = [];
@@ -53,7 +54,13 @@ export async function registerOpenApi(app: FastifyInstance, config: Config): Pro
       url,
     }),
   });
+}
 
+/**
+ * The document at /openapi.json and the browsable UI at /docs. Registered with the routes, after
+ * registerOpenApi (plugin.ts).
+ */
+export async function docsRoutes(app: FastifyInstance) {
   await app.register(swaggerUi, {
     routePrefix: '/docs',
     // Stricter than the plugin's default, which also allows https: styles and fonts and the

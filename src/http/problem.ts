@@ -81,17 +81,29 @@ export const problemSchema = {
 /** Maps a failed consume to its token error. A broken binding means the state the link was issued for
  * has changed since (password, email address), which makes the link void: revoked. */
 export function tokenProblem(reason: ConsumeFailure): HttpProblem {
+  return TOKEN_PROBLEMS[tokenProblemCode(reason)]();
+}
+
+/** The token error of a failed consume, by its code: what tokenProblem answers, and what pages say. */
+export function tokenProblemCode(reason: ConsumeFailure): TokenProblemCode {
   switch (reason) {
     case 'used':
-      return TOKEN_PROBLEMS.token_used();
+      return 'token_used';
     case 'expired':
-      return TOKEN_PROBLEMS.token_expired();
+      return 'token_expired';
     case 'revoked':
     case 'binding':
-      return TOKEN_PROBLEMS.token_revoked();
+      return 'token_revoked';
     default:
-      return TOKEN_PROBLEMS.token_invalid();
+      return 'token_invalid';
   }
+}
+
+/** 409 email_taken, for the API and the page that confirm a change of email. */
+export function emailTakenProblem(): HttpProblem {
+  return new HttpProblem(409, 'email_taken', 'This address now belongs to another account.', {
+    detail: 'Ask for a change to another address.',
+  });
 }
 
 /** 429 login_cooldown, for every form that checks a password through the login throttle. */

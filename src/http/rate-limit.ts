@@ -13,8 +13,8 @@ import { HttpProblem } from './problem.ts';
  * that matter most for safety, per-recipient mail caps and the per-account login cool-down, are kept
  * in the database and still hold; refusing every sign-in because a cache is down would be worse.
  *
- * Usage: `await registerRateLimit(app, ctx)` at the top of a plugin, then `config: rateLimited(ctx)`
- * on each route to limit.
+ * Usage: plugin.ts calls `await registerRateLimit(app, ctx)` once, before the API and the pages, so
+ * one Redis client serves them all; each route to limit says `config: rateLimited(ctx)`.
  */
 export async function registerRateLimit(app: FastifyInstance, ctx: Context): Promise<void> {
   if (ctx.config.limits.ratePerMinute === 0) return;

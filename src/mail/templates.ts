@@ -1,4 +1,4 @@
-import { html, SafeHtml } from './html.ts';
+import { html, SafeHtml } from '../html.ts';
 
 /**
  * Every email oto sends, as plain functions: a subject, a plain-text body and an HTML body.

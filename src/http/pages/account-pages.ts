@@ -2,17 +2,16 @@ import type { FastifyInstance } from 'fastify';
 import { logOut } from '../../accounts/logout.ts';
 import { isoTime, utcMinute } from '../../clock.ts';
 import type { Context } from '../../context.ts';
-import { html } from '../../mail/html.ts';
-import { subscriptionControl } from '../routes/subscription.ts';
+import type { User } from '../../db/schema.ts';
+import { html, type SafeHtml } from '../../html.ts';
+import { setSubscribed } from '../../newsletter/subscription.ts';
 import { assertSameOrigin, authenticate, clearSessionCookie } from '../session-auth.ts';
-import { buttonForm } from './forms.ts';
-import { redirectAfterPost, sendPage, stylesheetRoute } from './layout.ts';
+import { buttonForm, formString } from './forms.ts';
+import { PAGE_ROUTE, redirectAfterPost, sendPage } from './layout.ts';
 
-/** The home page, the account page and the log-out button's target. */
+/** The home page, the account page, its newsletter control and the log-out button's target. */
 export async function accountPages(app: FastifyInstance, { ctx }: { ctx: Context }) {
-  await app.register(stylesheetRoute);
-
-  app.get('/', { schema: { hide: true } }, async (request, reply) => {
+  app.get('/', PAGE_ROUTE, async (request, reply) => {
     const auth = await authenticate(ctx, request);
     const body = auth
       ? html`<p>You are logged in as <strong>${auth.user.email}</strong>.</p>
@@ -22,7 +21,7 @@ export async function accountPages(app: FastifyInstance, { ctx }: { ctx: Context
     return sendPage(reply, ctx.config, { title: ctx.config.appName, body });
   });
 
-  app.get('/account', { schema: { hide: true } }, async (request, reply) => {
+  app.get('/account', PAGE_ROUTE, async (request, reply) => {
     const auth = await authenticate(ctx, request);
     if (auth === null) return reply.header('cache-control', 'no-store').redirect('/login', 303);
     const { user, session } = auth;
@@ -37,11 +36,29 @@ ${buttonForm('/logout', 'Log out')}`;
     return sendPage(reply, ctx.config, { title: 'Your account', body });
   });
 
-  app.post('/logout', { schema: { hide: true } }, async (request, reply) => {
+  app.post('/logout', PAGE_ROUTE, async (request, reply) => {
     assertSameOrigin(ctx.config, request);
     const auth = await authenticate(ctx, request);
     if (auth !== null) await logOut(ctx, { sessionId: auth.session.id, userId: auth.user.id }, request.ip);
     clearSessionCookie(reply, ctx.config);
     return redirectAfterPost(reply, '/login?logged_out=1');
   });
+
+  // A logged-in user subscribes or unsubscribes (PUT /v1/me/subscription is the API's way).
+  app.post('/account/subscription', PAGE_ROUTE, async (request, reply) => {
+    // A form post is always checked for its origin, before anything else is looked at.
+    assertSameOrigin(ctx.config, request);
+    const auth = await authenticate(ctx, request);
+    if (auth === null) return redirectAfterPost(reply, '/login');
+    const wanted = formString(request.body, 'subscribed');
+    if (wanted === '1' || wanted === '0') await setSubscribed(ctx, auth.user.id, wanted === '1', request.ip);
+    return redirectAfterPost(reply, '/account');
+  });
+}
+
+/** The /account page's control: one button that flips the subscription. */
+function subscriptionControl(user: Pick<User, 'unsubscribed_at'>): SafeHtml {
+  return user.unsubscribed_at === null
+    ? buttonForm('/account/subscription', 'Unsubscribe from newsletters', { subscribed: '0' }, true)
+    : buttonForm('/account/subscription', 'Subscribe to newsletters', { subscribed: '1' }, true);
 }

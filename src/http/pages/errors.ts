@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../../config/config.ts';
-import { html } from '../../mail/html.ts';
+import { html } from '../../html.ts';
 import { HttpProblem } from '../problem.ts';
 import { notice } from './forms.ts';
 import { sendPage } from './layout.ts';

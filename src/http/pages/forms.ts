@@ -1,5 +1,10 @@
-import { html, type SafeHtml } from '../../mail/html.ts';
+import type { FastifyReply } from 'fastify';
+import type { InputError } from '../../accounts/input.ts';
+import type { Cooldown } from '../../accounts/login-throttle.ts';
+import type { Config } from '../../config/config.ts';
+import { html, type SafeHtml } from '../../html.ts';
 import type { ConsumeFailure } from '../../tokens/tokens.ts';
+import { type TokenProblemCode, tokenProblemCode } from '../problem.ts';
 
 /**
  * Form pieces for server-rendered pages. Every field has a label; errors are tied to their field
@@ -67,20 +72,52 @@ export function formString(body: unknown, name: string): string {
   return typeof value === 'string' ? value : '';
 }
 
-/**
- * What a page says about a link it cannot use. `revokedBecause` names what makes this kind of link
- * void, e.g. "a newer one was sent, or the account changed since".
- */
-export function linkMessage(reason: ConsumeFailure, revokedBecause: string): string {
-  switch (reason) {
-    case 'used':
-      return 'This link has already been used.';
-    case 'expired':
-      return 'This link has expired.';
-    case 'revoked':
-    case 'binding':
-      return `This link is no longer valid: ${revokedBecause}.`;
-    default:
-      return 'This link is not valid. Check that you copied all of it.';
-  }
+/** The hint under every field that sets a new password. */
+export function passwordHint(config: Config): string {
+  return `At least ${config.passwords.minLength} characters. A few unrelated words make a strong one.`;
 }
+
+/** The flow's input errors, grouped by field for `field({ errors })`. */
+export function byField(errors: InputError[]): FieldErrors {
+  const grouped: Record<string, string[]> = {};
+  for (const { field: name, message } of errors) grouped[name] = [...(grouped[name] ?? []), message];
+  return grouped;
+}
+
+/** Reads a query parameter as one string: absent or repeated parameters become ''. */
+export function queryString(value: unknown): string {
+  return typeof value === 'string' ? value : '';
+}
+
+/** What a form that checks a password says when the login throttle refuses the check. */
+export function cooldownNotice(reply: FastifyReply, cooldown: Cooldown): SafeHtml {
+  reply.header('retry-after', String(cooldown.retryAfterSeconds));
+  const wait = cooldown.untilReset
+    ? 'Too many failed attempts in a row for this email address: reset the password to log in again.'
+    : `Too many failed attempts for this email address. Try again in ${Math.ceil(cooldown.retryAfterSeconds / 60)} minutes.`;
+  return html`${notice('bad', wait)}
+<p>Forgot your password? <a href="/forgot-password">Reset it</a>: that works right away.</p>`;
+}
+
+/**
+ * What a page says about a link it cannot use, one sentence for each token error the API would answer
+ * (tokenProblemCode in problem.ts decides which): each kind of link has its own words.
+ */
+export type LinkWords = Readonly<Record<TokenProblemCode, string>>;
+
+export function linkMessage(reason: ConsumeFailure, words: LinkWords): string {
+  return words[tokenProblemCode(reason)];
+}
+
+/** The words for an emailed link. `revokedBecause` names what makes this kind of link void. */
+export function linkWords(revokedBecause: string): LinkWords {
+  return {
+    token_used: 'This link has already been used.',
+    token_expired: 'This link has expired.',
+    token_revoked: `This link is no longer valid: ${revokedBecause}.`,
+    token_invalid: 'This link is not valid. Check that you copied all of it.',
+  };
+}
+
+/** The words for a verification or reset link. */
+export const ACCOUNT_LINK_WORDS = linkWords('a newer one was sent, or the account changed since');

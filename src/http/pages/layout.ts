@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Config } from '../../config/config.ts';
-import { html, type SafeHtml } from '../../mail/html.ts';
+import { html, type SafeHtml } from '../../html.ts';
 
 /**
  * The frame of every server-rendered page: one small stylesheet served by oto itself, no JavaScript,
- * nothing from another origin. Write page bodies with the `html` tagged template (src/mail/html.ts),
+ * nothing from another origin. Write page bodies with the `html` tagged template (src/html.ts),
  * which escapes every interpolated value, then hand them to sendPage:
  *
  *   return sendPage(reply, ctx.config, { title: 'Log in', body: html`<form …>…</form>` });
@@ -101,12 +101,21 @@ export function sendPage(reply: FastifyReply, config: Config, page: Page): Fasti
     .send(renderPage(config, page, Boolean(reply.request.cookies?.[config.sessions.cookieName])));
 }
 
+/** sendPage with the config bound, as the page files call it: `page(reply, title, body, status)`. */
+export function pageSender(config: Config) {
+  return (reply: FastifyReply, title: string, body: SafeHtml, status = 200) =>
+    sendPage(reply, config, { title, body, status });
+}
+
+/** The options of a page's route: pages are for browsers, not part of the API document (openapi.ts). */
+export const PAGE_ROUTE = { schema: { hide: true } };
+
 /** A 303 after a successful form post: the browser follows with a GET, so reloading does not re-post. */
 export function redirectAfterPost(reply: FastifyReply, location: string): FastifyReply {
   return reply.status(303).header('cache-control', 'no-store').header('location', location).send();
 }
 
-/** Serves the stylesheet. Registered once by the page routes. */
+/** Serves the stylesheet. Registered once, by the pages plugin (pages/index.ts). */
 export async function stylesheetRoute(app: FastifyInstance) {
   app.get(STYLESHEET_PATH, { logLevel: 'warn', schema: { hide: true } }, async (_request, reply) =>
     reply

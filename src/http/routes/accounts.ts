@@ -8,26 +8,10 @@ import { publicUser } from '../../accounts/users.ts';
 import { verifyEmail } from '../../accounts/verify-email.ts';
 import { isoTime } from '../../clock.ts';
 import type { Context } from '../../context.ts';
-import { authPages } from '../pages/auth-pages.ts';
-import { cooldownProblem, HttpProblem, invalidInput, problemSchema, tokenProblem } from '../problem.ts';
-import { rateLimited, registerRateLimit } from '../rate-limit.ts';
+import { cooldownProblem, HttpProblem, invalidInput, tokenProblem } from '../problem.ts';
+import { rateLimited } from '../rate-limit.ts';
+import * as schemas from '../schemas/accounts.ts';
 import { setSessionCookie } from '../session-auth.ts';
-
-/**
- * The account flows over HTTP: the JSON API under /v1 and the server-rendered pages. Routes only map
- * requests to the flow functions in src/accounts and their results to responses.
- */
-export async function accountRoutes(app: FastifyInstance, { ctx }: { ctx: Context }) {
-  await registerRateLimit(app, ctx);
-  await app.register(accountApi, { ctx, prefix: '/v1' });
-  await app.register(authPages, { ctx });
-}
-
-// Generous caps that stop huge strings before any work; the real limits (254 characters for an
-// email, 1 KiB for a password) are checked by the flows, with a clear message.
-const email = { type: 'string', maxLength: 1024 } as const;
-const password = { type: 'string', maxLength: 4096 } as const;
-const token = { type: 'string', maxLength: 512 } as const;
 
 const accepted = (message: string) => ({ status: 'pending', message }) as const;
 /** The 202 bodies: one per route, the same whatever the address's state. */
@@ -36,24 +20,6 @@ export const ACCEPTED = {
   resend: accepted('If this address has an account waiting for confirmation, a new link is on its way.'),
   reset: accepted('If this address has an account, a link to reset its password is on its way.'),
 };
-
-const acceptedSchema = {
-  type: 'object',
-  properties: { status: { type: 'string' }, message: { type: 'string' } },
-} as const;
-const statusSchema = { type: 'object', properties: { status: { type: 'string' } } } as const;
-const errors = {
-  400: problemSchema,
-  401: problemSchema,
-  403: problemSchema,
-  410: problemSchema,
-  422: problemSchema,
-  429: problemSchema,
-};
-
-function body(properties: Record<string, unknown>) {
-  return { type: 'object', required: Object.keys(properties), additionalProperties: false, properties };
-}
 
 interface Credentials {
   email: string;
@@ -77,100 +43,44 @@ export function loginProblem(
 
 type LoginRefusal = { reason: 'cooling_down' } & Cooldown;
 
-async function accountApi(app: FastifyInstance, { ctx }: { ctx: Context }) {
-  app.addHook('onSend', async (_request, reply) => {
-    reply.header('cache-control', 'no-store');
-  });
-
-  app.post<{ Body: Credentials }>(
-    '/users',
-    {
-      config: rateLimited(ctx),
-      schema: {
-        tags: ['accounts'],
-        summary: 'Sign up',
-        description:
-          'Always 202 with the same body for valid input, whether or not the address has an account.',
-        body: body({ email, password }),
-        response: { 202: acceptedSchema, ...errors },
-      },
-    },
-    async (request, reply) => {
+/**
+ * The account flows' JSON API (their pages are in pages/). Routes only map requests to the flow
+ * functions in src/accounts and their results to responses.
+ */
+export async function accountRoutes(app: FastifyInstance, { ctx }: { ctx: Context }) {
+  app.route<{ Body: Credentials }>({
+    ...schemas.signUp,
+    config: rateLimited(ctx),
+    handler: async (request, reply) => {
       const result = await signUp(ctx, { ...request.body, ip: request.ip });
       if (!result.ok) throw invalidInput(result.errors);
       return reply.status(202).send(ACCEPTED.signUp);
     },
-  );
+  });
 
-  app.post<{ Body: { token: string } }>(
-    '/users/verify',
-    {
-      schema: {
-        tags: ['accounts'],
-        summary: 'Confirm an email address with the token from the verification link',
-        body: body({ token }),
-        response: { 200: statusSchema, ...errors },
-      },
-    },
-    async (request) => {
+  app.route<{ Body: { token: string } }>({
+    ...schemas.verifyEmail,
+    handler: async (request) => {
       const result = await verifyEmail(ctx, request.body.token, request.ip);
       if (!result.ok) throw tokenProblem(result.reason);
       return { status: result.status };
     },
-  );
+  });
 
-  app.post<{ Body: { email: string } }>(
-    '/users/verify/resend',
-    {
-      config: rateLimited(ctx),
-      schema: {
-        tags: ['accounts'],
-        summary: 'Send a new verification link',
-        description: 'Always 202; a link is sent only to an existing unverified account.',
-        body: body({ email }),
-        response: { 202: acceptedSchema, ...errors },
-      },
-    },
-    async (request, reply) => {
+  app.route<{ Body: { email: string } }>({
+    ...schemas.resendVerification,
+    config: rateLimited(ctx),
+    handler: async (request, reply) => {
       const result = await resendVerification(ctx, { email: request.body.email, ip: request.ip });
       if (!result.ok) throw invalidInput(result.errors);
       return reply.status(202).send(ACCEPTED.resend);
     },
-  );
+  });
 
-  app.post<{ Body: Credentials }>(
-    '/sessions',
-    {
-      config: rateLimited(ctx),
-      schema: {
-        tags: ['sessions'],
-        summary: 'Log in',
-        description:
-          'Sets the session cookie (for browsers) and returns the session token (for API clients, as a bearer token).',
-        body: body({ email, password }),
-        response: {
-          200: {
-            type: 'object',
-            properties: {
-              user: {
-                type: 'object',
-                properties: {
-                  id: { type: 'string' },
-                  email: { type: 'string' },
-                  emailVerified: { type: 'boolean' },
-                  subscribed: { type: 'boolean' },
-                  createdAt: { type: 'string' },
-                },
-              },
-              sessionToken: { type: 'string' },
-              expiresAt: { type: 'string' },
-            },
-          },
-          ...errors,
-        },
-      },
-    },
-    async (request, reply) => {
+  app.route<{ Body: Credentials }>({
+    ...schemas.logIn,
+    config: rateLimited(ctx),
+    handler: async (request, reply) => {
       const result = await logIn(ctx, {
         ...request.body,
         ip: request.ip,
@@ -188,40 +98,21 @@ async function accountApi(app: FastifyInstance, { ctx }: { ctx: Context }) {
         expiresAt: isoTime(session.expiresAt),
       };
     },
-  );
+  });
 
-  app.post<{ Body: { email: string } }>(
-    '/password-resets',
-    {
-      config: rateLimited(ctx),
-      schema: {
-        tags: ['accounts'],
-        summary: 'Forgot password: email a reset link',
-        description: 'Always 202 with the same body for a valid address, whether or not it has an account.',
-        body: body({ email }),
-        response: { 202: acceptedSchema, ...errors },
-      },
-    },
-    async (request, reply) => {
+  app.route<{ Body: { email: string } }>({
+    ...schemas.requestPasswordReset,
+    config: rateLimited(ctx),
+    handler: async (request, reply) => {
       const result = await requestPasswordReset(ctx, { email: request.body.email, ip: request.ip });
       if (!result.ok) throw invalidInput(result.errors);
       return reply.status(202).send(ACCEPTED.reset);
     },
-  );
+  });
 
-  app.post<{ Body: { token: string; password: string } }>(
-    '/password-resets/confirm',
-    {
-      schema: {
-        tags: ['accounts'],
-        summary: 'Set a new password with the token from the reset link',
-        description:
-          'A refused password answers 422 and leaves the token usable. Success ends every session; it does not log in.',
-        body: body({ token, password }),
-        response: { 200: statusSchema, ...errors },
-      },
-    },
-    async (request) => {
+  app.route<{ Body: { token: string; password: string } }>({
+    ...schemas.resetPassword,
+    handler: async (request) => {
       const result = await resetPassword(ctx, { ...request.body, ip: request.ip });
       if (!result.ok) {
         if (result.reason === 'invalid_password') throw invalidInput(result.errors);
@@ -229,5 +120,5 @@ async function accountApi(app: FastifyInstance, { ctx }: { ctx: Context }) {
       }
       return { status: 'password_changed' };
     },
-  );
+  });
 }

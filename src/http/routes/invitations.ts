@@ -1,14 +1,10 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { normalizeEmail } from '../../accounts/users.ts';
-import { isoTime, utcMinute } from '../../clock.ts';
+import type { FastifyInstance } from 'fastify';
+import { isoTime } from '../../clock.ts';
 import type { Context } from '../../context.ts';
-import type { User } from '../../db/schema.ts';
 import {
   type AcceptResult,
-  acceptInvitation,
   addGrant,
   checkGrant,
-  type InvitationDetails,
   type InvitationView,
   inspectInvitation,
   invite,
@@ -16,75 +12,18 @@ import {
   listOpenInvitations,
   revokeInvitation,
 } from '../../invitations/invitations.ts';
-import { html, type SafeHtml } from '../../mail/html.ts';
-import type { ConsumeFailure } from '../../tokens/tokens.ts';
-import { apiKeyGuard } from '../api-key.ts';
-import { pageErrorHandler } from '../pages/errors.ts';
-import { buttonForm, type FieldErrors, field, formString, notice } from '../pages/forms.ts';
-import { redirectAfterPost, sendPage } from '../pages/layout.ts';
-import { HttpProblem, invalidInput, problemSchema, tokenProblem } from '../problem.ts';
-import { rateLimited, registerRateLimit } from '../rate-limit.ts';
-import { assertSameOrigin, authenticate, requireSession, setSessionCookie } from '../session-auth.ts';
+import { accept } from '../accept-invitation.ts';
+import { HttpProblem, invalidInput, tokenProblem } from '../problem.ts';
+import { rateLimited } from '../rate-limit.ts';
+import * as schemas from '../schemas/invitations.ts';
+import { requireSession, setSessionCookie } from '../session-auth.ts';
 
-/** Invitations over HTTP: the JSON API under /v1, and the page the emailed link opens. */
+/** Invitations: the JSON API (the page the emailed link opens is in pages/). */
 export async function invitationRoutes(app: FastifyInstance, { ctx }: { ctx: Context }) {
-  await registerRateLimit(app, ctx);
-  await app.register(invitationApi, { ctx, prefix: '/v1' });
-  await app.register(invitationPages, { ctx });
-}
-
-const token = { type: 'string', maxLength: 512 } as const;
-const invitationSchema = {
-  type: 'object',
-  properties: {
-    id: { type: 'string' },
-    email: { type: 'string' },
-    scope: { type: 'string' },
-    role: { type: 'string' },
-    expiresAt: { type: 'string' },
-    createdAt: { type: 'string' },
-  },
-} as const;
-const errors = {
-  400: problemSchema,
-  401: problemSchema,
-  403: problemSchema,
-  404: problemSchema,
-  409: problemSchema,
-  410: problemSchema,
-  422: problemSchema,
-  429: problemSchema,
-};
-
-async function invitationApi(app: FastifyInstance, { ctx }: { ctx: Context }) {
-  app.addHook('onSend', async (_request, reply) => {
-    reply.header('cache-control', 'no-store');
-  });
-
-  app.post<{ Body: { email: string; scope?: string; role?: string } }>(
-    '/invitations',
-    {
-      config: rateLimited(ctx),
-      schema: {
-        tags: ['invitations'],
-        summary: 'Invite an address into a scope with a role',
-        description:
-          'Inviting the same address to the same scope again supersedes the open invitation. ' +
-          'Beyond the default scope and role, the inviter must hold the role (or "owner") in the scope.',
-        body: {
-          type: 'object',
-          required: ['email'],
-          additionalProperties: false,
-          properties: {
-            email: { type: 'string', maxLength: 1024 },
-            scope: { type: 'string', maxLength: 1024 },
-            role: { type: 'string', maxLength: 1024 },
-          },
-        },
-        response: { 201: invitationSchema, ...errors },
-      },
-    },
-    async (request, reply) => {
+  app.route<{ Body: { email: string; scope?: string; role?: string } }>({
+    ...schemas.invite,
+    config: rateLimited(ctx),
+    handler: async (request, reply) => {
       const { user } = await requireSession(ctx, request);
       const result = await invite(ctx, user, request.body, request.ip);
       if (!result.ok) {
@@ -101,37 +40,19 @@ async function invitationApi(app: FastifyInstance, { ctx }: { ctx: Context }) {
       }
       return reply.status(201).send(invitationJson(result.invitation));
     },
-  );
+  });
 
-  app.get(
-    '/invitations',
-    {
-      schema: {
-        tags: ['invitations'],
-        summary: "The logged-in user's open invitations, newest first",
-        response: {
-          200: { type: 'object', properties: { invitations: { type: 'array', items: invitationSchema } } },
-          401: problemSchema,
-        },
-      },
-    },
-    async (request) => {
+  app.route({
+    ...schemas.listInvitations,
+    handler: async (request) => {
       const { user } = await requireSession(ctx, request);
       return { invitations: (await listOpenInvitations(ctx, user.id)).map(invitationJson) };
     },
-  );
+  });
 
-  app.delete<{ Params: { id: string } }>(
-    '/invitations/:id',
-    {
-      schema: {
-        tags: ['invitations'],
-        summary: 'Revoke one of your open invitations',
-        params: { type: 'object', properties: { id: { type: 'string', maxLength: 64 } } },
-        response: { 204: { type: 'null' }, ...errors },
-      },
-    },
-    async (request, reply) => {
+  app.route<{ Params: { id: string } }>({
+    ...schemas.revokeInvitation,
+    handler: async (request, reply) => {
       const { user } = await requireSession(ctx, request);
       const result = await revokeInvitation(ctx, user.id, request.params.id, request.ip);
       if (result === 'not_found') {
@@ -142,69 +63,21 @@ async function invitationApi(app: FastifyInstance, { ctx }: { ctx: Context }) {
       }
       return reply.status(204).send();
     },
-  );
+  });
 
-  app.post<{ Body: { token: string } }>(
-    '/invitations/inspect',
-    {
-      schema: {
-        tags: ['invitations'],
-        summary: 'Read an invitation link without consuming it',
-        body: { type: 'object', required: ['token'], additionalProperties: false, properties: { token } },
-        response: {
-          200: {
-            type: 'object',
-            properties: {
-              id: { type: 'string' },
-              inviter: { type: 'string' },
-              email: { type: 'string' },
-              scope: { type: 'string' },
-              role: { type: 'string' },
-              expiresAt: { type: 'string' },
-              accountExists: { type: 'boolean' },
-            },
-          },
-          ...errors,
-        },
-      },
-    },
-    async (request) => {
+  app.route<{ Body: { token: string } }>({
+    ...schemas.inspectInvitation,
+    handler: async (request) => {
       const result = await inspectInvitation(ctx, request.body.token);
       if (!result.ok) throw tokenProblem(result.reason);
       return { ...result.invitation, expiresAt: isoTime(result.invitation.expiresAt) };
     },
-  );
+  });
 
-  app.post<{ Body: { token: string; password?: string } }>(
-    '/invitations/accept',
-    {
-      config: rateLimited(ctx),
-      schema: {
-        tags: ['invitations'],
-        summary: 'Accept an invitation',
-        description:
-          'Without an account for the invited address, a password creates one (verified) and logs in. ' +
-          "With one, the request must come from that account's session. Refusals leave the link usable.",
-        body: {
-          type: 'object',
-          required: ['token'],
-          additionalProperties: false,
-          properties: { token, password: { type: 'string', maxLength: 4096 } },
-        },
-        response: {
-          200: {
-            type: 'object',
-            properties: {
-              status: { type: 'string', enum: ['account_created', 'accepted'] },
-              sessionToken: { type: 'string' },
-              expiresAt: { type: 'string' },
-            },
-          },
-          ...errors,
-        },
-      },
-    },
-    async (request, reply) => {
+  app.route<{ Body: { token: string; password?: string } }>({
+    ...schemas.acceptInvitation,
+    config: rateLimited(ctx),
+    handler: async (request, reply) => {
       const result = await accept(ctx, request, request.body.token, request.body.password);
       if (!result.ok) throw acceptProblem(result);
       if (result.status === 'accepted') return { status: 'accepted' };
@@ -212,105 +85,34 @@ async function invitationApi(app: FastifyInstance, { ctx }: { ctx: Context }) {
       setSessionCookie(reply, ctx.config, sessionToken, session);
       return { status: 'account_created', sessionToken, expiresAt: isoTime(session.expiresAt) };
     },
-  );
+  });
 
-  app.get(
-    '/me/grants',
-    {
-      schema: {
-        tags: ['invitations'],
-        summary: "The logged-in user's grants: scopes and roles",
-        response: {
-          200: {
-            type: 'object',
-            properties: {
-              grants: {
-                type: 'array',
-                items: {
-                  type: 'object',
-                  properties: {
-                    scope: { type: 'string' },
-                    role: { type: 'string' },
-                    invitedBy: { type: ['string', 'null'] },
-                    createdAt: { type: 'string' },
-                  },
-                },
-              },
-            },
-          },
-          401: problemSchema,
-        },
-      },
-    },
-    async (request) => {
+  app.route({
+    ...schemas.listGrants,
+    handler: async (request) => {
       const { user } = await requireSession(ctx, request);
       const grants = await listGrants(ctx, user.id);
       return { grants: grants.map((g) => ({ ...g, createdAt: isoTime(g.createdAt) })) };
     },
-  );
-
-  // The app's backend grants roles directly, e.g. "owner" of a scope it just created, from which
-  // invitations can then flow.
-  app.register(async (backend) => {
-    backend.addHook('onRequest', apiKeyGuard(ctx.config.apiKeys));
-    backend.post<{ Body: { userId: string; scope: string; role: string } }>(
-      '/grants',
-      {
-        schema: {
-          tags: ['invitations'],
-          summary: 'Grant a user a role in a scope (API key)',
-          security: [{ apiKey: [] }],
-          body: {
-            type: 'object',
-            required: ['userId', 'scope', 'role'],
-            additionalProperties: false,
-            properties: {
-              userId: { type: 'string', maxLength: 64 },
-              scope: { type: 'string', maxLength: 1024 },
-              role: { type: 'string', maxLength: 1024 },
-            },
-          },
-          response: {
-            201: {
-              type: 'object',
-              properties: { userId: { type: 'string' }, scope: { type: 'string' }, role: { type: 'string' } },
-            },
-            ...errors,
-          },
-        },
-      },
-      async (request, reply) => {
-        const { userId, scope, role } = request.body;
-        const problems = checkGrant(scope, role);
-        if (problems.length > 0) throw invalidInput(problems);
-        const user = await ctx.db
-          .selectFrom('users')
-          .select('id')
-          .where('id', '=', userId)
-          .executeTakeFirst();
-        if (user === undefined) throw new HttpProblem(404, 'not_found', 'There is no such user.');
-        await addGrant(ctx, ctx.db, { userId, scope, role });
-        return reply.status(201).send({ userId, scope, role });
-      },
-    );
   });
 }
 
-/** Runs the acceptance with the request's session, refusing a cookie-authenticated cross-site request. */
-async function accept(
-  ctx: Context,
-  request: FastifyRequest,
-  token: unknown,
-  password: string | undefined,
-): Promise<AcceptResult> {
-  const auth = await authenticate(ctx, request);
-  if (auth?.via === 'cookie') assertSameOrigin(ctx.config, request);
-  return acceptInvitation(ctx, {
-    token,
-    password,
-    sessionUser: auth?.user ?? null,
-    ip: request.ip,
-    userAgent: request.headers['user-agent'] ?? null,
+/**
+ * The app's backend grants roles directly, e.g. "owner" of a scope it just created, from which
+ * invitations can then flow. Behind the API key (routes/index.ts).
+ */
+export async function grantRoutes(app: FastifyInstance, { ctx }: { ctx: Context }) {
+  app.route<{ Body: { userId: string; scope: string; role: string } }>({
+    ...schemas.addGrant,
+    handler: async (request, reply) => {
+      const { userId, scope, role } = request.body;
+      const problems = checkGrant(scope, role);
+      if (problems.length > 0) throw invalidInput(problems);
+      const user = await ctx.db.selectFrom('users').select('id').where('id', '=', userId).executeTakeFirst();
+      if (user === undefined) throw new HttpProblem(404, 'not_found', 'There is no such user.');
+      await addGrant(ctx, ctx.db, { userId, scope, role });
+      return reply.status(201).send({ userId, scope, role });
+    },
   });
 }
 
@@ -334,140 +136,6 @@ function acceptProblem(result: Extract<AcceptResult, { ok: false }>): HttpProble
       });
     default:
       return tokenProblem(result.reason);
-  }
-}
-
-async function invitationPages(app: FastifyInstance, { ctx }: { ctx: Context }) {
-  const { config } = ctx;
-  const page = (reply: FastifyReply, title: string, body: SafeHtml, status = 200) =>
-    sendPage(reply, config, { title, body, status });
-
-  app.setErrorHandler(pageErrorHandler(config));
-
-  const badLink = (reply: FastifyReply, reason: ConsumeFailure) =>
-    page(
-      reply,
-      'This invitation cannot be used',
-      html`${notice('bad', invitationLinkMessage(reason))}<p>Ask the person who invited you to send a new invitation.</p>`,
-      tokenProblem(reason).status,
-    );
-
-  const summary = (invitation: InvitationDetails) =>
-    html`<p><strong>${invitation.inviter}</strong> invited <strong>${invitation.email}</strong> to join
-<strong>${invitation.scope}</strong> as <strong>${invitation.role}</strong>.</p>
-<p class="hint">This invitation can be accepted until ${utcMinute(invitation.expiresAt)}.</p>`;
-
-  const acceptForm = (
-    tokenValue: string,
-    errors: FieldErrors = {},
-  ) => html`<form method="post" action="/invite" novalidate>
-<input type="hidden" name="token" value="${tokenValue}">
-${field({ name: 'password', label: 'Choose a password', type: 'password', autocomplete: 'new-password', hint: `At least ${config.passwords.minLength} characters. A few unrelated words make a strong one.`, errors: errors['password'] })}
-<button type="submit">Create my account and accept</button>
-</form>`;
-
-  const wrongAccount = (reply: FastifyReply, signedInAs: string, invited: string, status: number) =>
-    page(
-      reply,
-      'This invitation is for someone else',
-      html`${notice('bad', html`You are logged in as <strong>${signedInAs}</strong>, but this invitation is for <strong>${invited}</strong>.`)}
-<p>Log out, then open the link from the invitation email again.</p>
-${buttonForm('/logout', 'Log out', {}, true)}`,
-      status,
-    );
-
-  const loginFirst = (invited: string, status: number, reply: FastifyReply) =>
-    page(
-      reply,
-      'Log in to accept',
-      html`<p><strong>${invited}</strong> already has an account. <a href="/login">Log in</a> with it, then open the
-link from the invitation email again.</p>`,
-      status,
-    );
-
-  app.get<{ Querystring: { token?: unknown } }>(
-    '/invite',
-    { schema: { hide: true } },
-    async (request, reply) => {
-      const tokenValue = typeof request.query.token === 'string' ? request.query.token : '';
-      const result = await inspectInvitation(ctx, tokenValue);
-      if (!result.ok) return badLink(reply, result.reason);
-      const invitation = result.invitation;
-      const auth = await authenticate(ctx, request);
-      const title = 'You are invited';
-      if (auth !== null && !isInvitee(auth.user, invitation)) {
-        return wrongAccount(reply, auth.user.email, invitation.email, 200);
-      }
-      if (auth !== null) {
-        return page(
-          reply,
-          title,
-          html`${summary(invitation)}${buttonForm('/invite', 'Accept the invitation', { token: tokenValue })}`,
-        );
-      }
-      if (invitation.accountExists) {
-        return page(
-          reply,
-          title,
-          html`${summary(invitation)}
-<p>This address already has an account. <a href="/login">Log in</a>, then open the link from the invitation email again.</p>`,
-        );
-      }
-      return page(reply, title, html`${summary(invitation)}${acceptForm(tokenValue)}`);
-    },
-  );
-
-  app.post('/invite', { config: rateLimited(ctx), schema: { hide: true } }, async (request, reply) => {
-    assertSameOrigin(config, request);
-    const tokenValue = formString(request.body, 'token');
-    const password = formString(request.body, 'password');
-    const result = await accept(ctx, request, tokenValue, password === '' ? undefined : password);
-    if (result.ok) {
-      if (result.status === 'account_created') {
-        setSessionCookie(reply, config, result.session.token, result.session.session);
-      }
-      return redirectAfterPost(reply, '/account?invited=1');
-    }
-    switch (result.reason) {
-      case 'wrong_account':
-        return wrongAccount(reply, result.signedInAs, result.invited, 403);
-      case 'login_required':
-        return loginFirst(result.invited, 401, reply);
-      case 'account_exists':
-        return page(
-          reply,
-          'Log in to accept',
-          html`<p>An account was just created for this address. <a href="/login">Log in</a> with it, then open the
-link from the invitation email again.</p>`,
-          409,
-        );
-      case 'invalid_password': {
-        const grouped: FieldErrors = { password: result.errors.map((e) => e.message) };
-        const inspected = await inspectInvitation(ctx, tokenValue);
-        const top = inspected.ok ? summary(inspected.invitation) : html``;
-        return page(reply, 'You are invited', html`${top}${acceptForm(tokenValue, grouped)}`, 422);
-      }
-      default:
-        return badLink(reply, result.reason);
-    }
-  });
-}
-
-function isInvitee(user: User, invitation: InvitationDetails): boolean {
-  return user.email_normalized === normalizeEmail(invitation.email);
-}
-
-function invitationLinkMessage(reason: ConsumeFailure): string {
-  switch (reason) {
-    case 'used':
-      return 'This invitation has already been accepted.';
-    case 'expired':
-      return 'This invitation has expired.';
-    case 'revoked':
-    case 'binding':
-      return 'This invitation was withdrawn, or replaced by a newer one.';
-    default:
-      return 'This invitation link is not valid. Check that you copied all of it.';
   }
 }
 

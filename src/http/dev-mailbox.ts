@@ -1,16 +1,20 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { sql } from 'kysely';
-import { isoTime } from '../../clock.ts';
-import type { Context } from '../../context.ts';
-import { ID_PATTERN } from '../../db/ids.ts';
-import type { OutboxMessage } from '../../db/schema.ts';
-import { html, type SafeHtml } from '../../mail/html.ts';
-import { HttpProblem } from '../problem.ts';
+import { isoTime } from '../clock.ts';
+import type { Context } from '../context.ts';
+import { ID_PATTERN } from '../db/ids.ts';
+import type { OutboxMessage } from '../db/schema.ts';
+import { html, type SafeHtml } from '../html.ts';
+import { HttpProblem } from './problem.ts';
 
 /**
  * The dev mailbox: with the dev transport (SMTP_URL unset) a delivered message stays in the outbox
- * with its bodies, and these routes show it as an inbox would. app.ts registers them only with the
+ * with its bodies, and these routes show it as an inbox would. plugin.ts registers them only with the
  * dev transport, so with SMTP configured they do not exist, and no body is kept to show anyway.
+ *
+ * One file for its pages and its JSON list alike, outside pages/ and routes/: it is a development
+ * tool, neither oto's pages nor its API, with a frame and headers of its own, and the JSON list is
+ * the same query as the page's, for scripts and tests.
  */
 
 const DEFAULT_LIMIT = 50;

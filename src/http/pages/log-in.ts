@@ -1,0 +1,75 @@
+import type { FastifyInstance } from 'fastify';
+import { logIn } from '../../accounts/login.ts';
+import type { Context } from '../../context.ts';
+import { html, type SafeHtml } from '../../html.ts';
+import { rateLimited } from '../rate-limit.ts';
+import { assertSameOrigin, setSessionCookie } from '../session-auth.ts';
+import { buttonForm, byField, cooldownNotice, type FieldErrors, field, formString, notice } from './forms.ts';
+import { PAGE_ROUTE, pageSender, redirectAfterPost } from './layout.ts';
+
+/** Log in: the form, with the notices the other flows send here (confirmed, reset, logged out). */
+export async function logInPages(app: FastifyInstance, { ctx }: { ctx: Context }) {
+  const { config } = ctx;
+  const page = pageSender(config);
+
+  const loginForm = (
+    values: { email?: string } = {},
+    errors: FieldErrors = {},
+  ) => html`<form method="post" action="/login" novalidate>
+${field({ name: 'email', label: 'Email', type: 'email', value: values.email, autocomplete: 'username', errors: errors['email'] })}
+${field({ name: 'password', label: 'Password', type: 'password', autocomplete: 'current-password', errors: errors['password'] })}
+<button type="submit">Log in</button>
+</form>
+<p><a href="/forgot-password">Forgot your password?</a> · <a href="/signup">Create an account</a></p>`;
+
+  const LOGIN_NOTICES: Record<string, SafeHtml> = {
+    verified: notice('good', 'Your email is confirmed. You can log in now.'),
+    reset: notice('good', 'Your password was changed. Log in with the new one.'),
+    logged_out: notice('info', 'You are logged out.'),
+  };
+
+  app.get<{ Querystring: Record<string, string | undefined> }>(
+    '/login',
+    PAGE_ROUTE,
+    async (request, reply) => {
+      const shown = Object.keys(LOGIN_NOTICES).filter((key) => request.query[key] === '1');
+      return page(reply, 'Log in', html`${shown.map((key) => LOGIN_NOTICES[key])}${loginForm()}`);
+    },
+  );
+
+  app.post('/login', { config: rateLimited(ctx), ...PAGE_ROUTE }, async (request, reply) => {
+    assertSameOrigin(config, request);
+    const email = formString(request.body, 'email');
+    const result = await logIn(ctx, {
+      email,
+      password: formString(request.body, 'password'),
+      ip: request.ip,
+      userAgent: request.headers['user-agent'] ?? null,
+    });
+    if (result.ok) {
+      setSessionCookie(reply, config, result.created.token, result.created.session);
+      return redirectAfterPost(reply, '/account');
+    }
+    switch (result.reason) {
+      case 'invalid_input':
+        return page(reply, 'Log in', loginForm({ email }, byField(result.errors)), 422);
+      case 'invalid_credentials':
+        return page(
+          reply,
+          'Log in',
+          html`${notice('bad', 'The email or password is not correct.')}${loginForm({ email })}`,
+          401,
+        );
+      case 'email_not_verified':
+        return page(
+          reply,
+          'Log in',
+          html`${notice('bad', 'Confirm your email address first: follow the link we emailed you.')}
+${buttonForm('/verify-email/resend', 'Send me a new link', { email }, true)}`,
+          403,
+        );
+      case 'cooling_down':
+        return page(reply, 'Log in', cooldownNotice(reply, result), 429);
+    }
+  });
+}

@@ -1,0 +1,167 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { resendVerification } from '../../accounts/resend-verification.ts';
+import { inspectLanding, newBrowserNonce, verifyFromLanding } from '../../accounts/verify-in-browser.ts';
+import type { Config } from '../../config/config.ts';
+import type { Context } from '../../context.ts';
+import { html } from '../../html.ts';
+import type { ConsumeFailure } from '../../tokens/tokens.ts';
+import { tokenProblem } from '../problem.ts';
+import { rateLimited } from '../rate-limit.ts';
+import { assertSameOrigin, cookieAttributes } from '../session-auth.ts';
+import {
+  ACCOUNT_LINK_WORDS,
+  buttonForm,
+  byField,
+  cooldownNotice,
+  type FieldErrors,
+  field,
+  formString,
+  linkMessage,
+  notice,
+  queryString,
+} from './forms.ts';
+import { PAGE_ROUTE, pageSender, redirectAfterPost } from './layout.ts';
+
+/** Verify email: the page the verification link opens, its confirmation, and asking for a new link. */
+export async function verifyEmailPages(app: FastifyInstance, { ctx }: { ctx: Context }) {
+  const { config } = ctx;
+  const page = pageSender(config);
+  const verifyCookie = verifyCookieName(config);
+
+  const resendForm = (
+    values: { email?: string } = {},
+    errors: FieldErrors = {},
+  ) => html`<form method="post" action="/verify-email/resend" novalidate>
+${field({ name: 'email', label: 'Email', type: 'email', value: values.email, autocomplete: 'email', errors: errors['email'] })}
+<button type="submit">Send a new link</button>
+</form>`;
+
+  const confirmForm = (token: string, needsPassword: boolean, errors: FieldErrors = {}) =>
+    needsPassword
+      ? html`<p>This link was opened in a different browser from the one that asked for it. Enter the
+password of the account to confirm that this address is yours.</p>
+<form method="post" action="/verify-email" novalidate>
+<input type="hidden" name="token" value="${token}">
+${field({ name: 'password', label: 'Password', type: 'password', autocomplete: 'current-password', errors: errors['password'] })}
+<button type="submit">Confirm my email</button>
+</form>`
+      : html`<p>One more step: confirm that this address is yours.</p>
+${buttonForm('/verify-email', 'Confirm my email', { token })}`;
+
+  const verificationLanding = async (request: FastifyRequest, reply: FastifyReply, token: string) => {
+    const landing = await inspectLanding(ctx, token, request.cookies[verifyCookie]);
+    if (landing.state === 'active') {
+      return page(reply, 'Confirm your email', confirmForm(token, landing.needsPassword));
+    }
+    if (landing.state === 'already_verified') {
+      return page(
+        reply,
+        'Email already confirmed',
+        html`${notice('good', 'This address is already confirmed.')}
+<p><a href="/login">Log in</a></p>`,
+      );
+    }
+    return badVerificationLink(reply, landing.state);
+  };
+
+  const badVerificationLink = (reply: FastifyReply, reason: ConsumeFailure) =>
+    page(
+      reply,
+      'This link cannot be used',
+      html`${notice('bad', linkMessage(reason, ACCOUNT_LINK_WORDS))}
+<p>Enter your email to get a new link.</p>
+${resendForm()}`,
+      tokenProblem(reason).status,
+    );
+
+  app.get<{ Querystring: { token?: unknown; resent?: string } }>(
+    '/verify-email',
+    PAGE_ROUTE,
+    async (request, reply) => {
+      if (request.query.token === undefined) {
+        if (request.query.resent === '1') {
+          return page(
+            reply,
+            'Check your email',
+            notice(
+              'good',
+              'If this address has an account waiting for confirmation, a new link is on its way.',
+            ),
+          );
+        }
+        return page(reply, 'Get a new confirmation link', resendForm());
+      }
+      return verificationLanding(request, reply, queryString(request.query.token));
+    },
+  );
+
+  // The link shape of the original design: the same landing page, whose button posts to /verify-email.
+  app.get<{ Querystring: { vt?: unknown } }>('/v1/users/verify', PAGE_ROUTE, async (request, reply) =>
+    verificationLanding(request, reply, queryString(request.query.vt)),
+  );
+
+  // Rate-limited per IP like the login form: it may check a password.
+  app.post('/verify-email', { config: rateLimited(ctx), ...PAGE_ROUTE }, async (request, reply) => {
+    assertSameOrigin(config, request);
+    const token = formString(request.body, 'token');
+    const result = await verifyFromLanding(ctx, {
+      token,
+      nonce: request.cookies[verifyCookie],
+      password: formString(request.body, 'password'),
+      ip: request.ip,
+    });
+    if (result.ok) return redirectAfterPost(reply, '/login?verified=1');
+    switch (result.reason) {
+      case 'password_required':
+        return page(
+          reply,
+          'Confirm your email',
+          confirmForm(token, true, { password: ['is required'] }),
+          422,
+        );
+      case 'wrong_password':
+        return page(
+          reply,
+          'Confirm your email',
+          html`${notice('bad', 'That password is not correct.')}${confirmForm(token, true)}`,
+          401,
+        );
+      case 'cooling_down':
+        return page(reply, 'Confirm your email', cooldownNotice(reply, result), 429);
+      default:
+        return badVerificationLink(reply, result.reason);
+    }
+  });
+
+  app.post('/verify-email/resend', { config: rateLimited(ctx), ...PAGE_ROUTE }, async (request, reply) => {
+    assertSameOrigin(config, request);
+    const email = formString(request.body, 'email');
+    const result = await resendVerification(ctx, {
+      email,
+      ip: request.ip,
+      browser: markAskingBrowser(reply, config),
+    });
+    if (!result.ok)
+      return page(reply, 'Get a new confirmation link', resendForm({ email }, byField(result.errors)), 422);
+    return redirectAfterPost(reply, '/verify-email?resent=1');
+  });
+}
+
+/**
+ * The browser that asks for a verification link gets a nonce, whose fingerprint the link's token
+ * keeps: there one click confirms; anywhere else the password is asked too (verify-in-browser.ts).
+ * Set on every sign-up and resend post, whatever the address, so the answers stay alike.
+ */
+export function markAskingBrowser(reply: FastifyReply, config: Config): string {
+  const { nonce, fingerprint } = newBrowserNonce();
+  reply.setCookie(verifyCookieName(config), nonce, {
+    ...cookieAttributes(config),
+    maxAge: config.tokenTtl.verify_email,
+  });
+  return fingerprint;
+}
+
+/** The cookie of the browser that asked for a verification link (see markAskingBrowser). */
+export function verifyCookieName(config: Config): string {
+  return config.publicUrl.startsWith('https:') ? '__Host-oto-verify' : 'oto_verify';
+}
