@@ -9,7 +9,7 @@ import { PURPOSE } from '../purposes.ts';
 import type { ConsumeFailure } from '../tokens/tokens.ts';
 import { checkEmail, humanDuration, type InputError } from './input.ts';
 import { type Cooldown, clearAttempts, proveOwnPassword } from './login-throttle.ts';
-import { CAP_WINDOW_MS, lockRecipient } from './mail-caps.ts';
+import { CAP_WINDOW_MS, lockRecipient, rowsSince } from './mail-caps.ts';
 import { MAX_PASSWORD_BYTES } from './passwords.ts';
 import { revokeUserSessions } from './sessions.ts';
 import { cleanEmail, findUserById, normalizeEmail } from './users.ts';
@@ -134,15 +134,10 @@ async function lockUser(_ctx: Context, trx: Db, userId: string): Promise<User | 
  * logged-in user must not be able to make oto mail an arbitrary address without limit.
  */
 async function underChangeCap(ctx: Context, trx: Db, newNormalized: string): Promise<boolean> {
-  const row = await trx
-    .selectFrom('email_outbox')
-    .select((eb) => eb.fn.countAll<number | string>().as('n'))
-    .where('kind', '=', 'email_change')
-    .where('recipient', '=', newNormalized)
-    .where('created_at', '>', ctx.clock.now() - CAP_WINDOW_MS)
-    .executeTakeFirstOrThrow();
-  return Number(row.n) < ctx.config.mail.capVerifyPerHour;
+  const sent = await recentChangeLinks(trx, newNormalized, ctx.clock.now() - CAP_WINDOW_MS);
+  return sent < ctx.config.mail.capVerifyPerHour;
 }
+const recentChangeLinks = rowsSince('email_outbox', 'recipient', ['email_change']);
 
 /** What a confirmation link's landing page offers, without consuming anything. */
 export type ChangeLinkState =

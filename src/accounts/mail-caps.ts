@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { sql } from 'kysely';
+import type { Millis } from '../clock.ts';
 import type { Context } from '../context.ts';
 import { dialectOf } from '../db/dialect.ts';
 import { prepared } from '../db/prepared.ts';
@@ -16,6 +17,9 @@ import { findUserByNormalizedEmail } from './users.ts';
  * address (released at commit or rollback), also taken inside oto_request_password_reset (migration
  * 0006); SQLite's BEGIN IMMEDIATE already serialises every write transaction. The same lock also
  * serialises two sign-ups for one new address, so neither trips on the unique index.
+ *
+ * rowsSince is the one counter of every hourly cap: these, the change-of-email links' (email-change.ts)
+ * and the invitations' (src/invitations/inviting.ts). oto_request_password_reset counts in its own SQL.
  */
 
 export const CAP_WINDOW_MS = 3_600_000;
@@ -52,23 +56,38 @@ export async function lockRecipientAndFindUser(
 export async function underCap(ctx: Context, trx: Db, recipient: string, cap: CapName): Promise<boolean> {
   const limit = cap === 'verify' ? ctx.config.mail.capVerifyPerHour : ctx.config.mail.capResetPerHour;
   const since = ctx.clock.now() - CAP_WINDOW_MS;
-  const row = await (cap === 'verify' ? recentVerifyMail : recentResetMail).first(trx, { recipient, since });
-  return Number(row?.count ?? 0) < limit;
+  return (await (cap === 'verify' ? recentVerifyMail : recentResetMail)(trx, recipient, since)) < limit;
 }
 
-/** Capped emails to one address since an instant; the kinds are fixed per cap, part of the SQL. */
-function countRecent(kinds: readonly EmailKind[]) {
-  return prepared((db, p: { recipient: string; since: number }) =>
-    db
-      .selectFrom('email_outbox')
+// The kinds are fixed per cap, part of the SQL.
+const recentVerifyMail = rowsSince('email_outbox', 'recipient', CAPPED_KINDS.verify);
+const recentResetMail = rowsSince('email_outbox', 'recipient', CAPPED_KINDS.reset);
+
+/** How many rows one value has written since an instant: what an hourly cap counts. */
+export type RowsSince = (db: Db, value: string, since: Millis) => Promise<number>;
+
+/**
+ * The counter behind every hourly cap: the rows of `table` whose `column` holds a value and that
+ * were created after an instant; for emails, only those of the cap's kinds. Built once per cap, as a
+ * prepared query: the caps are checked on the hot path.
+ */
+export function rowsSince(table: 'email_outbox', column: 'recipient', kinds: readonly EmailKind[]): RowsSince;
+export function rowsSince(table: 'invitations', column: 'inviter_id' | 'email_normalized'): RowsSince;
+export function rowsSince(
+  table: 'email_outbox' | 'invitations',
+  column: 'recipient' | 'inviter_id' | 'email_normalized',
+  kinds?: readonly EmailKind[],
+): RowsSince {
+  const count = prepared((db, p: { value: string; since: number }) => {
+    let query = db
+      .selectFrom(table)
       .select((eb) => eb.fn.countAll<number | string | bigint>().as('count'))
-      .where('recipient', '=', p.recipient)
-      .where('kind', 'in', [...kinds])
-      .where('created_at', '>', p.since),
-  );
+      .where(column, '=', p.value);
+    if (kinds !== undefined) query = query.where('kind', 'in', [...kinds]);
+    return query.where('created_at', '>', p.since);
+  });
+  return async (db, value, since) => Number((await count.first(db, { value, since }))?.count ?? 0);
 }
-const recentVerifyMail = countRecent(CAPPED_KINDS.verify);
-const recentResetMail = countRecent(CAPPED_KINDS.reset);
 
 /**
  * The address's advisory lock key, a signed 64-bit number from its hash: a collision only makes two

@@ -1,8 +1,8 @@
 import { recordAudit } from '../audit.ts';
 import type { Context } from '../context.ts';
-import { newId } from '../db/ids.ts';
 import { pageLink } from '../links/links.ts';
 import { queueMail } from '../mail/queue.ts';
+import { claimAddress } from './address-claim.ts';
 import { checkNewCredentials, type InputError } from './input.ts';
 import { lockRecipientAndFindUser, underCap } from './mail-caps.ts';
 import { hashPassword } from './passwords.ts';
@@ -25,7 +25,8 @@ export type SignUpResult = { ok: true } | { ok: false; errors: InputError[] };
  * - new address: an unverified user and a verification email;
  * - verified account: an "account already exists" email, and nothing else changes;
  * - unverified account: the new password replaces the old one and a fresh link supersedes the old
- *   ones (the pre-hijacking defence: whoever registered first without proving the mailbox loses).
+ *   ones (the pre-hijacking defence of address-claim.ts: whoever registered first without proving
+ *   the mailbox loses).
  * The password is hashed on every path, before the transaction, so that no database lock is held
  * while Argon2 runs. The paths that register nobody then wait as long as one that does (ctx.timing):
  * with the hash alone, an existing account still answered 1-4% sooner, which 200 requests a side
@@ -42,29 +43,8 @@ export async function signUp(ctx: Context, input: SignUpInput): Promise<SignUpRe
   // true when the account was created or registered anew: the paths that write the most.
   const registered = await ctx.db.transaction().execute(async (trx) => {
     const existing = await lockRecipientAndFindUser(ctx, trx, emailNormalized);
-    const now = ctx.clock.now();
 
-    if (existing === undefined) {
-      const user = await trx
-        .insertInto('users')
-        .values({
-          id: newId(now),
-          email,
-          email_normalized: emailNormalized,
-          password_hash: passwordHash,
-          unsubscribed_at: ctx.config.subscribedByDefault ? null : now,
-          created_at: now,
-          updated_at: now,
-        })
-        .returningAll()
-        .executeTakeFirstOrThrow();
-      await recordAudit(trx, ctx.clock, { event: 'user.signed_up', userId: user.id, ip: input.ip });
-      if (await underCap(ctx, trx, user.email, 'verify'))
-        await sendVerificationEmail(ctx, trx, user, input.browser);
-      return true;
-    }
-
-    if (!(await underCap(ctx, trx, existing.email, 'verify'))) {
+    if (existing !== undefined && !(await underCap(ctx, trx, existing.email, 'verify'))) {
       await recordAudit(trx, ctx.clock, {
         event: 'user.signed_up',
         userId: existing.id,
@@ -74,7 +54,7 @@ export async function signUp(ctx: Context, input: SignUpInput): Promise<SignUpRe
       return false;
     }
 
-    if (existing.email_verified_at !== null) {
+    if (existing !== undefined && existing.email_verified_at !== null) {
       await queueMail(
         ctx,
         trx,
@@ -92,23 +72,21 @@ export async function signUp(ctx: Context, input: SignUpInput): Promise<SignUpRe
       return false;
     }
 
-    const user = await trx
-      .updateTable('users')
-      .set((eb) => ({
-        password_hash: passwordHash,
-        password_version: eb('password_version', '+', 1),
-        updated_at: now,
-      }))
-      .where('id', '=', existing.id)
-      .returningAll()
-      .executeTakeFirstOrThrow();
+    const { user, outcome } = await claimAddress(ctx, trx, existing, {
+      email,
+      emailNormalized,
+      passwordHash,
+      mailboxProven: false,
+    });
     await recordAudit(trx, ctx.clock, {
       event: 'user.signed_up',
       userId: user.id,
       ip: input.ip,
-      detail: { outcome: 'replaced_unverified' },
+      detail: outcome === 'created' ? undefined : { outcome },
     });
-    await sendVerificationEmail(ctx, trx, user, input.browser);
+    // A replaced account's cap was checked above; a new one's is checked now.
+    if (outcome === 'replaced_unverified' || (await underCap(ctx, trx, user.email, 'verify')))
+      await sendVerificationEmail(ctx, trx, user, input.browser);
     return true;
   });
   await ctx.timing.signUp.ended(startedAt, registered);

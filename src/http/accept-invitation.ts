@@ -1,6 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import type { Context } from '../context.ts';
-import { type AcceptResult, acceptInvitation } from '../invitations/invitations.ts';
+import { type AcceptResult, acceptInvitation } from '../invitations/accepting.ts';
 import { assertSameOrigin, authenticate } from './session-auth.ts';
 
 /**

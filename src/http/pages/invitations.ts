@@ -4,7 +4,7 @@ import { utcMinute } from '../../clock.ts';
 import type { Context } from '../../context.ts';
 import type { User } from '../../db/schema.ts';
 import { html } from '../../html.ts';
-import { type InvitationDetails, inspectInvitation } from '../../invitations/invitations.ts';
+import { type InvitationDetails, inspectInvitation } from '../../invitations/accepting.ts';
 import type { ConsumeFailure } from '../../tokens/tokens.ts';
 import { accept } from '../accept-invitation.ts';
 import { tokenProblem } from '../problem.ts';

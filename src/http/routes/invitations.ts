@@ -1,17 +1,14 @@
 import type { FastifyInstance } from 'fastify';
 import { isoTime } from '../../clock.ts';
 import type { Context } from '../../context.ts';
+import { type AcceptResult, inspectInvitation } from '../../invitations/accepting.ts';
+import { addGrant, checkGrant, listGrants } from '../../invitations/grants.ts';
 import {
-  type AcceptResult,
-  addGrant,
-  checkGrant,
   type InvitationView,
-  inspectInvitation,
   invite,
-  listGrants,
   listOpenInvitations,
   revokeInvitation,
-} from '../../invitations/invitations.ts';
+} from '../../invitations/inviting.ts';
 import { accept } from '../accept-invitation.ts';
 import { HttpProblem, invalidInput, tokenProblem } from '../problem.ts';
 import { rateLimited } from '../rate-limit.ts';
