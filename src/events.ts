@@ -1,0 +1,85 @@
+import type { Logger } from './logging.ts';
+
+/**
+ * oto's events: the one list that names them. Library mode's in-process handlers subscribe to
+ * these; webhooks will deliver the same names. A payload never holds a token, a code, a password
+ * or a session secret: ids, addresses and what changed.
+ */
+export interface OtoEvents {
+  /** A new account: signed up, or created by accepting an invitation. */
+  'user.created': { userId: string; email: string; via: 'sign_up' | 'invitation' };
+  /** The address was proven: the verification link, or a reset or invitation that proved it. */
+  'user.email_verified': { userId: string; email: string };
+  /** A new password: through a reset link. */
+  'user.password_changed': { userId: string; via: 'reset' };
+  'user.email_changed': { userId: string; previousEmail: string; email: string };
+  'invitation.accepted': {
+    invitationId: string;
+    userId: string;
+    inviterId: string;
+    scope: string;
+    role: string;
+  };
+  /** From a one-click link, the API or the account page. */
+  'user.unsubscribed': { userId: string };
+}
+
+export type OtoEventName = keyof OtoEvents;
+
+/** The name of each event's handler option in createOto({ events }). */
+export const EVENT_HANDLERS = {
+  onUserCreated: 'user.created',
+  onEmailVerified: 'user.email_verified',
+  onPasswordChanged: 'user.password_changed',
+  onEmailChanged: 'user.email_changed',
+  onInvitationAccepted: 'invitation.accepted',
+  onUnsubscribed: 'user.unsubscribed',
+} as const satisfies Record<string, OtoEventName>;
+
+export type EventHandler<E extends OtoEventName> = (payload: OtoEvents[E]) => void | Promise<void>;
+
+export type EventHandlers = {
+  [H in keyof typeof EVENT_HANDLERS]?: EventHandler<(typeof EVENT_HANDLERS)[H]>;
+};
+
+/**
+ * Calls the handlers of an event once the change that caused it has committed: flows emit after
+ * their transaction, never inside it, so a handler never sees a change that was rolled back. A
+ * handler's error (thrown or rejected) is logged with the event's name and never reaches the flow,
+ * whose change stands; nothing is retried (webhooks, with their outbox, are for that).
+ */
+export class EventBus {
+  readonly #handlers = new Map<OtoEventName, Array<EventHandler<OtoEventName>>>();
+  readonly #logger: Logger;
+
+  constructor(logger: Logger) {
+    this.#logger = logger;
+  }
+
+  on<E extends OtoEventName>(event: E, handler: EventHandler<E>): () => void {
+    const list = this.#handlers.get(event) ?? [];
+    list.push(handler as EventHandler<OtoEventName>);
+    this.#handlers.set(event, list);
+    return () => {
+      const at = list.indexOf(handler as EventHandler<OtoEventName>);
+      if (at >= 0) list.splice(at, 1);
+    };
+  }
+
+  emit<E extends OtoEventName>(event: E, payload: OtoEvents[E]): void {
+    const list = this.#handlers.get(event);
+    if (list === undefined) return;
+    for (const handler of list) {
+      try {
+        const result = handler(payload);
+        if (result instanceof Promise) result.catch((error: unknown) => this.#failed(event, error));
+      } catch (error) {
+        this.#failed(event, error);
+      }
+    }
+  }
+
+  #failed(event: OtoEventName, error: unknown): void {
+    this.#logger.error({ event, err: error }, 'event handler failed');
+  }
+}
