@@ -2,7 +2,9 @@
 // in (cli, http, the library's entry points) to the flows, to the engine, mail and storage.
 // swc parses the TypeScript: TypeScript 7 has no JavaScript API for dependency-cruiser to use.
 const FLOWS = '^src/(accounts|invitations|newsletter)/';
-const OUTER = '^src/(http|cli|jobs)/';
+const OUTER = '^src/(http|cli|jobs|library)/';
+// The package's entry points (package.json exports) sit on top of everything.
+const ENTRY = '^src/(index|fastify|node)\\.ts$';
 
 module.exports = {
   forbidden: [
@@ -11,7 +13,7 @@ module.exports = {
       name: 'lower-layers-stay-below-the-flows',
       comment: 'storage, config, the token engine and mail know nothing of the flows or the ways in',
       severity: 'error',
-      from: { path: '^src/(db|config|tokens|mail|links)/|^src/[^/]+\\.ts$' },
+      from: { path: '^src/(db|config|tokens|mail|links)/|^src/[^/]+\\.ts$', pathNot: ENTRY },
       to: { path: [FLOWS, OUTER] },
     },
     {
@@ -19,6 +21,13 @@ module.exports = {
       severity: 'error',
       from: { path: FLOWS },
       to: { path: OUTER },
+    },
+    {
+      name: 'only-entry-points-reach-the-library',
+      comment: 'the service (http, cli) never wraps library mode, nor the other way round',
+      severity: 'error',
+      from: { pathNot: `${ENTRY}|^src/library/` },
+      to: { path: '^src/library/' },
     },
     {
       name: 'http-does-not-reach-the-cli',

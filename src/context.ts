@@ -1,6 +1,7 @@
 import { type Clock, systemClock } from './clock.ts';
 import type { Config } from './config/config.ts';
 import type { Db, Storage } from './db/schema.ts';
+import { EventBus } from './events.ts';
 import type { Logger } from './logging.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import type { FlowPurpose } from './purposes.ts';
@@ -20,6 +21,8 @@ export interface Context {
   readonly logger: Logger;
   /** This context's own Prometheus registry and the observers that feed it. */
   readonly metrics: Metrics;
+  /** oto's events, emitted by the flows after commit (src/events.ts). */
+  readonly events: EventBus;
   /** How long the flows that must not reveal an account take (src/uniform-timing.ts). */
   readonly timing: {
     readonly signUp: UniformTiming;
@@ -62,5 +65,15 @@ export function createContext(
     passwordResetRequest: new UniformTiming(),
     verificationResend: new UniformTiming(),
   };
-  return { config, storage, db: storage.db, clock, tokens, logger, metrics, timing };
+  return {
+    config,
+    storage,
+    db: storage.db,
+    clock,
+    tokens,
+    logger,
+    metrics,
+    events: new EventBus(logger),
+    timing,
+  };
 }

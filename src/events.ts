@@ -8,8 +8,8 @@ import type { Logger } from './logging.ts';
 export interface OtoEvents {
   /** A new account: signed up, or created by accepting an invitation. */
   'user.created': { userId: string; email: string; via: 'sign_up' | 'invitation' };
-  /** The address was proven: the verification link, or a reset or invitation that proved it. */
-  'user.email_verified': { userId: string; email: string };
+  /** The address was proven by its verification link. */
+  'user.email_verified': { userId: string };
   /** A new password: through a reset link. */
   'user.password_changed': { userId: string; via: 'reset' };
   'user.email_changed': { userId: string; previousEmail: string; email: string };
@@ -66,9 +66,18 @@ export class EventBus {
     };
   }
 
+  /**
+   * Handlers run on a later turn of the event loop, never inside the flow: the flow's answer does not
+   * wait for them, and the time a flow takes (which must not tell whether an address has an account)
+   * does not depend on what they do.
+   */
   emit<E extends OtoEventName>(event: E, payload: OtoEvents[E]): void {
     const list = this.#handlers.get(event);
-    if (list === undefined) return;
+    if (list === undefined || list.length === 0) return;
+    setImmediate(() => this.#run(event, [...list], payload));
+  }
+
+  #run(event: OtoEventName, list: Array<EventHandler<OtoEventName>>, payload: OtoEvents[OtoEventName]): void {
     for (const handler of list) {
       try {
         const result = handler(payload);

@@ -181,7 +181,7 @@ export async function confirmEmailChange(
   if (link.userId !== input.userId) return { ok: false, reason: 'wrong_account' };
   const newNormalized = normalizeEmail(link.newEmail);
   try {
-    return await ctx.db.transaction().execute(async (trx) => {
+    const result = await ctx.db.transaction().execute(async (trx) => {
       await lockRecipient(ctx, trx, newNormalized);
       const user = await lockUser(ctx, trx, input.userId);
       if (user === undefined) throw new Refusal({ ok: false, reason: 'unknown' });
@@ -221,8 +221,19 @@ export async function confirmEmailChange(
         ip: input.ip,
         detail: { reason: 'email_change', count: revoked },
       });
-      return { ok: true, newEmail: link.newEmail, sessionsRevoked: revoked };
+      return {
+        ok: true,
+        previousEmail: user.email,
+        newEmail: link.newEmail,
+        sessionsRevoked: revoked,
+      } as const;
     });
+    ctx.events.emit('user.email_changed', {
+      userId: input.userId,
+      previousEmail: result.previousEmail,
+      email: result.newEmail,
+    });
+    return { ok: true, newEmail: result.newEmail, sessionsRevoked: result.sessionsRevoked };
   } catch (error) {
     if (error instanceof Refusal) return error.result;
     // An account took the address between our check and the update (SQLite has no advisory lock

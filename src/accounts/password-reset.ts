@@ -178,7 +178,7 @@ export async function resetPassword(
   if (problems.length > 0) return invalidPassword(problems);
   const passwordHash = await hashPassword(input.password);
 
-  return ctx.db.transaction().execute(async (trx): Promise<ResetResult> => {
+  const result = await ctx.db.transaction().execute(async (trx): Promise<ResetResult> => {
     const user = await findUserById(trx, owner.id);
     if (user === undefined) return { ok: false, reason: 'unknown' };
     const consumed = await ctx.tokens.consume(trx, {
@@ -219,6 +219,8 @@ export async function resetPassword(
     });
     return { ok: true, userId: user.id };
   });
+  if (result.ok) ctx.events.emit('user.password_changed', { userId: result.userId, via: 'reset' });
+  return result;
 }
 
 function invalidPassword(messages: string[]): ResetResult {

@@ -40,6 +40,7 @@ export async function signUp(ctx: Context, input: SignUpInput): Promise<SignUpRe
   const email = cleanEmail(input.email);
   const emailNormalized = normalizeEmail(input.email);
 
+  let created: { userId: string; email: string } | undefined;
   // true when the account was created or registered anew: the paths that write the most.
   const registered = await ctx.db.transaction().execute(async (trx) => {
     const existing = await lockRecipientAndFindUser(ctx, trx, emailNormalized);
@@ -84,11 +85,13 @@ export async function signUp(ctx: Context, input: SignUpInput): Promise<SignUpRe
       ip: input.ip,
       detail: outcome === 'created' ? undefined : { outcome },
     });
+    if (outcome === 'created') created = { userId: user.id, email: user.email };
     // A replaced account's cap was checked above; a new one's is checked now.
     if (outcome === 'replaced_unverified' || (await underCap(ctx, trx, user.email, 'verify')))
       await sendVerificationEmail(ctx, trx, user, input.browser);
     return true;
   });
   await ctx.timing.signUp.ended(startedAt, registered);
+  if (created !== undefined) ctx.events.emit('user.created', { ...created, via: 'sign_up' });
   return { ok: true };
 }

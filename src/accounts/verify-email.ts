@@ -57,6 +57,13 @@ export type VerifyResult =
  * an error to the user.
  */
 export async function verifyEmail(ctx: Context, token: unknown, ip: string | null): Promise<VerifyResult> {
+  const result = await verifyInTransaction(ctx, token, ip);
+  if (result.ok && result.status === 'verified')
+    ctx.events.emit('user.email_verified', { userId: result.userId });
+  return result;
+}
+
+async function verifyInTransaction(ctx: Context, token: unknown, ip: string | null): Promise<VerifyResult> {
   if (dialectOf(ctx.db) === 'postgres') {
     const done = await verifyInOneStatement(ctx, token, ip);
     if (done !== undefined) return done;

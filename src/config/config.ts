@@ -24,6 +24,11 @@ export interface Config {
   readonly tokenTtl: Readonly<Record<FlowPurpose | 'default', number>>;
   readonly linkTemplates: Readonly<Partial<Record<LinkKind, string>>>;
   readonly mail: {
+    /**
+     * Where the outbox hands mail: an SMTP server (SMTP_URL), the dev mailbox (no SMTP_URL), or the
+     * embedding app's own transport (createOto's `mail` option, src/mail/app-transport.ts).
+     */
+    readonly delivery: 'smtp' | 'dev' | 'app';
     readonly smtpUrl: string | null;
     readonly from: string;
     readonly newsletterFrom: string;
@@ -198,6 +203,7 @@ export function loadConfig(env: Env = process.env): Config {
       unsubscribe: linkTemplate(env, 'LINK_UNSUBSCRIBE', production),
     },
     mail: {
+      delivery: smtpUrl === null ? 'dev' : 'smtp',
       smtpUrl,
       ...senders(env, appName, mailDomain),
       maxAttempts: integer(env, 'OUTBOX_MAX_ATTEMPTS', 8, 1, 100),

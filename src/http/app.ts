@@ -9,6 +9,7 @@ import type { Context } from '../context.ts';
 import { BODY_LIMIT_BYTES, otoHttp } from './plugin.ts';
 import { HttpProblem } from './problem.ts';
 import { lazyRequestLogger } from './request-logger.ts';
+import { AJV_OPTIONS } from './validation.ts';
 
 export type App = FastifyInstance;
 
@@ -42,10 +43,7 @@ export async function buildApp(ctx: Context): Promise<App> {
           : new HttpProblem(400, 'bad_request', 'The request path is not valid.');
       (reply as FastifyReply).status(problem.status).type('application/problem+json').send(problem.toJSON());
     },
-    ajv: {
-      // Strict by default: a wrong type is an error, not something to coerce into shape.
-      customOptions: { coerceTypes: false, removeAdditional: false, allErrors: true },
-    },
+    ajv: { customOptions: { ...AJV_OPTIONS } },
   });
   await otoHttp(app, { ctx });
   return app;

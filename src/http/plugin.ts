@@ -15,6 +15,12 @@ import { metricsRoutes, observeRequestDuration } from './routes/metrics.ts';
 /** JSON bodies oto accepts are small; anything bigger is refused before it is parsed. */
 export const BODY_LIMIT_BYTES = 64 * 1024;
 
+export interface OtoHttpOptions {
+  ctx: Context;
+  /** Registered inside another app by the Fastify plugin, rather than on oto's own server. */
+  embedded?: boolean;
+}
+
 /**
  * Everything oto registers on a Fastify app: hooks, parsers, the error handlers, the OpenAPI
  * document, the JSON API under /v1 and the pages. buildApp (app.ts) runs it on an app of its own,
@@ -22,10 +28,15 @@ export const BODY_LIMIT_BYTES = 64 * 1024;
  *
  * In order: external plugins, then oto's own plugins and handlers, then the routes.
  */
-export async function otoHttp(app: FastifyInstance, { ctx }: { ctx: Context }) {
-  await app.register(formbody, { bodyLimit: BODY_LIMIT_BYTES });
-  await app.register(cookie);
-  await registerOpenApi(app, ctx.config);
+export async function otoHttp(app: FastifyInstance, { ctx, embedded = false }: OtoHttpOptions) {
+  // Mounted in an app (src/fastify.ts) that registered these plugins itself, oto uses the app's:
+  // a second registration would fail on their decorators and parsers.
+  if (!app.hasContentTypeParser('application/x-www-form-urlencoded'))
+    await app.register(formbody, { bodyLimit: BODY_LIMIT_BYTES });
+  if (!app.hasDecorator('parseCookie')) await app.register(cookie);
+  // An app with an OpenAPI document of its own gets oto's routes in it instead.
+  const ownDocument = !app.hasDecorator('swagger');
+  if (ownDocument) await registerOpenApi(app, ctx.config);
 
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
@@ -50,11 +61,12 @@ export async function otoHttp(app: FastifyInstance, { ctx }: { ctx: Context }) {
   // Nothing in oto reads a text body, which a cross-site form can send without a CORS preflight
   // (requireJson in routes/index.ts).
   app.removeContentTypeParser('text/plain');
-  await registerRateLimit(app, ctx);
+  if (!app.hasDecorator('rateLimit')) await registerRateLimit(app, ctx);
   app.setErrorHandler(problemErrorHandler);
-  app.setNotFoundHandler(notFoundHandler);
+  // Mounted, the app answers for paths that are not oto's, with its own 404.
+  if (!embedded) app.setNotFoundHandler(notFoundHandler);
 
-  await app.register(docsRoutes);
+  if (ownDocument) await app.register(docsRoutes);
   await app.register(healthRoutes, { ctx });
   await app.register(metricsRoutes, { ctx });
   await app.register(apiRoutes, { ctx, prefix: '/v1' });

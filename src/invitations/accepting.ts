@@ -151,7 +151,7 @@ export async function acceptInvitation(ctx: Context, input: AcceptInput): Promis
   const account = await findUserByNormalizedEmail(ctx.db, invitation.email_normalized);
   if (current !== null || (account !== undefined && account.email_verified_at !== null)) {
     if (current === null) return { ok: false, reason: 'login_required', invited: invitation.email };
-    return settle(() => acceptAsUser(ctx, input, invitation, current));
+    return settle(ctx, invitation, () => acceptAsUser(ctx, input, invitation, current));
   }
 
   const problems =
@@ -166,12 +166,30 @@ export async function acceptInvitation(ctx: Context, input: AcceptInput): Promis
     };
   }
   const passwordHash = await hashPassword(input.password!);
-  return settle(() => acceptWithNewAccount(ctx, input, invitation, passwordHash));
+  return settle(ctx, invitation, () => acceptWithNewAccount(ctx, input, invitation, passwordHash));
 }
 
-async function settle(run: () => Promise<AcceptResult>): Promise<AcceptResult> {
+/** Runs an acceptance; once it committed, tells the app (src/events.ts). */
+async function settle(
+  ctx: Context,
+  invitation: Invitation,
+  run: () => Promise<AcceptResult>,
+): Promise<AcceptResult> {
   try {
-    return await run();
+    const result = await run();
+    if (result.ok) {
+      const { userId } = result;
+      if (result.status === 'account_created')
+        ctx.events.emit('user.created', { userId, email: invitation.email, via: 'invitation' });
+      ctx.events.emit('invitation.accepted', {
+        invitationId: invitation.id,
+        userId,
+        inviterId: invitation.inviter_id,
+        scope: invitation.scope,
+        role: invitation.role,
+      });
+    }
+    return result;
   } catch (error) {
     if (error instanceof Refusal) return error.result;
     // A sign-up for the same address committed first: the invitee now has to log in to accept.

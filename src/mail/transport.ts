@@ -9,7 +9,7 @@ import type { OutboxMessage } from '../db/schema.ts';
  * dev mailbox shows it.
  */
 export interface MailTransport {
-  readonly name: 'smtp' | 'dev';
+  readonly name: 'smtp' | 'dev' | 'app';
   /**
    * True when a sent message's bodies must stay in the outbox: the dev mailbox is the user's inbox
    * in development. Every other transport has them erased once sent, so no token rests there.
@@ -24,10 +24,12 @@ export interface MailTransport {
 
 /** True when oto delivers into the dev mailbox rather than to an SMTP server. */
 export function usesDevTransport(config: Config): boolean {
-  return config.mail.smtpUrl === null;
+  return config.mail.delivery === 'dev';
 }
 
+/** The transport the configuration names; the app's own ('app') is handed to the worker instead. */
 export function createTransport(config: Config): MailTransport {
+  if (config.mail.delivery === 'app') throw new Error('the app delivers this mail: pass its transport');
   return config.mail.smtpUrl === null ? devTransport() : smtpTransport(config.mail.smtpUrl, config.mail.dkim);
 }
 
@@ -107,20 +109,35 @@ function smtpTransport(url: string, dkim: DkimSettings | null): MailTransport {
     keepsBodies: false,
     concurrency: poolSize,
     async send(message) {
-      await transporter.sendMail({
-        from: message.sender,
-        to: message.recipient,
-        subject: message.subject,
-        text: message.text_body ?? '',
-        ...(message.html_body ? { html: message.html_body } : {}),
-        // Fixed at enqueue time: a re-send after a crash carries the same Message-ID, so the
-        // receiving side can recognise the duplicate.
-        messageId: message.message_id,
-        headers: message.headers ? (JSON.parse(message.headers) as Record<string, string>) : {},
-      });
+      await transporter.sendMail(outgoingMessage(message));
     },
     async close() {
       transporter.close();
     },
+  };
+}
+
+/** A message as it leaves oto: nodemailer's message fields, which the app's own `send` gets too. */
+export interface OutgoingMessage {
+  from: string;
+  to: string;
+  subject: string;
+  text: string;
+  html?: string;
+  /** Fixed at enqueue time: a re-send after a crash carries the same Message-ID, so the receiving
+   * side can recognise the duplicate. */
+  messageId: string;
+  headers: Record<string, string>;
+}
+
+export function outgoingMessage(message: OutboxMessage): OutgoingMessage {
+  return {
+    from: message.sender,
+    to: message.recipient,
+    subject: message.subject,
+    text: message.text_body ?? '',
+    ...(message.html_body ? { html: message.html_body } : {}),
+    messageId: message.message_id,
+    headers: message.headers ? (JSON.parse(message.headers) as Record<string, string>) : {},
   };
 }

@@ -41,7 +41,7 @@ export async function setSubscribed(
   subscribed: boolean,
   ip: string | null,
 ): Promise<SubscriptionChange> {
-  return ctx.db.transaction().execute(async (trx) => {
+  const change = await ctx.db.transaction().execute(async (trx): Promise<SubscriptionChange> => {
     const now = ctx.clock.now();
     const result = await trx
       .updateTable('users')
@@ -57,6 +57,8 @@ export async function setSubscribed(
     });
     return 'changed';
   });
+  if (change === 'changed' && !subscribed) ctx.events.emit('user.unsubscribed', { userId });
+  return change;
 }
 
 export async function isSubscribed(ctx: Context, userId: string): Promise<boolean> {

@@ -1,0 +1,199 @@
+import {
+  type ConfirmChangeResult,
+  confirmEmailChange,
+  requestEmailChange,
+} from '../accounts/email-change.ts';
+import type { InputError } from '../accounts/input.ts';
+import { logIn } from '../accounts/login.ts';
+import type { Cooldown } from '../accounts/login-throttle.ts';
+import { logOut } from '../accounts/logout.ts';
+import { type ResetResult, requestPasswordReset, resetPassword } from '../accounts/password-reset.ts';
+import { resendVerification } from '../accounts/resend-verification.ts';
+import { type CreatedSession, lookupSession, revokeUserSessions } from '../accounts/sessions.ts';
+import { signUp } from '../accounts/signup.ts';
+import { findUserById, publicUser } from '../accounts/users.ts';
+import { type VerifyResult, verifyEmail } from '../accounts/verify-email.ts';
+import { isoTime } from '../clock.ts';
+import type { Context } from '../context.ts';
+import type { User } from '../db/schema.ts';
+import { type AcceptResult, acceptInvitation } from '../invitations/accepting.ts';
+import { type InvitationView, invite } from '../invitations/inviting.ts';
+import { setSubscribed, unsubscribeTokenUser } from '../newsletter/subscription.ts';
+import type { ConsumeFailure } from '../tokens/tokens.ts';
+
+/**
+ * The flows of library mode: the functions the HTTP routes call, with the database rows turned into
+ * what the API shows (no hash, no token digest) and times as ISO 8601 text. `ip` and `userAgent` are
+ * the end user's, for the audit log and the session list; pass them when the app knows them.
+ */
+
+export type PublicUser = ReturnType<typeof publicUser>;
+export type { InputError };
+
+export interface Origin {
+  ip?: string | null;
+  userAgent?: string | null;
+}
+
+export interface SessionView {
+  id: string;
+  userId: string;
+  createdAt: string;
+  lastSeenAt: string;
+  expiresAt: string;
+}
+
+export type LogInResult =
+  | { ok: true; user: PublicUser; session: SessionView; sessionToken: string }
+  | { ok: false; reason: 'invalid_input'; errors: InputError[] }
+  | { ok: false; reason: 'invalid_credentials' | 'email_not_verified' }
+  | ({ ok: false; reason: 'cooling_down' } & Cooldown);
+
+export type AcceptInvitationResult =
+  | { ok: true; status: 'account_created'; userId: string; session: SessionView; sessionToken: string }
+  | Exclude<AcceptResult, { ok: true; status: 'account_created' }>;
+
+type Unknown = { ok: false; reason: 'unknown' };
+
+export interface LibraryFlows {
+  /** Always the same answer for valid input, whether or not the address has an account. */
+  signUp(
+    input: { email: string; password: string } & Origin,
+  ): Promise<{ ok: true } | { ok: false; errors: InputError[] }>;
+  resendVerification(
+    input: { email: string } & Origin,
+  ): Promise<{ ok: true } | { ok: false; errors: InputError[] }>;
+  verifyEmail(input: { token: string } & Origin): Promise<VerifyResult>;
+  logIn(input: { email: string; password: string } & Origin): Promise<LogInResult>;
+  sessions: {
+    /** The live session a token names, with its user, or null; counts as activity. */
+    lookup(sessionToken: string): Promise<{ session: SessionView; user: PublicUser } | null>;
+    /** Log out: ends the session the token names. False when it was not live. */
+    revoke(sessionToken: string, origin?: Origin): Promise<boolean>;
+    /** Ends every session of a user; resolves to how many. */
+    revokeAll(userId: string): Promise<number>;
+  };
+  requestPasswordReset(
+    input: { email: string } & Origin,
+  ): Promise<{ ok: true } | { ok: false; errors: InputError[] }>;
+  resetPassword(input: { token: string; password: string } & Origin): Promise<ResetResult>;
+  requestEmailChange(
+    input: { userId: string; newEmail: string; password: string } & Origin,
+  ): Promise<Awaited<ReturnType<typeof requestEmailChange>> | Unknown>;
+  confirmEmailChange(
+    input: { token: string; userId: string; sessionId: string } & Origin,
+  ): Promise<ConfirmChangeResult>;
+  invite(
+    input: { inviterId: string; email: string; scope?: string; role?: string } & Origin,
+  ): Promise<Awaited<ReturnType<typeof invite>> | Unknown>;
+  acceptInvitation(
+    input: { token: string; password?: string; userId?: string } & Origin,
+  ): Promise<AcceptInvitationResult | Unknown>;
+  /** From the signed token of an unsubscribe link. */
+  unsubscribe(
+    input: { token: string } & Origin,
+  ): Promise<{ ok: true } | { ok: false; reason: ConsumeFailure }>;
+  setSubscribed(input: { userId: string; subscribed: boolean } & Origin): Promise<{ changed: boolean }>;
+  getUser(userId: string): Promise<PublicUser | null>;
+}
+
+export type { InvitationView };
+
+export function libraryFlows(ctx: Context): LibraryFlows {
+  const ip = (origin: Origin) => origin.ip ?? null;
+  const user = (id: string): Promise<User | undefined> => findUserById(ctx.db, id);
+  return {
+    signUp: (input) => signUp(ctx, { email: input.email, password: input.password, ip: ip(input) }),
+    resendVerification: (input) => resendVerification(ctx, { email: input.email, ip: ip(input) }),
+    verifyEmail: (input) => verifyEmail(ctx, input.token, ip(input)),
+    async logIn(input) {
+      const result = await logIn(ctx, {
+        email: input.email,
+        password: input.password,
+        ip: ip(input),
+        userAgent: input.userAgent ?? null,
+      });
+      if (!result.ok) return result;
+      return { ok: true, user: publicUser(result.user), ...sessionOf(result.created) };
+    },
+    sessions: {
+      async lookup(sessionToken) {
+        const active = await lookupSession(ctx, sessionToken);
+        return active && { session: sessionView(active.session), user: publicUser(active.user) };
+      },
+      async revoke(sessionToken, origin = {}) {
+        const active = await lookupSession(ctx, sessionToken);
+        if (active === null) return false;
+        await logOut(ctx, { sessionId: active.session.id, userId: active.user.id }, ip(origin));
+        return true;
+      },
+      revokeAll: (userId) => revokeUserSessions(ctx.db, userId),
+    },
+    requestPasswordReset: (input) => requestPasswordReset(ctx, { email: input.email, ip: ip(input) }),
+    resetPassword: (input) =>
+      resetPassword(ctx, { token: input.token, password: input.password, ip: ip(input) }),
+    async requestEmailChange(input) {
+      const found = await user(input.userId);
+      if (found === undefined) return { ok: false, reason: 'unknown' };
+      return requestEmailChange(ctx, {
+        user: found,
+        newEmail: input.newEmail,
+        password: input.password,
+        ip: ip(input),
+      });
+    },
+    confirmEmailChange: (input) =>
+      confirmEmailChange(ctx, {
+        token: input.token,
+        userId: input.userId,
+        sessionId: input.sessionId,
+        ip: ip(input),
+      }),
+    async invite(input) {
+      const inviter = await user(input.inviterId);
+      if (inviter === undefined) return { ok: false, reason: 'unknown' };
+      return invite(ctx, inviter, { email: input.email, scope: input.scope, role: input.role }, ip(input));
+    },
+    async acceptInvitation(input) {
+      const sessionUser = input.userId === undefined ? null : await user(input.userId);
+      if (sessionUser === undefined) return { ok: false, reason: 'unknown' };
+      const result = await acceptInvitation(ctx, {
+        token: input.token,
+        password: input.password,
+        sessionUser,
+        ip: ip(input),
+        userAgent: input.userAgent ?? null,
+      });
+      if (!result.ok || result.status !== 'account_created') return result;
+      return { ok: true, status: 'account_created', userId: result.userId, ...sessionOf(result.session) };
+    },
+    async unsubscribe(input) {
+      const userId = unsubscribeTokenUser(ctx, input.token);
+      if (userId === null) return { ok: false, reason: 'unknown' };
+      await setSubscribed(ctx, userId, false, ip(input));
+      return { ok: true };
+    },
+    async setSubscribed(input) {
+      const change = await setSubscribed(ctx, input.userId, input.subscribed, ip(input));
+      return { changed: change === 'changed' };
+    },
+    async getUser(userId) {
+      const found = await user(userId);
+      return found === undefined ? null : publicUser(found);
+    },
+  };
+}
+
+function sessionOf(created: CreatedSession): { session: SessionView; sessionToken: string } {
+  return { session: sessionView(created.session), sessionToken: created.token };
+}
+
+function sessionView(session: CreatedSession['session']): SessionView {
+  return {
+    id: session.id,
+    userId: session.userId,
+    createdAt: isoTime(session.createdAt),
+    lastSeenAt: isoTime(session.lastSeenAt),
+    expiresAt: isoTime(session.expiresAt),
+  };
+}
