@@ -108,6 +108,7 @@ async function benchDialect(dialect: 'sqlite' | 'postgres', database: BenchDatab
     if (wants(settings, 'throughput')) {
       for (const scenario of THROUGHPUT) await throughput(dialect, server, store, url, scenario);
       await measureRawConsume(dialect, database.url);
+      await measureLibrary(dialect, store, database.url);
     }
     const consume = await primaryConsume(url);
     if (wants(settings, 'scale')) await scale(dialect, server, store, url, consume);
@@ -119,9 +120,9 @@ async function benchDialect(dialect: 'sqlite' | 'postgres', database: BenchDatab
   if (wants(settings, 'dispatcher')) await dispatcher(dialect);
 }
 
-function startServer(databaseUrl: string, dialect: string): Child {
-  return forkChild(join(here, 'server.ts'), {
-    label: `oto ${dialect}`,
+function startServer(databaseUrl: string, dialect: string, script = 'server.ts'): Child {
+  return forkChild(join(here, script), {
+    label: `oto ${dialect} (${script})`,
     // As `npm start` and the oto command run it.
     execArgv: ['--max-semi-space-size=8'],
     env: {
@@ -204,6 +205,49 @@ async function measureRawConsume(dialect: 'sqlite' | 'postgres', databaseUrl: st
     figures: { ...figures, rssMb: null, cpuUs: null, machineCpuUs: null, exhausted },
   });
 }
+
+/**
+/**
+ * Library mode on the same database, while the standalone server sits idle: behind oto.fetch
+ * (bench/fetch-server.ts) and behind the Node adapter (bench/node-server.ts), with the same token
+ * consume as the service's row, so the three compare directly.
+ */
+async function measureLibrary(dialect: 'sqlite' | 'postgres', store: BenchStore, databaseUrl: string) {
+  for (const [script, scenario] of [
+    ['fetch-server.ts', FETCH_CONSUME],
+    ['node-server.ts', NODE_CONSUME],
+  ] as const) {
+    const child = startServer(databaseUrl, dialect, script);
+    try {
+      const { port } = await child.next<{ port: number }>('ready');
+      await runLoad({
+        url: base(port),
+        path: scenario.path,
+        headers: scenario.headers,
+        body: (await scenario.prepare(store, need(0))).next,
+        connections: settings.connections,
+        duration: settings.warmup,
+      });
+      await throughput(dialect, child, store, base(port), scenario);
+    } finally {
+      await child.stop();
+    }
+  }
+}
+
+const FETCH_CONSUME: Scenario = {
+  ...tokenConsume,
+  key: 'fetch.tokens.consume',
+  label: 'library, oto.fetch on node:http: POST /v1/tokens/consume',
+  target: undefined,
+};
+
+const NODE_CONSUME: Scenario = {
+  ...tokenConsume,
+  key: 'node.tokens.consume',
+  label: 'library, toNodeHandler on node:http: POST /v1/tokens/consume',
+  target: undefined,
+};
 
 /** The consume that scale and purge runs use: the account flow's when it exists. */
 async function primaryConsume(url: string): Promise<Scenario> {

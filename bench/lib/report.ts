@@ -58,6 +58,8 @@ const THROUGHPUT_TARGETS = {
   postgres: { consume: 4000, issue: 3000 },
 } as const;
 const P99_MS = 30;
+/** Library mode behind a fetch handler, against the service on the same machine in the same run. */
+const FETCH_SHARE = 0.9;
 const RSS_MB = 200;
 const SCALE_P50_RATIO = 1.3;
 const PURGE_P99_RATIO = 2;
@@ -125,6 +127,17 @@ export class Report {
           target: `peak RSS ≤ ${RSS_MB} MB`,
           figure: `${peak} MB`,
           pass: peak <= RSS_MB,
+        });
+      }
+      const standalone = mine.find((r) => r.key === 'tokens.consume')?.figures;
+      const viaFetch = mine.find((r) => r.key === 'fetch.tokens.consume')?.figures;
+      if (standalone && viaFetch) {
+        const share = viaFetch.rps / standalone.rps;
+        rows.push({
+          dialect,
+          target: `oto.fetch ≥ ${FETCH_SHARE * 100}% of the standalone service (token consume)`,
+          figure: `${viaFetch.rps} / ${standalone.rps} /s = ${(share * 100).toFixed(0)}%`,
+          pass: share >= FETCH_SHARE && viaFetch.non2xx === 0,
         });
       }
       const scale = this.scale.filter((r) => r.dialect === dialect);
