@@ -35,7 +35,8 @@ try {
       ...(hasBody ? { body: await bodyOf(req) } : {}),
     });
     const response = await oto.fetch(request, { clientIp: req.socket.remoteAddress });
-    res.writeHead(response.status, [...response.headers]);
+    res.statusCode = response.status;
+    for (const [name, value] of response.headers) res.appendHeader(name, value);
     res.end(Buffer.from(await response.arrayBuffer()));
   });
   server.keepAliveTimeout = 60_000;
