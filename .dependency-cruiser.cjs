@@ -5,6 +5,8 @@ const FLOWS = '^src/(accounts|invitations|newsletter)/';
 const OUTER = '^src/(http|cli|jobs|library)/';
 // The package's entry points (package.json exports) sit on top of everything.
 const ENTRY = '^src/(index|fastify|node)\\.ts$';
+// What the client may load, and what those modules may load in turn.
+const CLIENT_GRAPH = '^src/(client|http/schemas)/|^src/purposes\\.ts$';
 
 module.exports = {
   forbidden: [
@@ -35,11 +37,20 @@ module.exports = {
       from: { path: '^src/http/' },
       to: { path: '^src/cli/' },
     },
+    {
+      name: 'the-client-loads-only-schemas',
+      comment:
+        'oto-tokens/client runs in other backends and edge runtimes: it loads the /v1 route schemas and ' +
+        'pure modules (and json-schema-to-ts types), never the server, storage, mail or node: modules',
+      severity: 'error',
+      from: { path: CLIENT_GRAPH },
+      to: { pathNot: [CLIENT_GRAPH, '(^|/)node_modules/json-schema-to-ts/'] },
+    },
   ],
   options: {
     parser: 'swc',
     tsPreCompilationDeps: true,
+    // Packages are leaves of the graph, not left out of it: the client rule must see them.
     doNotFollow: { path: 'node_modules' },
-    exclude: { path: 'node_modules' },
   },
 };

@@ -62,21 +62,7 @@ export function invalidInput(errors: InputError[]): HttpProblem {
 }
 
 /** Shared JSON schema of a problem response, for route schemas and the OpenAPI document. */
-export const problemSchema = {
-  type: 'object',
-  properties: {
-    type: { type: 'string' },
-    title: { type: 'string' },
-    status: { type: 'integer' },
-    code: { type: 'string' },
-    detail: { type: 'string' },
-    errors: {
-      type: 'array',
-      items: { type: 'object', properties: { field: { type: 'string' }, message: { type: 'string' } } },
-    },
-  },
-  required: ['type', 'title', 'status', 'code'],
-} as const;
+export { problemSchema } from './schemas/problem.ts';
 
 /** Maps a failed consume to its token error. A broken binding means the state the link was issued for
  * has changed since (password, email address), which makes the link void: revoked. */

@@ -1,4 +1,4 @@
-import { problemSchema } from '../problem.ts';
+import { problemSchema } from './problem.ts';
 
 /** The account flows' JSON API (routes/accounts.ts): one route's method, URL under /v1 and schema each. */
 

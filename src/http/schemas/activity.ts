@@ -1,4 +1,4 @@
-import { problemSchema } from '../problem.ts';
+import { problemSchema } from './problem.ts';
 
 /** The logged-in user's security events (routes/activity.ts). */
 

@@ -1,4 +1,4 @@
-import { problemSchema } from '../problem.ts';
+import { problemSchema } from './problem.ts';
 
 /** Sending a newsletter (routes/newsletters.ts). */
 

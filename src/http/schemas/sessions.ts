@@ -1,4 +1,4 @@
-import { problemSchema } from '../problem.ts';
+import { problemSchema } from './problem.ts';
 
 /** Who is logged in, logging out, and session introspection (routes/sessions.ts). */
 

@@ -1,5 +1,5 @@
 import { PURPOSE_PATTERN } from '../../purposes.ts';
-import { problemSchema } from '../problem.ts';
+import { problemSchema } from './problem.ts';
 
 /** The token API (routes/tokens.ts): one route's method, URL under /v1 and schema each. */
 

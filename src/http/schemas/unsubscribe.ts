@@ -1,4 +1,4 @@
-import { problemSchema } from '../problem.ts';
+import { problemSchema } from './problem.ts';
 
 /** Unsubscribing with the token of an unsubscribe link (routes/unsubscribe.ts). */
 
