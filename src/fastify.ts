@@ -36,6 +36,12 @@ export interface OtoSessionOnRequest {
 
 export interface OtoPluginOptions {
   oto: Oto;
+  /**
+   * Optional, and only as a check: oto's routes sit under createOto's basePath, which the links
+   * in its emails carry too. A prefix that differs from it is refused at registration, rather
+   * than mounting routes where no emailed link points.
+   */
+  prefix?: string;
 }
 
 declare module 'fastify' {
@@ -50,8 +56,9 @@ declare module 'fastify' {
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
-async function plugin(app: FastifyInstance, { oto }: OtoPluginOptions): Promise<void> {
+async function plugin(app: FastifyInstance, { oto, prefix }: OtoPluginOptions): Promise<void> {
   const ctx = contextOf(oto);
+  const mountPrefix = prefixWithin(app.prefix, ctx.config.basePath, prefix);
   const cookieName = ctx.config.sessions.cookieName;
 
   async function sessionOf(request: FastifyRequest): Promise<OtoSessionOnRequest | null> {
@@ -86,8 +93,28 @@ async function plugin(app: FastifyInstance, { oto }: OtoPluginOptions): Promise<
 
   await app.register(async (scoped) => {
     scoped.setValidatorCompiler(strictValidatorCompiler());
-    await otoHttp(scoped, { ctx, embedded: true });
+    await otoHttp(scoped, { ctx, embedded: true, mountPrefix });
   });
+}
+
+/**
+ * What is left of basePath to register under, inside an app context that already has a prefix of
+ * its own (`app.register(async (api) => api.register(otoPlugin, { oto }), { prefix: '/api' })`
+ * with basePath '/api/auth' mounts at '/auth' within it).
+ */
+function prefixWithin(contextPrefix: string, basePath: string, asked: string | undefined): string {
+  const normalized = (path: string) => (path.endsWith('/') ? path.slice(0, -1) : path);
+  if (asked !== undefined && normalized(asked) !== basePath) {
+    throw new Error(
+      `otoPlugin: prefix "${asked}" differs from createOto's basePath "${basePath}"; set basePath: "${normalized(asked)}" in createOto, where the emailed links take it from`,
+    );
+  }
+  const context = normalized(contextPrefix);
+  if (context === '') return basePath;
+  if (basePath === context || basePath.startsWith(`${context}/`)) return basePath.slice(context.length);
+  throw new Error(
+    `otoPlugin: registered under the prefix "${contextPrefix}", outside createOto's basePath "${basePath}"; register it at the app's root, or set basePath to where it is mounted`,
+  );
 }
 
 export const otoPlugin = fastifyPlugin(plugin, { fastify: '5.x', name: 'oto' });

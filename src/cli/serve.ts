@@ -49,7 +49,8 @@ export async function serve(config: Config, options: ServeOptions): Promise<void
     'oto is listening',
   );
   process.stdout.write(`oto listening on http://${config.host}:${port} (links use ${config.publicUrl})\n`);
-  if (usesDevTransport(config)) process.stdout.write(`dev mailbox: ${config.publicUrl}${DEV_MAILBOX_PATH}\n`);
+  if (usesDevTransport(config))
+    process.stdout.write(`dev mailbox: ${config.publicUrl}${config.basePath}${DEV_MAILBOX_PATH}\n`);
   if (!worker) process.stdout.write('worker disabled in this process: run `oto worker` to deliver mail\n');
 }
 

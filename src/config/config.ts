@@ -13,6 +13,11 @@ export interface Config {
   readonly host: string;
   /** Origin (scheme://host[:port], no trailing slash) of every link oto emails. Never derived from a request. */
   readonly publicUrl: string;
+  /**
+   * Where oto's routes and pages are mounted below publicUrl: '' (the root) or a path such as
+   * '/auth'. Emailed links and every path a page links or redirects to carry it.
+   */
+  readonly basePath: string;
   readonly appName: string;
   readonly database: DatabaseTarget;
   readonly dbPoolSize: number;
@@ -158,6 +163,28 @@ function publicOrigin(env: Env, production: boolean, port: number): string {
     fail('PUBLIC_URL', `must use https when NODE_ENV=production, got "${raw}"`);
   return origin;
 }
+/**
+ * BASE_PATH is a plain path: it is put in front of paths in links, HTML attributes and Location
+ * headers, so anything a URL or HTML would read differently (a query, a fragment, dot segments,
+ * quotes, a backslash, '//') is refused rather than escaped.
+ */
+function basePath(env: Env): string {
+  const raw = read(env, 'BASE_PATH');
+  if (raw === undefined || raw === '' || raw === '/') return '';
+  const path = raw.endsWith('/') ? raw.slice(0, -1) : raw;
+  const segments = path.split('/').slice(1);
+  if (
+    !path.startsWith('/') ||
+    segments.some((segment) => !/^[A-Za-z0-9_~-][A-Za-z0-9._~-]*$/.test(segment) || /^\.+$/.test(segment))
+  ) {
+    fail(
+      'BASE_PATH',
+      `must be a path such as /auth (letters, digits, - _ . ~ between slashes), got "${raw}"`,
+    );
+  }
+  return path;
+}
+
 /** Reads and validates the environment once; everything else receives the frozen result. */
 export function loadConfig(env: Env = process.env): Config {
   const nodeEnv = read(env, 'NODE_ENV') ?? 'development';
@@ -182,6 +209,7 @@ export function loadConfig(env: Env = process.env): Config {
     port,
     host: read(env, 'HOST') ?? '127.0.0.1',
     publicUrl,
+    basePath: basePath(env),
     appName,
     database,
     dbPoolSize: integer(env, 'DB_POOL_SIZE', 10, 1, 500),

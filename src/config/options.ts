@@ -21,6 +21,8 @@ export interface OtoSettings {
   production?: boolean;
   /** Origin of every link oto emails (PUBLIC_URL). Never derived from a request. */
   publicUrl?: string;
+  /** Where oto's routes, pages and emailed links sit below publicUrl, e.g. '/auth' (BASE_PATH). */
+  basePath?: string;
   appName?: string;
   /** Requests per minute per IP for the flows that send mail or check passwords (RATE_LIMIT_PER_MINUTE). */
   rateLimitPerMinute?: number;
@@ -85,10 +87,11 @@ type Scalar = string | number | boolean | readonly string[];
 
 /**
  * Each option's environment variable: the one table that ties the two ways in together
- * (test/options.test.ts checks that every variable loadConfig reads has an option here).
+ * (test/library.test.ts checks that every variable loadConfig reads has an option here).
  */
 export const OPTION_VARIABLES: Readonly<Record<string, string>> = {
   publicUrl: 'PUBLIC_URL',
+  basePath: 'BASE_PATH',
   appName: 'APP_NAME',
   rateLimitPerMinute: 'RATE_LIMIT_PER_MINUTE',
   redisUrl: 'REDIS_URL',

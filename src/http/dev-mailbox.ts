@@ -20,7 +20,7 @@ import { HttpProblem } from './problem.ts';
 const DEFAULT_LIMIT = 50;
 const MAX_LIMIT = 500;
 
-/** Where the mailbox is, for the start-up line. */
+/** Where the mailbox is below the base path, for the start-up line. */
 export const DEV_MAILBOX_PATH = '/dev/mailbox';
 
 interface ListQuery {
@@ -55,7 +55,11 @@ export async function devMailboxRoutes(app: FastifyInstance, { ctx }: { ctx: Con
     { schema: { hide: true, querystring: listQuerySchema } },
     async (request, reply) => {
       const [messages, waiting] = await Promise.all([listDelivered(ctx, request.query), countWaiting(ctx)]);
-      return sendPage(reply, 'Dev mailbox', listPage(messages, waiting, request.query.to));
+      return sendPage(
+        reply,
+        'Dev mailbox',
+        listPage(ctx.config.basePath, messages, waiting, request.query.to),
+      );
     },
   );
 
@@ -81,7 +85,7 @@ export async function devMailboxRoutes(app: FastifyInstance, { ctx }: { ctx: Con
             .executeTakeFirst()
         : undefined;
       if (!message) throw new HttpProblem(404, 'not_found', 'There is no such message in the dev mailbox.');
-      return sendPage(reply, message.subject, messagePage(message));
+      return sendPage(reply, message.subject, messagePage(ctx.config.basePath, message));
     },
   );
 }
@@ -155,27 +159,34 @@ users' inboxes while no SMTP server is configured (SMTP_URL is unset). It is the
 message bodies after sending; with SMTP, bodies are erased once a message is delivered and this page does
 not exist.</p>`;
 
-function listPage(messages: OutboxMessage[], waiting: number, to: string | undefined): SafeHtml {
+function listPage(
+  basePath: string,
+  messages: OutboxMessage[],
+  waiting: number,
+  to: string | undefined,
+): SafeHtml {
+  const mailbox = `${basePath}${DEV_MAILBOX_PATH}`;
   return html`<h1>Dev mailbox</h1>
 ${NOTE}
 ${waiting > 0 ? html`<p>${waiting} message(s) waiting in the outbox appear here once the worker delivers them (is it running?).</p>` : ''}
-${to ? html`<p>Messages to <strong>${to}</strong>. <a href="${DEV_MAILBOX_PATH}">Show all</a></p>` : ''}
+${to ? html`<p>Messages to <strong>${to}</strong>. <a href="${mailbox}">Show all</a></p>` : ''}
 ${
   messages.length === 0
     ? html`<p>No messages yet.</p>`
     : html`<table><thead><tr><th>Received</th><th>To</th><th>Subject</th><th>Links</th></tr></thead><tbody>
 ${messages.map(
   (m) => html`<tr><td>${timestamp(m.sent_at ?? m.created_at)}</td><td>${m.recipient}</td>
-<td><a href="${DEV_MAILBOX_PATH}/${m.id}">${m.subject}</a><br><small>${m.kind}</small></td>
+<td><a href="${mailbox}/${m.id}">${m.subject}</a><br><small>${m.kind}</small></td>
 <td class="links">${findLinks(m.text_body).map((link) => html`<a href="${link}" rel="noreferrer">${link}</a>`)}</td></tr>
 `,
 )}</tbody></table>`
 }`;
 }
 
-function messagePage(m: OutboxMessage): SafeHtml {
+function messagePage(basePath: string, m: OutboxMessage): SafeHtml {
+  const mailbox = `${basePath}${DEV_MAILBOX_PATH}`;
   const headers = m.headers ? (JSON.parse(m.headers) as Record<string, string>) : {};
-  return html`<p><a href="${DEV_MAILBOX_PATH}">← Dev mailbox</a></p>
+  return html`<p><a href="${mailbox}">← Dev mailbox</a></p>
 <h1>${m.subject}</h1>
 ${NOTE}
 <dl>

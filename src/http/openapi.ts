@@ -50,7 +50,7 @@ export async function registerOpenApi(app: FastifyInstance, config: Config): Pro
       },
     },
     transform: ({ schema, url }) => ({
-      schema: documented(schema as RouteSchema, url) as FastifySchema,
+      schema: documented(schema as RouteSchema, withoutBasePath(url, config.basePath)) as FastifySchema,
       url,
     }),
   });
@@ -97,6 +97,11 @@ type RouteSchema = Omit<FastifySchema, 'response' | 'security'> & {
   security?: readonly unknown[];
   response?: Record<string, unknown>;
 };
+
+/** The route's path as oto's modules name it, from oto's root: '/v1/…' whatever BASE_PATH is. */
+function withoutBasePath(url: string, basePath: string): string {
+  return basePath !== '' && url.startsWith(`${basePath}/`) ? url.slice(basePath.length) : url;
+}
 
 /**
  * What every /v1 route may answer besides its own codes: 503 while the database is unreachable,

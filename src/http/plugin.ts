@@ -19,6 +19,11 @@ export interface OtoHttpOptions {
   ctx: Context;
   /** Registered inside another app by the Fastify plugin, rather than on oto's own server. */
   embedded?: boolean;
+  /**
+   * The prefix to register the routes under, when the app's context already carries part of the
+   * base path (the Fastify plugin, registered inside a prefixed context). Defaults to basePath.
+   */
+  mountPrefix?: string;
 }
 
 /**
@@ -28,7 +33,7 @@ export interface OtoHttpOptions {
  *
  * In order: external plugins, then oto's own plugins and handlers, then the routes.
  */
-export async function otoHttp(app: FastifyInstance, { ctx, embedded = false }: OtoHttpOptions) {
+export async function otoHttp(app: FastifyInstance, { ctx, embedded = false, mountPrefix }: OtoHttpOptions) {
   // Mounted in an app (src/fastify.ts) that registered these plugins itself, oto uses the app's:
   // a second registration would fail on their decorators and parsers.
   if (!app.hasContentTypeParser('application/x-www-form-urlencoded'))
@@ -66,11 +71,18 @@ export async function otoHttp(app: FastifyInstance, { ctx, embedded = false }: O
   // Mounted, the app answers for paths that are not oto's, with its own 404.
   if (!embedded) app.setNotFoundHandler(notFoundHandler);
 
-  if (ownDocument) await app.register(docsRoutes);
-  await app.register(healthRoutes, { ctx });
-  await app.register(metricsRoutes, { ctx });
-  await app.register(apiRoutes, { ctx, prefix: '/v1' });
-  await app.register(pages, { ctx });
-  // Only with the dev transport; never in production, where serve refuses to start without SMTP.
-  if (usesDevTransport(ctx.config) && !ctx.config.production) await app.register(devMailboxRoutes, { ctx });
+  // Everything oto serves sits under the base path, where its emailed links and pages point.
+  await app.register(
+    async (mounted) => {
+      if (ownDocument) await mounted.register(docsRoutes);
+      await mounted.register(healthRoutes, { ctx });
+      await mounted.register(metricsRoutes, { ctx });
+      await mounted.register(apiRoutes, { ctx, prefix: '/v1' });
+      await mounted.register(pages, { ctx });
+      // Only with the dev transport; never in production, where serve refuses to start without SMTP.
+      if (usesDevTransport(ctx.config) && !ctx.config.production)
+        await mounted.register(devMailboxRoutes, { ctx });
+    },
+    { prefix: mountPrefix ?? ctx.config.basePath },
+  );
 }

@@ -14,11 +14,11 @@ const DEFAULT_PATHS: Record<LinkKind, string> = {
  * request's Host or X-Forwarded-Host, which an attacker controls (password-reset poisoning).
  */
 export function buildLink(config: Config, kind: LinkKind, token: string): string {
-  const template = config.linkTemplates[kind] ?? `${config.publicUrl}${DEFAULT_PATHS[kind]}`;
+  const template = config.linkTemplates[kind] ?? pageLink(config, DEFAULT_PATHS[kind]);
   return template.replace('{token}', encodeURIComponent(token));
 }
 
 /** A plain link to one of oto's pages, e.g. the login page named in an "account exists" email. */
 export function pageLink(config: Config, path: string): string {
-  return `${config.publicUrl}${path}`;
+  return `${config.publicUrl}${config.basePath}${path}`;
 }

@@ -7,7 +7,7 @@ import { html, type SafeHtml } from '../../html.ts';
 import { setSubscribed } from '../../newsletter/subscription.ts';
 import { assertSameOrigin, authenticate, clearSessionCookie } from '../session-auth.ts';
 import { buttonForm, formString } from './forms.ts';
-import { PAGE_ROUTE, redirectAfterPost, sendPage } from './layout.ts';
+import { PAGE_ROUTE, redirectAfterPost, seeOther, sendPage } from './layout.ts';
 
 /** The home page, the account page, its newsletter control and the log-out button's target. */
 export async function accountPages(app: FastifyInstance, { ctx }: { ctx: Context }) {
@@ -23,7 +23,7 @@ export async function accountPages(app: FastifyInstance, { ctx }: { ctx: Context
 
   app.get('/account', PAGE_ROUTE, async (request, reply) => {
     const auth = await authenticate(ctx, request);
-    if (auth === null) return reply.header('cache-control', 'no-store').redirect('/login', 303);
+    if (auth === null) return seeOther(reply, `${ctx.config.basePath}/login`);
     const { user, session } = auth;
     const body = html`<dl>
 <dt>Email</dt><dd>${user.email}</dd>
@@ -41,7 +41,7 @@ ${buttonForm('/logout', 'Log out')}`;
     const auth = await authenticate(ctx, request);
     if (auth !== null) await logOut(ctx, { sessionId: auth.session.id, userId: auth.user.id }, request.ip);
     clearSessionCookie(reply, ctx.config);
-    return redirectAfterPost(reply, '/login?logged_out=1');
+    return redirectAfterPost(reply, ctx.config, '/login?logged_out=1');
   });
 
   // A logged-in user subscribes or unsubscribes (PUT /v1/me/subscription is the API's way).
@@ -49,10 +49,10 @@ ${buttonForm('/logout', 'Log out')}`;
     // A form post is always checked for its origin, before anything else is looked at.
     assertSameOrigin(ctx.config, request);
     const auth = await authenticate(ctx, request);
-    if (auth === null) return redirectAfterPost(reply, '/login');
+    if (auth === null) return redirectAfterPost(reply, ctx.config, '/login');
     const wanted = formString(request.body, 'subscribed');
     if (wanted === '1' || wanted === '0') await setSubscribed(ctx, auth.user.id, wanted === '1', request.ip);
-    return redirectAfterPost(reply, '/account');
+    return redirectAfterPost(reply, ctx.config, '/account');
   });
 }
 

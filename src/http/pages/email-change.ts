@@ -65,7 +65,7 @@ ${buttonForm('/confirm-email', 'Confirm the change', { token })}
       sessionId: auth.session.id,
       ip: request.ip,
     });
-    if (result.ok) return redirectAfterPost(reply, '/account?email_changed=1');
+    if (result.ok) return redirectAfterPost(reply, config, '/account?email_changed=1');
     if (result.reason === 'wrong_account') return otherAccount(reply, 403);
     if (result.reason === 'email_taken') {
       return page(reply, 'This address is taken', notice('bad', emailTakenProblem().title), 409);

@@ -106,7 +106,7 @@ link from the invitation email again.</p>`,
       if (result.status === 'account_created') {
         setSessionCookie(reply, config, result.session.token, result.session.session);
       }
-      return redirectAfterPost(reply, '/account?invited=1');
+      return redirectAfterPost(reply, config, '/account?invited=1');
     }
     switch (result.reason) {
       case 'wrong_account':

@@ -74,7 +74,7 @@ export function renderPage(config: Config, page: Page, signedIn = false): string
   const nav = signedIn
     ? html`<a href="/account">Account</a>`
     : html`<a href="/login">Log in</a><a href="/signup">Sign up</a>`;
-  return html`<!doctype html>
+  const document = html`<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
@@ -92,6 +92,20 @@ ${page.body}
 </body>
 </html>
 `.value;
+  return config.basePath === '' ? document : underBasePath(document, config.basePath);
+}
+
+/**
+ * The page files write oto's paths as if oto sat at the root (`href="/login"`), and the mount
+ * point is applied here, once, so no page has to know where oto is mounted (BASE_PATH, or the
+ * library's basePath). Only markup written in oto's templates can match: the html template
+ * escapes `"` in every interpolated value, so no value can open an attribute of its own, and a
+ * value placed inside an href by a template is oto's own path or a full URL.
+ */
+const OWN_PATH_ATTRIBUTE = /(\s(?:href|action)=")\/(?![/\\])/g;
+
+export function underBasePath(document: string, basePath: string): string {
+  return document.replace(OWN_PATH_ATTRIBUTE, `$1${basePath}/`);
 }
 
 export function sendPage(reply: FastifyReply, config: Config, page: Page): FastifyReply {
@@ -110,8 +124,16 @@ export function pageSender(config: Config) {
 /** The options of a page's route: pages are for browsers, not part of the API document (openapi.ts). */
 export const PAGE_ROUTE = { schema: { hide: true } };
 
-/** A 303 after a successful form post: the browser follows with a GET, so reloading does not re-post. */
-export function redirectAfterPost(reply: FastifyReply, location: string): FastifyReply {
+/**
+ * A 303 after a successful form post: the browser follows with a GET, so reloading does not
+ * re-post. `path` is one of oto's paths as the page files write them, from oto's root.
+ */
+export function redirectAfterPost(reply: FastifyReply, config: Config, path: string): FastifyReply {
+  return seeOther(reply, `${config.basePath}${path}`);
+}
+
+/** The same 303 to a full path on this origin, e.g. a return-to that safeReturnTo accepted. */
+export function seeOther(reply: FastifyReply, location: string): FastifyReply {
   return reply.status(303).header('cache-control', 'no-store').header('location', location).send();
 }
 

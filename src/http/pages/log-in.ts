@@ -48,7 +48,7 @@ ${field({ name: 'password', label: 'Password', type: 'password', autocomplete: '
     });
     if (result.ok) {
       setSessionCookie(reply, config, result.created.token, result.created.session);
-      return redirectAfterPost(reply, '/account');
+      return redirectAfterPost(reply, config, '/account');
     }
     switch (result.reason) {
       case 'invalid_input':

@@ -53,7 +53,7 @@ ${field({ name: 'email', label: 'Email', type: 'email', value: values.email, aut
     const result = await requestPasswordReset(ctx, { email, ip: request.ip });
     if (!result.ok)
       return page(reply, 'Forgot your password?', forgotForm({ email }, byField(result.errors)), 422);
-    return redirectAfterPost(reply, '/forgot-password?sent=1');
+    return redirectAfterPost(reply, config, '/forgot-password?sent=1');
   });
 
   // ---- Reset link ----
@@ -90,7 +90,7 @@ ${field({ name: 'password', label: 'New password', type: 'password', autocomplet
       password: formString(request.body, 'password'),
       ip: request.ip,
     });
-    if (result.ok) return redirectAfterPost(reply, '/login?reset=1');
+    if (result.ok) return redirectAfterPost(reply, config, '/login?reset=1');
     if (result.reason === 'invalid_password') {
       return page(reply, 'Choose a new password', resetForm(token, byField(result.errors)), 422);
     }

@@ -46,6 +46,6 @@ ${field({ name: 'password', label: 'Password', type: 'password', autocomplete: '
     });
     if (!result.ok)
       return page(reply, 'Create an account', signupForm({ email }, byField(result.errors)), 422);
-    return redirectAfterPost(reply, '/signup?sent=1');
+    return redirectAfterPost(reply, config, '/signup?sent=1');
   });
 }

@@ -110,7 +110,7 @@ ${resendForm()}`,
       password: formString(request.body, 'password'),
       ip: request.ip,
     });
-    if (result.ok) return redirectAfterPost(reply, '/login?verified=1');
+    if (result.ok) return redirectAfterPost(reply, config, '/login?verified=1');
     switch (result.reason) {
       case 'password_required':
         return page(
@@ -143,7 +143,7 @@ ${resendForm()}`,
     });
     if (!result.ok)
       return page(reply, 'Get a new confirmation link', resendForm({ email }, byField(result.errors)), 422);
-    return redirectAfterPost(reply, '/verify-email?resent=1');
+    return redirectAfterPost(reply, config, '/verify-email?resent=1');
   });
 }
 
