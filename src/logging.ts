@@ -3,7 +3,7 @@ import pino, { type Logger } from 'pino';
 export type { Logger };
 
 /** Query parameters that may carry a secret; their values are replaced before a URL is logged. */
-const SECRET_QUERY = /([?&](?:token|vt|t|key|code)=)[^&#]*/gi;
+const SECRET_QUERY = /([?&](?:token|vt|t|key|code|return_to)=)[^&#]*/gi;
 /**
  * Any long base64url run, wherever it sits (another parameter, a path segment, a percent-encoded
  * parameter name): oto's tokens are 43 characters and signed ones longer, while nothing oto needs

@@ -7,6 +7,7 @@ import { emailTakenProblem, tokenProblem } from '../problem.ts';
 import { assertSameOrigin, authenticate } from '../session-auth.ts';
 import { buttonForm, formString, linkMessage, linkWords, notice, queryString } from './forms.ts';
 import { PAGE_ROUTE, pageSender, redirectAfterPost } from './layout.ts';
+import { loginPath } from './return-to.ts';
 
 /** Change of email: the page the link sent to the new address opens, and its confirmation. */
 export async function emailChangePages(app: FastifyInstance, { ctx }: { ctx: Context }) {
@@ -20,14 +21,16 @@ export async function emailChangePages(app: FastifyInstance, { ctx }: { ctx: Con
       html`${notice('bad', linkMessage(reason, CHANGE_LINK_WORDS))}<p>You can ask for the change again from your account.</p>`,
       tokenProblem(reason).status,
     );
-  const loginFirst = (reply: FastifyReply, status = 200) =>
+  // Logging in comes back to this link's page (return-to.ts), so the user need not find the email again.
+  const loginFirst = (reply: FastifyReply, token: string, status = 200) =>
     page(
       reply,
       'Log in to confirm',
-      html`<p>To confirm this change of email, <a href="/login">log in</a> to the account that asked for it,
-then open the link again.</p>`,
+      html`<p>To confirm this change of email, <a href="${loginPath(linkPath(token))}">log in</a> to the account that
+asked for it. You will come back here.</p>`,
       status,
     );
+  const linkPath = (token: string) => `${config.basePath}/confirm-email?token=${encodeURIComponent(token)}`;
   const otherAccount = (reply: FastifyReply, status = 200) =>
     page(
       reply,
@@ -43,7 +46,7 @@ ${buttonForm('/logout', 'Log out', {}, true)}`,
     const link = await inspectEmailChangeLink(ctx, token);
     if (!link.ok) return badLink(reply, link.reason);
     const auth = await authenticate(ctx, request);
-    if (auth === null) return loginFirst(reply);
+    if (auth === null) return loginFirst(reply, token);
     if (auth.user.id !== link.userId) return otherAccount(reply);
     return page(
       reply,
@@ -58,9 +61,10 @@ ${buttonForm('/confirm-email', 'Confirm the change', { token })}
   app.post('/confirm-email', PAGE_ROUTE, async (request, reply) => {
     assertSameOrigin(config, request);
     const auth = await authenticate(ctx, request);
-    if (auth === null) return loginFirst(reply, 401);
+    const token = formString(request.body, 'token');
+    if (auth === null) return loginFirst(reply, token, 401);
     const result = await confirmEmailChange(ctx, {
-      token: formString(request.body, 'token'),
+      token,
       userId: auth.user.id,
       sessionId: auth.session.id,
       ip: request.ip,

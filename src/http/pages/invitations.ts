@@ -22,6 +22,7 @@ import {
   queryString,
 } from './forms.ts';
 import { PAGE_ROUTE, pageSender, redirectAfterPost } from './layout.ts';
+import { loginPath } from './return-to.ts';
 
 /** Invitations: the page the emailed link opens, and its accept button or account form. */
 export async function invitationPages(app: FastifyInstance, { ctx }: { ctx: Context }) {
@@ -60,12 +61,15 @@ ${buttonForm('/logout', 'Log out', {}, true)}`,
       status,
     );
 
-  const loginFirst = (invited: string, status: number, reply: FastifyReply) =>
+  // Logging in comes back to the invitation's page (return-to.ts), so the user need not find the email again.
+  const loginLink = (token: string) =>
+    loginPath(`${config.basePath}/invite?token=${encodeURIComponent(token)}`);
+  const loginFirst = (invited: string, token: string, status: number, reply: FastifyReply) =>
     page(
       reply,
       'Log in to accept',
-      html`<p><strong>${invited}</strong> already has an account. <a href="/login">Log in</a> with it, then open the
-link from the invitation email again.</p>`,
+      html`<p><strong>${invited}</strong> already has an account. <a href="${loginLink(token)}">Log in</a> with it,
+and you will come back to this invitation.</p>`,
       status,
     );
 
@@ -91,7 +95,7 @@ link from the invitation email again.</p>`,
         reply,
         title,
         html`${summary(invitation)}
-<p>This address already has an account. <a href="/login">Log in</a>, then open the link from the invitation email again.</p>`,
+<p>This address already has an account. <a href="${loginLink(tokenValue)}">Log in</a>, and you will come back to this invitation.</p>`,
       );
     }
     return page(reply, title, html`${summary(invitation)}${acceptForm(tokenValue)}`);
@@ -112,13 +116,13 @@ link from the invitation email again.</p>`,
       case 'wrong_account':
         return wrongAccount(reply, result.signedInAs, result.invited, 403);
       case 'login_required':
-        return loginFirst(result.invited, 401, reply);
+        return loginFirst(result.invited, tokenValue, 401, reply);
       case 'account_exists':
         return page(
           reply,
           'Log in to accept',
-          html`<p>An account was just created for this address. <a href="/login">Log in</a> with it, then open the
-link from the invitation email again.</p>`,
+          html`<p>An account was just created for this address. <a href="${loginLink(tokenValue)}">Log in</a> with it,
+and you will come back to this invitation.</p>`,
           409,
         );
       case 'invalid_password': {

@@ -5,17 +5,20 @@ import { html, type SafeHtml } from '../../html.ts';
 import { rateLimited } from '../rate-limit.ts';
 import { assertSameOrigin, setSessionCookie } from '../session-auth.ts';
 import { buttonForm, byField, cooldownNotice, type FieldErrors, field, formString, notice } from './forms.ts';
-import { PAGE_ROUTE, pageSender, redirectAfterPost } from './layout.ts';
+import { PAGE_ROUTE, pageSender, redirectAfterPost, seeOther } from './layout.ts';
+import { safeReturnTo } from './return-to.ts';
 
 /** Log in: the form, with the notices the other flows send here (confirmed, reset, logged out). */
 export async function logInPages(app: FastifyInstance, { ctx }: { ctx: Context }) {
   const { config } = ctx;
   const page = pageSender(config);
 
+  // returnTo has passed safeReturnTo: the form carries it on, and the POST checks it again.
   const loginForm = (
-    values: { email?: string } = {},
+    values: { email?: string; returnTo?: string | null } = {},
     errors: FieldErrors = {},
   ) => html`<form method="post" action="/login" novalidate>
+${values.returnTo ? html`<input type="hidden" name="return_to" value="${values.returnTo}">` : ''}
 ${field({ name: 'email', label: 'Email', type: 'email', value: values.email, autocomplete: 'username', errors: errors['email'] })}
 ${field({ name: 'password', label: 'Password', type: 'password', autocomplete: 'current-password', errors: errors['password'] })}
 <button type="submit">Log in</button>
@@ -33,13 +36,15 @@ ${field({ name: 'password', label: 'Password', type: 'password', autocomplete: '
     PAGE_ROUTE,
     async (request, reply) => {
       const shown = Object.keys(LOGIN_NOTICES).filter((key) => request.query[key] === '1');
-      return page(reply, 'Log in', html`${shown.map((key) => LOGIN_NOTICES[key])}${loginForm()}`);
+      const returnTo = safeReturnTo(config, request.query['return_to']);
+      return page(reply, 'Log in', html`${shown.map((key) => LOGIN_NOTICES[key])}${loginForm({ returnTo })}`);
     },
   );
 
   app.post('/login', { config: rateLimited(ctx), ...PAGE_ROUTE }, async (request, reply) => {
     assertSameOrigin(config, request);
     const email = formString(request.body, 'email');
+    const returnTo = safeReturnTo(config, formString(request.body, 'return_to'));
     const result = await logIn(ctx, {
       email,
       password: formString(request.body, 'password'),
@@ -48,16 +53,16 @@ ${field({ name: 'password', label: 'Password', type: 'password', autocomplete: '
     });
     if (result.ok) {
       setSessionCookie(reply, config, result.created.token, result.created.session);
-      return redirectAfterPost(reply, config, '/account');
+      return returnTo === null ? redirectAfterPost(reply, config, '/account') : seeOther(reply, returnTo);
     }
     switch (result.reason) {
       case 'invalid_input':
-        return page(reply, 'Log in', loginForm({ email }, byField(result.errors)), 422);
+        return page(reply, 'Log in', loginForm({ email, returnTo }, byField(result.errors)), 422);
       case 'invalid_credentials':
         return page(
           reply,
           'Log in',
-          html`${notice('bad', 'The email or password is not correct.')}${loginForm({ email })}`,
+          html`${notice('bad', 'The email or password is not correct.')}${loginForm({ email, returnTo })}`,
           401,
         );
       case 'email_not_verified':
