@@ -107,7 +107,10 @@ export function clearSessionCookie(reply: FastifyReply, config: Config) {
   reply.clearCookie(config.sessions.cookieName, cookieAttributes(config));
 }
 
-/** What every cookie oto sets shares: HttpOnly, SameSite=Lax, Path=/, Secure on https. */
+/**
+ * What every cookie oto sets shares: HttpOnly, SameSite=Lax, Path=/, Secure on https. Path stays /
+ * under a basePath: an app that mounts oto at /auth guards its own routes with the same session.
+ */
 export function cookieAttributes(config: Config) {
   return {
     httpOnly: true,
