@@ -159,6 +159,16 @@ test('every relative link in README.md and docs/*.md resolves, anchors included'
   assert.deepEqual(problems, []);
 });
 
+test('every src/ and test/ path the README and docs/ name in code exists', () => {
+  const missing = markdownFiles(ROOT).flatMap((file) =>
+    [...readFileSync(join(ROOT, file), 'utf8').matchAll(/`((?:src|test)\/[^`\s*]+)`/g)]
+      .map((match) => match[1]!)
+      .filter((path) => !existsSync(join(ROOT, path)))
+      .map((path) => `${file}: ${path}`),
+  );
+  assert.deepEqual(missing, []);
+});
+
 test(`the README is at most ${README_MAX_LINES} lines`, () => {
   const lines = readFileSync(join(ROOT, 'README.md'), 'utf8').trimEnd().split('\n').length;
   assert.ok(lines <= README_MAX_LINES, `README.md has ${lines} lines; move detail into docs/`);
