@@ -80,7 +80,7 @@ describe('oto under BASE_PATH=/auth', () => {
     const paths = Object.keys(doc.json().paths);
     assert.ok(paths.includes('/auth/v1/users'), paths.join(', '));
     assert.ok(
-      paths.every((path) => path.startsWith('/auth/v1/')),
+      paths.every((path) => path.startsWith('/auth/')),
       paths.join(', '),
     );
     assert.equal((await t.app.inject({ method: 'GET', url: '/auth/docs/' })).statusCode, 200);
