@@ -304,7 +304,7 @@ export class Report {
     return file;
   }
 
-  /** The figures as Markdown, ready for the README's benchmark section. */
+  /** The figures as Markdown, ready for docs/benchmark.md. */
   markdown(): string {
     const s = this.#settings;
     const out: string[] = [

@@ -103,7 +103,7 @@ async function verifyStepByStep(
  * SQLite: the verification of a token that is live and bound to the account as it is now, with the
  * consume and the binding check in one statement (the binding computed from the users row, as on
  * PostgreSQL). The step-by-step path first read the account through the token, then consumed the
- * token: the same index walk twice, 14% of the flow's CPU without HTTP (README, Storage decisions).
+ * token: the same index walk twice, 14% of the flow's CPU without HTTP (docs/design.md, Storage decisions).
  * When it consumes nothing, verifyStepByStep runs next in the same transaction and says why.
  */
 async function verifyLiveToken(
@@ -159,7 +159,7 @@ const consumeBoundToAccount = prepared((db, p: ConsumeValues & { domain: Uint8Ar
  * PostgreSQL: the same verification as one statement, for a token that is live and bound to the
  * account as it is now. There every statement is a round trip and costs the server about as much
  * as the work in it: the transaction's seven statements did 2,200/s, this one 5,800/s (driver
- * alone, same pool, 32 callers; README, Storage decisions). It changes exactly what the transaction
+ * alone, same pool, 32 callers; docs/design.md, Storage decisions). It changes exactly what the transaction
  * changes. When it consumes nothing, the transaction runs after it and says why (used, expired, a
  * stale binding…), so every failure is reported in one place; a token's consume is decided by one
  * conditional UPDATE either way.

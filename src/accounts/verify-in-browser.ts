@@ -23,7 +23,7 @@ import { type VerifyResult, verifyEmail } from './verify-email.ts';
  * no proof: nobody can log in to it.
  *
  * The JSON API (POST /v1/users/verify) consumes with the token alone. An app with its own landing
- * page decides there (README, Integrating an app).
+ * page decides there (docs/integrating.md).
  */
 
 /** A fresh nonce for the browser's cookie, and the fingerprint the verification token keeps. */
