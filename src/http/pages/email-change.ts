@@ -26,8 +26,8 @@ export async function emailChangePages(app: FastifyInstance, { ctx }: { ctx: Con
     page(
       reply,
       'Log in to confirm',
-      html`<p>To confirm this change of email, <a href="${loginPath(linkPath(token))}">log in</a> to the account that
-asked for it. You will come back here.</p>`,
+      html`<p>To confirm this change of email,
+<a href="${loginPath(linkPath(token))}">log in</a> to the account that asked for it. You will come back here.</p>`,
       status,
     );
   const linkPath = (token: string) => `${config.basePath}/confirm-email?token=${encodeURIComponent(token)}`;
