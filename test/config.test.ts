@@ -70,6 +70,12 @@ describe('configuration', () => {
         { MAIL_FROM: 'Acme <mail@acme.test>', NEWSLETTER_FROM: 'Acme News <MAIL@acme.test>' },
         /^NEWSLETTER_FROM: must be another address than MAIL_FROM's/,
       ],
+      [{ MAIL_FROM: 'no-reply' }, /^MAIL_FROM: must be one email address/],
+      [{ MAIL_FROM: 'Acme <no-reply>' }, /^MAIL_FROM: must be one email address/],
+      [{ MAIL_FROM: 'a@acme.test, b@acme.test' }, /^MAIL_FROM: must be one email address/],
+      [{ MAIL_FROM: 'Team: a@acme.test;' }, /^MAIL_FROM: must be one email address/],
+      [{ NEWSLETTER_FROM: '"News" <@acme.test>' }, /^NEWSLETTER_FROM: must be one email address/],
+      [{ APP_NAME: 'Acme\r\nBcc: x@evil.test' }, /^APP_NAME: must not contain line breaks/],
       [
         { NODE_ENV: 'production', PUBLIC_URL: 'http://auth.example.com' },
         /^PUBLIC_URL: must use https when NODE_ENV=production/,
@@ -93,6 +99,18 @@ describe('configuration', () => {
         (error: unknown) => error instanceof ConfigError && message.test(error.message),
       );
     }
+  });
+
+  test('the senders keep a display name with a comma, quotes or brackets whole, quoted', () => {
+    const acme = loadConfig({ APP_NAME: 'Acme, Inc.', PUBLIC_URL: 'https://acme.test' });
+    assert.equal(acme.mail.from, '"Acme, Inc." <no-reply@acme.test>');
+    assert.equal(acme.mail.newsletterFrom, '"Acme, Inc." <news@acme.test>');
+    assert.equal(loadConfig({ MAIL_FROM: '"Q" <x@example.com>' }).mail.from, 'Q <x@example.com>');
+    assert.equal(
+      loadConfig({ MAIL_FROM: '"The \\"Best\\" App" <x@example.com>' }).mail.from,
+      '"The \\"Best\\" App" <x@example.com>',
+    );
+    assert.equal(loadConfig({ APP_NAME: 'Zoë Café' }).mail.from, 'Zoë Café <no-reply@localhost.localdomain>');
   });
 
   test('the service refuses to start on a bad value, with one line and a non-zero exit', () => {
