@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { Migrator } from 'kysely/migration';
+import { type MigrationResultSet, Migrator } from 'kysely/migration';
 import { dialectOf } from './dialect.ts';
 import { migrations } from './migrations/index.ts';
 import type { Db } from './schema.ts';
@@ -8,12 +8,38 @@ export interface MigrationReport {
   applied: string[];
 }
 
+export interface MigrationState {
+  name: string;
+  /** When it was applied here, or null while it is pending. */
+  appliedAt: Date | null;
+}
+
 /**
  * Applies pending migrations. Kysely's migrator runs them in one transaction under a lock:
  * a PostgreSQL advisory lock, or SQLite's write lock (BEGIN IMMEDIATE), so instances that start
  * together apply each migration exactly once.
  */
-export async function migrateToLatest(db: Db): Promise<MigrationReport> {
+export function migrateToLatest(db: Db): Promise<MigrationReport> {
+  return migrateWith(db, (migrator) => migrator.migrateToLatest());
+}
+
+/**
+ * Applies the migrations up to and including `name`, no further: an upgrade test builds the schema
+ * of an older release this way. Forward only here; oto's migrations are not meant to be undone.
+ */
+export function migrateUpTo(db: Db, name: string): Promise<MigrationReport> {
+  if (!(name in migrations)) throw new RangeError(`no migration named "${name}"`);
+  return migrateWith(db, (migrator) => migrator.migrateTo(name));
+}
+
+/** Every migration oto has, in the order they apply, each applied or pending. Changes nothing. */
+export async function migrationStatus(db: Db): Promise<MigrationState[]> {
+  const { migrator } = await otoMigrator(db);
+  const infos = await migrator.getMigrations();
+  return infos.map(({ name, executedAt }) => ({ name, appliedAt: executedAt ?? null }));
+}
+
+async function otoMigrator(db: Db) {
   const schema = await postgresSchema(db);
   const migrator = new Migrator({
     db,
@@ -22,8 +48,16 @@ export async function migrateToLatest(db: Db): Promise<MigrationReport> {
     migrationLockTableName: 'oto_migrations_lock',
     migrationTableSchema: schema,
   });
+  return { migrator, schema };
+}
+
+async function migrateWith(
+  db: Db,
+  run: (migrator: Migrator) => Promise<MigrationResultSet>,
+): Promise<MigrationReport> {
+  const { migrator, schema } = await otoMigrator(db);
   for (let attempt = 1; ; attempt++) {
-    const { error, results } = await migrator.migrateToLatest();
+    const { error, results } = await run(migrator);
     if (!error) {
       return { applied: (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName) };
     }
