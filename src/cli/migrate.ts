@@ -1,12 +1,12 @@
 import type { Config } from '../config/config.ts';
-import { openStorage } from '../db/connect.ts';
+import { openStorage, schemaOf } from '../db/connect.ts';
 import { migrateToLatest, migrationStatus } from '../db/migrate.ts';
 
 /** `oto migrate`: applies pending migrations and prints what it applied. */
 export async function migrateCommand(config: Config): Promise<void> {
   const storage = openStorage(config.database, { poolSize: 1 });
   try {
-    const { applied } = await migrateToLatest(storage.db);
+    const { applied } = await migrateToLatest(storage.db, { schema: schemaOf(config.database) });
     process.stdout.write(
       applied.length ? `applied: ${applied.join(', ')}\n` : 'nothing to apply: up to date\n',
     );
@@ -22,7 +22,7 @@ export async function migrateCommand(config: Config): Promise<void> {
 export async function migrateStatusCommand(config: Config): Promise<void> {
   const storage = openStorage(config.database, { poolSize: 1 });
   try {
-    const states = await migrationStatus(storage.db);
+    const states = await migrationStatus(storage.db, { schema: schemaOf(config.database) });
     const width = Math.max(...states.map((state) => state.name.length));
     const lines = states.map(({ name, appliedAt }) =>
       appliedAt
