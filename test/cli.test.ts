@@ -1,8 +1,15 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { parseDatabaseUrl } from '../src/config/config.ts';
+import { openStorage } from '../src/db/connect.ts';
+import { migrateUpTo } from '../src/db/migrate.ts';
+import { migrations } from '../src/db/migrations/index.ts';
 import { NODE_TS } from './helpers/node.ts';
 import { createTestDatabase, type TestDatabase } from './helpers/storage.ts';
 
@@ -109,6 +116,53 @@ describe('oto command line', () => {
       assert.equal(second.stdout, 'nothing to apply: up to date\n');
     } finally {
       await fresh.drop();
+    }
+  });
+
+  test('migrate status lists each migration as pending or applied, changes nothing, and exits 0', async () => {
+    const path = join(tmpdir(), `oto-status-${randomBytes(6).toString('hex')}.db`);
+    const url = `sqlite:${path}`;
+    const names = Object.keys(migrations);
+    const rows = (stdout: string) => stdout.trimEnd().split('\n').slice(0, -1);
+    try {
+      const fresh = await oto(['migrate', 'status'], { DATABASE_URL: url });
+      assert.equal(fresh.status, 0, fresh.stderr);
+      assert.deepEqual(
+        rows(fresh.stdout).map((line) => line.split(/\s+/)),
+        names.map((name) => [name, 'pending']),
+      );
+      assert.match(
+        fresh.stdout,
+        new RegExp(`${names.length} migrations, ${names.length} pending: run oto migrate\n$`),
+      );
+
+      // Half way: the database of an older release.
+      const storage = openStorage(parseDatabaseUrl(url));
+      await migrateUpTo(storage.db, names[1]!);
+      await storage.close();
+      const half = await oto(['migrate', 'status'], { DATABASE_URL: url });
+      assert.equal(half.status, 0, half.stderr);
+      assert.deepEqual(
+        rows(half.stdout).map((line) => line.split(/\s+/).slice(0, 2)),
+        names.map((name, i) => [name, i < 2 ? 'applied' : 'pending']),
+      );
+      assert.match(half.stdout, new RegExp(`${names.length} migrations, ${names.length - 2} pending`));
+
+      // Asking changed nothing: the rest is still there to apply.
+      const rest = await oto(['migrate'], { DATABASE_URL: url });
+      assert.equal(rest.stdout, `applied: ${names.slice(2).join(', ')}\n`);
+
+      const done = await oto(['migrate', 'status'], { DATABASE_URL: url });
+      assert.equal(done.status, 0, done.stderr);
+      const lines = rows(done.stdout).map((line) => line.split(/\s+/));
+      assert.deepEqual(
+        lines.map(([name, state]) => [name, state]),
+        names.map((name) => [name, 'applied']),
+      );
+      for (const [, , at] of lines) assert.ok(Math.abs(Date.parse(at!) - Date.now()) < 60_000, String(at));
+      assert.match(done.stdout, /migrations, all applied: up to date\n$/);
+    } finally {
+      for (const suffix of ['', '-wal', '-shm']) rmSync(path + suffix, { force: true });
     }
   });
 

@@ -4,6 +4,7 @@ import { describe, test } from 'node:test';
 import { loadConfig } from '../src/config/config.ts';
 import { parseDurationSeconds } from '../src/config/duration.ts';
 import { ConfigError } from '../src/config/env.ts';
+import { configFromSettings } from '../src/config/options.ts';
 import { NODE_TS } from './helpers/node.ts';
 
 describe('configuration', () => {
@@ -41,6 +42,29 @@ describe('configuration', () => {
     assert.equal(loadConfig({ TRUST_PROXY: '10.0.0.0/8' }).trustProxy, '10.0.0.0/8');
   });
 
+  test('DATABASE_SCHEMA names the PostgreSQL schema of oto, and createOto takes it as schema', () => {
+    assert.deepEqual(
+      loadConfig({ DATABASE_URL: 'postgres://u@db/app', DATABASE_SCHEMA: 'oto_auth' }).database,
+      {
+        kind: 'postgres',
+        url: 'postgres://u@db/app',
+        schema: 'oto_auth',
+      },
+    );
+    assert.deepEqual(
+      configFromSettings({ schema: 'auth' }, { DATABASE_URL: 'postgres://u@db/app' }).database,
+      {
+        kind: 'postgres',
+        url: 'postgres://u@db/app',
+        schema: 'auth',
+      },
+    );
+    assert.throws(
+      () => configFromSettings({ schema: 'auth' }),
+      /^ConfigError: option schema \(DATABASE_SCHEMA: is for PostgreSQL only/,
+    );
+  });
+
   test('durations accept seconds and units, and nothing that is not positive', () => {
     assert.equal(parseDurationSeconds('90'), 90);
     assert.equal(parseDurationSeconds('15m'), 900);
@@ -70,6 +94,19 @@ describe('configuration', () => {
         { MAIL_FROM: 'Acme <mail@acme.test>', NEWSLETTER_FROM: 'Acme News <MAIL@acme.test>' },
         /^NEWSLETTER_FROM: must be another address than MAIL_FROM's/,
       ],
+      [{ DATABASE_SCHEMA: 'oto' }, /^DATABASE_SCHEMA: is for PostgreSQL only/],
+      ...['Oto', 'oto-auth', '1oto', 'pg_oto', 'oto;drop', 'x'.repeat(64)].map(
+        (schema): [Record<string, string>, RegExp] => [
+          { DATABASE_URL: 'postgres://u@db/oto', DATABASE_SCHEMA: schema },
+          /^DATABASE_SCHEMA: must be a lower-case identifier/,
+        ],
+      ),
+      [{ MAIL_FROM: 'no-reply' }, /^MAIL_FROM: must be one email address/],
+      [{ MAIL_FROM: 'Acme <no-reply>' }, /^MAIL_FROM: must be one email address/],
+      [{ MAIL_FROM: 'a@acme.test, b@acme.test' }, /^MAIL_FROM: must be one email address/],
+      [{ MAIL_FROM: 'Team: a@acme.test;' }, /^MAIL_FROM: must be one email address/],
+      [{ NEWSLETTER_FROM: '"News" <@acme.test>' }, /^NEWSLETTER_FROM: must be one email address/],
+      [{ APP_NAME: 'Acme\r\nBcc: x@evil.test' }, /^APP_NAME: must not contain line breaks/],
       [
         { NODE_ENV: 'production', PUBLIC_URL: 'http://auth.example.com' },
         /^PUBLIC_URL: must use https when NODE_ENV=production/,
@@ -93,6 +130,18 @@ describe('configuration', () => {
         (error: unknown) => error instanceof ConfigError && message.test(error.message),
       );
     }
+  });
+
+  test('the senders keep a display name with a comma, quotes or brackets whole, quoted', () => {
+    const acme = loadConfig({ APP_NAME: 'Acme, Inc.', PUBLIC_URL: 'https://acme.test' });
+    assert.equal(acme.mail.from, '"Acme, Inc." <no-reply@acme.test>');
+    assert.equal(acme.mail.newsletterFrom, '"Acme, Inc." <news@acme.test>');
+    assert.equal(loadConfig({ MAIL_FROM: '"Q" <x@example.com>' }).mail.from, 'Q <x@example.com>');
+    assert.equal(
+      loadConfig({ MAIL_FROM: '"The \\"Best\\" App" <x@example.com>' }).mail.from,
+      '"The \\"Best\\" App" <x@example.com>',
+    );
+    assert.equal(loadConfig({ APP_NAME: 'Zoë Café' }).mail.from, 'Zoë Café <no-reply@localhost.localdomain>');
   });
 
   test('the service refuses to start on a bad value, with one line and a non-zero exit', () => {

@@ -30,22 +30,20 @@ program
     await runWorker(config);
   });
 
-program
+const migrate = program
   .command('migrate')
   .description('apply pending database migrations and print what was applied')
   .action(async () => {
-    const config = configOrExit();
-    const { openStorage } = await import('../db/connect.ts');
-    const { migrateToLatest } = await import('../db/migrate.ts');
-    const storage = openStorage(config.database, { poolSize: 1 });
-    try {
-      const { applied } = await migrateToLatest(storage.db);
-      process.stdout.write(
-        applied.length ? `applied: ${applied.join(', ')}\n` : 'nothing to apply: up to date\n',
-      );
-    } finally {
-      await storage.close();
-    }
+    const { migrateCommand } = await import('./migrate.ts');
+    await migrateCommand(configOrExit());
+  });
+
+migrate
+  .command('status')
+  .description('list every migration as applied or pending, and change nothing')
+  .action(async () => {
+    const { migrateStatusCommand } = await import('./migrate.ts');
+    await migrateStatusCommand(configOrExit());
   });
 
 program

@@ -1,7 +1,7 @@
 import type { Config } from '../config/config.ts';
 import { ConfigError } from '../config/env.ts';
 import { type Context, createContext } from '../context.ts';
-import { openStorage } from '../db/connect.ts';
+import { openStorage, schemaOf } from '../db/connect.ts';
 import { migrateToLatest } from '../db/migrate.ts';
 import { createLogger } from '../logging.ts';
 import { keyRingFor } from '../tokens/keyring.ts';
@@ -19,7 +19,7 @@ export async function openContext(
   signingKeysOrExit(config);
   const logger = createLogger({ level: options.logLevel ?? config.logLevel });
   const storage = openStorage(config.database, { poolSize: config.dbPoolSize });
-  const { applied } = await migrateToLatest(storage.db);
+  const { applied } = await migrateToLatest(storage.db, { schema: schemaOf(config.database) });
   const ctx = createContext(config, storage, logger);
   return { ctx, applied };
 }

@@ -2,7 +2,10 @@ import type { FlowPurpose } from '../purposes.ts';
 import { boolean, duration, type Env, fail, integer, read } from './env.ts';
 import { type DkimSettings, dkimSettings, senders } from './mail.ts';
 
-export type DatabaseTarget = { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string };
+/** `schema`: PostgreSQL only, the schema oto's tables live in (DATABASE_SCHEMA), beside the app's own. */
+export type DatabaseTarget =
+  | { kind: 'sqlite'; path: string }
+  | { kind: 'postgres'; url: string; schema?: string };
 
 export type LinkKind = 'verifyEmail' | 'resetPassword' | 'confirmEmail' | 'invite' | 'unsubscribe';
 
@@ -114,6 +117,24 @@ export function parseDatabaseUrl(raw: string): DatabaseTarget {
   return { kind: 'sqlite', path };
 }
 
+/**
+ * DATABASE_SCHEMA goes into the connection's search_path and into `create schema`, so it is held to
+ * a plain lower-case identifier rather than quoted; pg_ names are PostgreSQL's own.
+ */
+function withSchema(env: Env, database: DatabaseTarget): DatabaseTarget {
+  const schema = read(env, 'DATABASE_SCHEMA');
+  if (schema === undefined) return database;
+  if (database.kind !== 'postgres')
+    fail('DATABASE_SCHEMA', 'is for PostgreSQL only; a SQLite database keeps oto in its own file');
+  if (!/^[a-z_][a-z0-9_]*$/.test(schema) || schema.startsWith('pg_') || schema.length > 63) {
+    fail(
+      'DATABASE_SCHEMA',
+      `must be a lower-case identifier (a-z, 0-9, _; at most 63; not pg_…) such as oto, got "${schema}"`,
+    );
+  }
+  return { ...database, schema };
+}
+
 function trustProxy(env: Env): boolean | number | string {
   const raw = read(env, 'TRUST_PROXY');
   if (raw === undefined || /^(0|false|no|off)$/i.test(raw)) return false;
@@ -198,7 +219,7 @@ export function loadConfig(env: Env = process.env): Config {
   if (smtpUrl !== null && !/^smtps?:\/\/[^/]/i.test(smtpUrl)) {
     fail('SMTP_URL', 'must be smtp://[user:pass@]host[:port] or smtps://…');
   }
-  const database = parseDatabaseUrl(read(env, 'DATABASE_URL') ?? 'sqlite:./data/oto.db');
+  const database = withSchema(env, parseDatabaseUrl(read(env, 'DATABASE_URL') ?? 'sqlite:./data/oto.db'));
   const metricsToken = read(env, 'METRICS_TOKEN') ?? null;
   if (metricsToken !== null && metricsToken.length < 16)
     fail('METRICS_TOKEN', 'must be at least 16 characters');

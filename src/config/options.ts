@@ -24,6 +24,8 @@ export interface OtoSettings {
   /** Where oto's routes, pages and emailed links sit below publicUrl, e.g. '/auth' (BASE_PATH). */
   basePath?: string;
   appName?: string;
+  /** PostgreSQL: the schema oto's tables live in, beside the app's own; migrate() creates it (DATABASE_SCHEMA). */
+  schema?: string;
   /** Requests per minute per IP for the flows that send mail or check passwords (RATE_LIMIT_PER_MINUTE). */
   rateLimitPerMinute?: number;
   /** Shares the per-IP limits between instances (REDIS_URL). */
@@ -93,6 +95,7 @@ export const OPTION_VARIABLES: Readonly<Record<string, string>> = {
   publicUrl: 'PUBLIC_URL',
   basePath: 'BASE_PATH',
   appName: 'APP_NAME',
+  schema: 'DATABASE_SCHEMA',
   rateLimitPerMinute: 'RATE_LIMIT_PER_MINUTE',
   redisUrl: 'REDIS_URL',
   trustProxy: 'TRUST_PROXY',

@@ -10,8 +10,12 @@ export interface StorageOptions {
   checkpoints?: CheckpointerOptions;
 }
 
+/** The PostgreSQL schema oto's tables live in, when DATABASE_SCHEMA names one. */
+export const schemaOf = (target: DatabaseTarget): string | undefined =>
+  target.kind === 'postgres' ? target.schema : undefined;
+
 export function openStorage(target: DatabaseTarget, options: StorageOptions = {}): Storage {
   return target.kind === 'postgres'
-    ? openPostgres(target.url, options.poolSize ?? 10)
+    ? openPostgres(target.url, options.poolSize ?? 10, target.schema)
     : openSqlite(target.path, options.checkpoints);
 }

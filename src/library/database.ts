@@ -1,32 +1,21 @@
 import pg from 'pg';
-import type { Config } from '../config/config.ts';
 import { ConfigError } from '../config/env.ts';
-import { openStorage } from '../db/connect.ts';
-import type { Storage } from '../db/schema.ts';
 
 /** createOto's `database`: a URL or path (as DATABASE_URL), or the app's own pg.Pool. */
 export type DatabaseOption = string | pg.Pool;
 
 /**
- * Opens oto's storage. Given the app's pg.Pool, oto opens a small pool of its own with the same
- * connection settings rather than borrowing the app's connections: oto parses bigint columns as
- * numbers, names its prepared statements and may set a search_path, and none of that may leak into
- * the app's connections. The app's pool stays the app's: oto never ends it.
+ * The DATABASE_URL a `database` option stands for. Given the app's pg.Pool, oto opens a small pool
+ * of its own with the same connection settings rather than borrowing the app's connections: oto
+ * parses bigint columns as numbers, names its prepared statements and may set a search_path, and
+ * none of that may leak into the app's connections. The app's pool stays the app's: oto never ends
+ * it. As a URL, the pool counts as PostgreSQL everywhere the configuration asks (the schema option,
+ * the signing keys), not as the default SQLite file.
  */
-export function openDatabase(option: DatabaseOption | undefined, config: Config, schema?: string): Storage {
-  if (option instanceof pg.Pool) {
-    const { connectionString, host, port, user, database, password } = option.options;
-    const url = connectionString ?? postgresUrl({ host, port, user, database, password });
-    return openStorage(
-      { kind: 'postgres', url, ...(schema ? { schema } : {}) },
-      { poolSize: config.dbPoolSize },
-    );
-  }
-  if (schema !== undefined && config.database.kind !== 'postgres')
-    throw new ConfigError('option schema: is for PostgreSQL only');
-  const target =
-    config.database.kind === 'postgres' && schema ? { ...config.database, schema } : config.database;
-  return openStorage(target, { poolSize: config.dbPoolSize });
+export function databaseUrl(option: DatabaseOption | undefined): string | undefined {
+  if (!(option instanceof pg.Pool)) return option;
+  const { connectionString, host, port, user, database, password } = option.options;
+  return connectionString ?? postgresUrl({ host, port, user, database, password });
 }
 
 function postgresUrl(parts: {

@@ -3,6 +3,7 @@ import type { Config } from '../config/config.ts';
 import { ConfigError, type Env } from '../config/env.ts';
 import { configFromSettings, type OtoSettings } from '../config/options.ts';
 import { type Context, createContext } from '../context.ts';
+import { openStorage, schemaOf } from '../db/connect.ts';
 import { migrateToLatest } from '../db/migrate.ts';
 import type { Storage } from '../db/schema.ts';
 import { EVENT_HANDLERS, type EventHandler, type EventHandlers, type OtoEventName } from '../events.ts';
@@ -12,7 +13,7 @@ import { createLogger, type Logger } from '../logging.ts';
 import { type AppMail, appTransport } from '../mail/app-transport.ts';
 import { mailConfigProblem } from '../mail/transport.ts';
 import { keyRingFor } from '../tokens/keyring.ts';
-import { type DatabaseOption, openDatabase } from './database.ts';
+import { type DatabaseOption, databaseUrl } from './database.ts';
 import { type FetchOptions, fetchHandler } from './fetch.ts';
 import { type LibraryFlows, libraryFlows } from './flows.ts';
 import { schemaScope } from './schema-scope.ts';
@@ -25,8 +26,6 @@ export interface OtoOptions extends OtoSettings, EventHandlers {
    * (see database.ts for why). Default: ./data/oto.db.
    */
   database?: DatabaseOption;
-  /** PostgreSQL: the schema oto's tables live in, beside the app's own (created by migrate()). */
-  schema?: string;
   /**
    * How mail leaves the outbox: 'dev' (kept for the dev mailbox; the default outside production),
    * an smtp:// URL, nodemailer transport options, a nodemailer transporter, or `{ send(message) }`.
@@ -74,7 +73,7 @@ export const httpAppOf = (oto: Oto) => internalsOf(oto).http.app();
  */
 export function createOto(options: OtoOptions = {}): Oto {
   const { mail = 'dev' } = options;
-  const extra: Env = { DATABASE_URL: typeof options.database === 'string' ? options.database : undefined };
+  const extra: Env = { DATABASE_URL: databaseUrl(options.database) };
   if (typeof mail === 'string' && mail !== 'dev') extra['SMTP_URL'] = mail;
   const loaded = configFromSettings(options, extra);
   const appDelivers = typeof mail === 'object';
@@ -84,7 +83,8 @@ export function createOto(options: OtoOptions = {}): Oto {
   keyRingFor(config);
 
   const logger = options.logger ?? createLogger({ level: config.logLevel });
-  const storage: Storage = openDatabase(options.database, config, options.schema);
+  const schema = schemaOf(config.database);
+  const storage: Storage = openStorage(config.database, { poolSize: config.dbPoolSize });
   const ctx = createContext(config, storage, logger);
   for (const [option, event] of Object.entries(EVENT_HANDLERS)) {
     const handler = options[option as keyof EventHandlers];
@@ -97,9 +97,9 @@ export function createOto(options: OtoOptions = {}): Oto {
   const oto: Oto = {
     config,
     db: ctx.db,
-    tokens: libraryTokens(ctx, schemaScope(options.schema)),
+    tokens: libraryTokens(ctx, schemaScope(schema)),
     ...libraryFlows(ctx),
-    migrate: () => migrateToLatest(ctx.db),
+    migrate: () => migrateToLatest(ctx.db, { schema }),
     startWorker() {
       const worker = startWorker(ctx, {
         jobs: [purgeJob(ctx)],

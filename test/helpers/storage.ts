@@ -42,11 +42,17 @@ export interface TestDatabase {
  */
 export async function createTestDatabase(
   dialect: Dialect,
-  options: StorageOptions = {},
+  options: StorageOptions & {
+    /** false: leave it empty, for a test that migrates it itself. */ migrate?: boolean;
+  } = {},
 ): Promise<TestDatabase> {
+  const { migrate = true, ...storageOptions } = options;
   const url = dialect === 'postgres' ? await createPostgresSchema() : sqliteTempPath();
-  const storage = openStorage(parseDatabaseUrl(url), { ...options, poolSize: options.poolSize ?? 10 });
-  await migrateToLatest(storage.db);
+  const storage = openStorage(parseDatabaseUrl(url), {
+    ...storageOptions,
+    poolSize: storageOptions.poolSize ?? 10,
+  });
+  if (migrate) await migrateToLatest(storage.db);
   return {
     url,
     storage,

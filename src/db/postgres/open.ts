@@ -12,9 +12,9 @@ const pgTypes = {
   },
 };
 
-export function openPostgres(url: string, poolSize: number): Storage {
+export function openPostgres(url: string, poolSize: number, schema?: string): Storage {
   const pool = new pg.Pool({
-    connectionString: url,
+    ...connection(url, schema),
     max: poolSize,
     types: pgTypes as pg.CustomTypesConfig,
     // A dead database must give a quick 503, not a request that hangs.
@@ -35,5 +35,21 @@ export function openPostgres(url: string, poolSize: number): Storage {
     db,
     ping: () => ping(db),
     close: () => db.destroy(),
+  };
+}
+
+/**
+ * With `schema`, every connection starts with it as its search_path, so oto's unqualified table
+ * names find its own tables and never the app's. Startup options in the URL (?options=…) are kept,
+ * with the search_path after them: pg would let the URL's options replace the pool's.
+ */
+function connection(url: string, schema: string | undefined): { connectionString: string; options?: string } {
+  if (schema === undefined) return { connectionString: url };
+  const parsed = new URL(url);
+  const fromUrl = parsed.searchParams.get('options');
+  parsed.searchParams.delete('options');
+  return {
+    connectionString: parsed.href,
+    options: [fromUrl, `-c search_path=${schema}`].filter(Boolean).join(' '),
   };
 }
