@@ -76,7 +76,30 @@ export async function markSent(db: Db, messages: OutboxMessage[], now: Millis, k
       .execute();
     for (const row of rows) done.add(row.id);
   }
+  await eraseRecipients(
+    db,
+    messages.filter((m) => done.has(m.id)),
+  );
   return done;
+}
+
+/**
+ * Kinds whose row keeps neither its address nor its bodies once delivered or given up, whatever the
+ * transport (the dev mailbox included): the notice to a deleted account, whose address must then be
+ * nowhere (src/accounts/account-deletion.ts). That account's earlier mail was erased when it was
+ * deleted; this notice could not be, as it had yet to go out.
+ */
+export const ERASED_ON_DELIVERY: ReadonlySet<string> = new Set(['account_deleted']);
+
+async function eraseRecipients(db: Db, messages: OutboxMessage[]): Promise<void> {
+  const ids = messages.filter((m) => ERASED_ON_DELIVERY.has(m.kind)).map((m) => m.id);
+  if (ids.length === 0) return;
+  await db
+    .updateTable('email_outbox')
+    .set({ recipient: '', text_body: null, html_body: null, headers: null })
+    .where('id', 'in', ids)
+    .where('status', 'in', ['sent', 'failed'])
+    .execute();
 }
 
 function groupByLease(messages: OutboxMessage[]): OutboxMessage[][] {
@@ -117,6 +140,7 @@ export async function markFailed(
       text_body: null,
       html_body: null,
       headers: null,
+      ...(ERASED_ON_DELIVERY.has(message.kind) ? { recipient: '' } : {}),
     })
     .executeTakeFirst();
   return result.numUpdatedRows > 0n;

@@ -24,6 +24,7 @@ export interface EmailParams {
   password_changed: { resetLink: string };
   email_change: { link: string; validFor: string; newEmail: string };
   email_change_notice: { newEmail: string; resetLink: string };
+  account_deleted: { signUpLink: string };
   invitation: { link: string; validFor: string; inviter: string; scope: string; role: string };
   newsletter: { subject: string; text: string; html?: string | null; unsubscribeLink: string };
 }
@@ -108,6 +109,24 @@ const templates: { [K in EmailKind]: Template<K> } = {
       html`<p>Someone asked to change the email of your ${env.appName} account to <strong>${p.newEmail}</strong>.</p>
 <p>The change happens only if the new address is confirmed from the link sent to it.</p>
 <p>If this was not you, <a href="${p.resetLink}">reset your password now</a>.</p>`,
+    ),
+  }),
+
+  // The last message to a deleted account: no link into an account, which no longer exists. Its outbox
+  // row is erased on delivery (ERASED_ON_DELIVERY in src/mail/claims.ts).
+  account_deleted: (env, p) => ({
+    subject: `Your ${env.appName} account was deleted`,
+    text: lines(
+      `Your ${env.appName} account was deleted, with its sessions, links and email preferences.`,
+      'Nothing more will be sent to this address.',
+      '',
+      `You can sign up again with this address at any time: ${p.signUpLink}`,
+    ),
+    html: layout(
+      env,
+      html`<p>Your ${env.appName} account was deleted, with its sessions, links and email preferences.</p>
+<p>Nothing more will be sent to this address.</p>
+<p>You can <a href="${p.signUpLink}">sign up again</a> with this address at any time.</p>`,
     ),
   }),
 
