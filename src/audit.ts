@@ -19,7 +19,8 @@ export type AuditEvent =
   | 'invitation.sent'
   | 'invitation.accepted'
   | 'invitation.revoked'
-  | 'sessions.revoked';
+  | 'sessions.revoked'
+  | 'user.deleted';
 
 export interface AuditEntry {
   event: AuditEvent;

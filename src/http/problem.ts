@@ -101,3 +101,8 @@ export function cooldownProblem(cooldown: Cooldown) {
     headers: { 'retry-after': String(cooldown.retryAfterSeconds) },
   });
 }
+
+/** 401 invalid_credentials for a sensitive action whose currentPassword is wrong (issue 20). */
+export function wrongCurrentPasswordProblem(): HttpProblem {
+  return new HttpProblem(401, 'invalid_credentials', 'The current password is not correct.');
+}

@@ -1,3 +1,5 @@
+import { deleteOwnAccount, type OwnDeletionResult } from '../accounts/account-deletion.ts';
+import { type AccountExport, exportAccount } from '../accounts/account-export.ts';
 import {
   type ConfirmChangeResult,
   confirmEmailChange,
@@ -95,9 +97,13 @@ export interface LibraryFlows {
   ): Promise<{ ok: true } | { ok: false; reason: ConsumeFailure }>;
   setSubscribed(input: { userId: string; subscribed: boolean } & Origin): Promise<{ changed: boolean }>;
   getUser(userId: string): Promise<PublicUser | null>;
+  /** The user deletes their account, with their current password (DELETE /v1/me). */
+  deleteAccount(input: { userId: string; currentPassword: string } & Origin): Promise<OwnDeletionResult>;
+  /** Everything oto holds about the user (GET /v1/me/export); null for an unknown id. */
+  exportAccount(userId: string): Promise<AccountExport | null>;
 }
 
-export type { InvitationView };
+export type { AccountExport, InvitationView, OwnDeletionResult };
 
 export function libraryFlows(ctx: Context): LibraryFlows {
   const ip = (origin: Origin) => origin.ip ?? null;
@@ -181,6 +187,12 @@ export function libraryFlows(ctx: Context): LibraryFlows {
       const found = await user(userId);
       return found === undefined ? null : publicUser(found);
     },
+    async deleteAccount(input) {
+      const found = await user(input.userId);
+      if (found === undefined) return { ok: false, reason: 'unknown' };
+      return deleteOwnAccount(ctx, { user: found, currentPassword: input.currentPassword, ip: ip(input) });
+    },
+    exportAccount: (userId) => exportAccount(ctx, userId),
   };
 }
 
