@@ -109,6 +109,41 @@ for (const { dialect, skip } of DIALECTS) {
       }
     });
 
+    it('exports and deletes an account with the current password', async () => {
+      const h = await harness(dialect);
+      const worker = h.oto.startWorker();
+      try {
+        await h.oto.signUp({ email: 'lib.gone@example.com', password: PASSWORD });
+        const mail = await waitFor(() => h.sent.find((m) => m.to === 'lib.gone@example.com'), 'the mail');
+        const verified = await h.oto.verifyEmail({ token: linkToken(mail) });
+        assert.ok(verified.ok);
+        const userId = verified.userId;
+        const login = await h.oto.logIn({ email: 'lib.gone@example.com', password: PASSWORD });
+        assert.ok(login.ok);
+
+        const data = await h.oto.exportAccount(userId);
+        assert.equal(data?.profile.email, 'lib.gone@example.com');
+        assert.equal(data?.sessions.length, 1);
+        assert.equal(await h.oto.exportAccount('no-such-user'), null);
+
+        const wrong = await h.oto.deleteAccount({ userId, currentPassword: 'not the password' });
+        assert.deepEqual(wrong, { ok: false, reason: 'wrong_password' });
+        assert.notEqual(await h.oto.getUser(userId), null, 'a wrong password deletes nothing');
+        const done = await h.oto.deleteAccount({ userId, currentPassword: PASSWORD });
+        assert.equal(done.ok, true);
+        assert.equal(await h.oto.getUser(userId), null);
+        assert.equal(await h.oto.sessions.lookup(login.sessionToken), null);
+        const notice = await waitFor(
+          () => h.sent.find((m) => m.to === 'lib.gone@example.com' && /deleted/.test(m.subject)),
+          'the deletion notice',
+        );
+        assert.doesNotMatch(notice.text, /token=/);
+      } finally {
+        await worker.stop();
+        await h.close();
+      }
+    });
+
     it('a handler that throws is logged and does not undo the change', async () => {
       const lines: string[] = [];
       const { createLogger } = await import('../src/logging.ts');
