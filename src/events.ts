@@ -22,6 +22,11 @@ export interface OtoEvents {
   };
   /** From a one-click link, the API or the account page. */
   'user.unsubscribed': { userId: string };
+  /**
+   * The account and what oto held about it are gone: the app erases its own data about the user.
+   * `actor` is 'self' or the name of the admin key that deleted it.
+   */
+  'user.deleted': { userId: string; actor: string };
 }
 
 export type OtoEventName = keyof OtoEvents;
@@ -34,6 +39,7 @@ export const EVENT_HANDLERS = {
   onEmailChanged: 'user.email_changed',
   onInvitationAccepted: 'invitation.accepted',
   onUnsubscribed: 'user.unsubscribed',
+  onUserDeleted: 'user.deleted',
 } as const satisfies Record<string, OtoEventName>;
 
 export type EventHandler<E extends OtoEventName> = (payload: OtoEvents[E]) => void | Promise<void>;

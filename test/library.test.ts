@@ -109,8 +109,9 @@ for (const { dialect, skip } of DIALECTS) {
       }
     });
 
-    it('exports and deletes an account with the current password', async () => {
-      const h = await harness(dialect);
+    it('exports and deletes an account with the current password, and tells the app', async () => {
+      const deleted: Array<{ userId: string; actor: string }> = [];
+      const h = await harness(dialect, { onUserDeleted: (event) => void deleted.push(event) });
       const worker = h.oto.startWorker();
       try {
         await h.oto.signUp({ email: 'lib.gone@example.com', password: PASSWORD });
@@ -138,6 +139,12 @@ for (const { dialect, skip } of DIALECTS) {
           'the deletion notice',
         );
         assert.doesNotMatch(notice.text, /token=/);
+        await waitFor(() => deleted[0], 'the user.deleted event');
+        assert.deepEqual(
+          deleted,
+          [{ userId, actor: 'self' }],
+          'once, after the wrong password changed nothing',
+        );
       } finally {
         await worker.stop();
         await h.close();

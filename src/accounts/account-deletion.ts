@@ -53,7 +53,7 @@ const DONE = ['sent', 'failed'] as const;
 export async function deleteAccount(ctx: Context, input: DeletionInput): Promise<DeletionResult> {
   const before = await findUserById(ctx.db, input.userId);
   if (before === undefined) return { ok: false, reason: 'unknown' };
-  return ctx.db.transaction().execute(async (trx): Promise<DeletionResult> => {
+  const result = await ctx.db.transaction().execute(async (trx): Promise<DeletionResult> => {
     // The address lock first, then the user row: the order the change of email takes them in.
     await lockRecipient(ctx, trx, before.email_normalized);
     const user = await lockUser(trx, input.userId);
@@ -89,6 +89,8 @@ export async function deleteAccount(ctx: Context, input: DeletionInput): Promise
     });
     return { ok: true, sessionsRevoked };
   });
+  if (result.ok) ctx.events.emit('user.deleted', { userId: input.userId, actor: input.actor });
+  return result;
 }
 
 async function lockUser(trx: Db, userId: string): Promise<User | undefined> {
