@@ -1,4 +1,5 @@
 import type { JSONSchema } from 'json-schema-to-ts';
+import * as accountSecurity from '../http/schemas/account-security.ts';
 import * as accounts from '../http/schemas/accounts.ts';
 import * as activity from '../http/schemas/activity.ts';
 import * as emailChange from '../http/schemas/email-change.ts';
@@ -15,6 +16,7 @@ import * as unsubscribe from '../http/schemas/unsubscribe.ts';
  * listed below; test/client.test.ts fails until it is.
  */
 const MODULES = [
+  accountSecurity,
   accounts,
   activity,
   emailChange,
@@ -26,7 +28,8 @@ const MODULES = [
   unsubscribe,
 ];
 
-type Modules = typeof accounts &
+type Modules = typeof accountSecurity &
+  typeof accounts &
   typeof activity &
   typeof emailChange &
   typeof invitations &

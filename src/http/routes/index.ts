@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Context } from '../../context.ts';
 import { apiKeyGuard } from '../api-key.ts';
 import { HttpProblem } from '../problem.ts';
+import { accountSecurityRoutes } from './account-security.ts';
 import { accountRoutes } from './accounts.ts';
 import { activityRoutes } from './activity.ts';
 import { emailChangeRoutes } from './email-change.ts';
@@ -43,6 +44,7 @@ export async function apiRoutes(app: FastifyInstance, { ctx }: { ctx: Context })
   await app.register(subscriptionRoutes, { ctx });
   await app.register(invitationRoutes, { ctx });
   await app.register(emailChangeRoutes, { ctx });
+  await app.register(accountSecurityRoutes, { ctx });
 }
 
 /**
