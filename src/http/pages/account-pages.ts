@@ -6,6 +6,7 @@ import type { User } from '../../db/schema.ts';
 import { html, type SafeHtml } from '../../html.ts';
 import { setSubscribed } from '../../newsletter/subscription.ts';
 import { assertSameOrigin, authenticate, clearSessionCookie } from '../session-auth.ts';
+import { securitySections } from './account-security.ts';
 import { buttonForm, formString } from './forms.ts';
 import { PAGE_ROUTE, redirectAfterPost, seeOther, sendPage } from './layout.ts';
 
@@ -32,7 +33,8 @@ export async function accountPages(app: FastifyInstance, { ctx }: { ctx: Context
 <dt>Member since</dt><dd>${isoTime(user.created_at).slice(0, 10)}</dd>
 <dt>This session ends</dt><dd>${utcMinute(session.expiresAt)}, or later if you stay active</dd>
 </dl>
-${buttonForm('/logout', 'Log out')}`;
+${buttonForm('/logout', 'Log out')}
+${await securitySections(ctx, auth, request.query)}`;
     return sendPage(reply, ctx.config, { title: 'Your account', body });
   });
 

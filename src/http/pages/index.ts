@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Context } from '../../context.ts';
 import { accountPages } from './account-pages.ts';
+import { accountSecurityPages } from './account-security.ts';
 import { emailChangePages } from './email-change.ts';
 import { pageErrorHandler } from './errors.ts';
 import { invitationPages } from './invitations.ts';
@@ -32,5 +33,6 @@ export async function pages(app: FastifyInstance, { ctx }: { ctx: Context }) {
     await flows.register(verifyEmailPages, { ctx });
     await flows.register(invitationPages, { ctx });
     await flows.register(emailChangePages, { ctx });
+    await flows.register(accountSecurityPages, { ctx });
   });
 }
