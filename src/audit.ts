@@ -12,6 +12,7 @@ export type AuditEvent =
   | 'login.failed'
   | 'password_reset.requested'
   | 'password_reset.completed'
+  | 'password.changed'
   | 'email.change_requested'
   | 'email.changed'
   | 'newsletter.unsubscribed'

@@ -10,8 +10,8 @@ export interface OtoEvents {
   'user.created': { userId: string; email: string; via: 'sign_up' | 'invitation' };
   /** The address was proven by its verification link. */
   'user.email_verified': { userId: string };
-  /** A new password: through a reset link. */
-  'user.password_changed': { userId: string; via: 'reset' };
+  /** A new password: through a reset link, or changed by the logged-in user. */
+  'user.password_changed': { userId: string; via: 'reset' | 'change' };
   'user.email_changed': { userId: string; previousEmail: string; email: string };
   'invitation.accepted': {
     invitationId: string;

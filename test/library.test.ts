@@ -151,6 +151,86 @@ for (const { dialect, skip } of DIALECTS) {
       }
     });
 
+    it('changes the password and lists and revokes sessions, as plain calls', async () => {
+      const changed: string[] = [];
+      const h = await harness(dialect, {
+        onPasswordChanged: (event) => {
+          changed.push(event.via);
+        },
+      });
+      const worker = h.oto.startWorker();
+      try {
+        const { insertUser } = await import('./helpers/accounts.ts');
+        const ctx = { db: h.oto.db, clock: { now: () => Date.now() } } as Parameters<typeof insertUser>[0];
+        const user = await insertUser(ctx, 'lib@example.com', { password: PASSWORD });
+        const firefox = 'Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0';
+        const logIn = async (password = PASSWORD) => {
+          const login = await h.oto.logIn({
+            email: 'lib@example.com',
+            password,
+            ip: '203.0.113.9',
+            userAgent: firefox,
+          });
+          assert.ok(login.ok);
+          return login;
+        };
+        const here = await logIn();
+        const lost = await logIn();
+        const third = await logIn();
+
+        const listed = await h.oto.listSessions({ userId: user.id, currentSessionId: here.session.id });
+        assert.equal(listed.length, 3);
+        assert.deepEqual(
+          [listed[0]?.id, listed[0]?.current, listed[0]?.userAgent, listed[0]?.ip],
+          [here.session.id, true, 'Firefox on Linux', '203.0.113.0/24'],
+        );
+        assert.equal(
+          await h.oto.revokeSession({ userId: 'someone-else', sessionId: lost.session.id }),
+          false,
+        );
+        assert.equal(await h.oto.revokeSession({ userId: user.id, sessionId: lost.session.id }), true);
+        assert.equal(await h.oto.sessions.lookup(lost.sessionToken), null);
+
+        const wrong = await h.oto.changePassword({
+          userId: user.id,
+          sessionId: here.session.id,
+          currentPassword: 'not the password at all',
+          newPassword: 'seven purple walruses sing',
+        });
+        assert.deepEqual(wrong, { ok: false, reason: 'wrong_password' });
+        const done = await h.oto.changePassword({
+          userId: user.id,
+          sessionId: here.session.id,
+          currentPassword: PASSWORD,
+          newPassword: 'seven purple walruses sing',
+        });
+        assert.deepEqual(done, { ok: true, revokedSessions: 1 });
+        assert.equal(await h.oto.sessions.lookup(third.sessionToken), null);
+        assert.notEqual(await h.oto.sessions.lookup(here.sessionToken), null);
+        await waitFor(() => (changed.length > 0 ? true : undefined), 'the event');
+        assert.deepEqual(changed, ['change']);
+        const notice = await waitFor(
+          () => h.sent.find((m) => /password was changed/.test(m.subject)),
+          'the notice',
+        );
+        assert.equal(notice.to, 'lib@example.com');
+
+        const again = await logIn('seven purple walruses sing');
+        assert.deepEqual(
+          await h.oto.revokeOtherSessions({
+            userId: user.id,
+            sessionId: here.session.id,
+            currentPassword: 'seven purple walruses sing',
+          }),
+          { ok: true, revoked: 1 },
+        );
+        assert.equal(await h.oto.sessions.lookup(again.sessionToken), null);
+      } finally {
+        await worker.stop();
+        await h.close();
+      }
+    });
+
     it('a handler that throws is logged and does not undo the change', async () => {
       const lines: string[] = [];
       const { createLogger } = await import('../src/logging.ts');

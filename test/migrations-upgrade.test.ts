@@ -126,6 +126,17 @@ for (const { dialect, skip } of DIALECTS) {
     test('the session is still live and the user can still log in', async () => {
       const found = await oto.sessions.lookup(sessionToken);
       assert.equal(found?.session.id, 's1');
+      // 0009 cut the address it stored to its network, as sessions are stored from then on.
+      assert.deepEqual(
+        (await oto.listSessions({ userId: 'u1' })).map((s) => s.ip),
+        ['192.0.2.0/24'],
+      );
+      const stored = await oto.db
+        .selectFrom('sessions')
+        .select('ip')
+        .where('id', '=', 's1')
+        .executeTakeFirst();
+      assert.equal(stored?.ip, '192.0.2.0/24');
       assert.equal(found?.user.email, 'Ada@Example.com');
       const login = await oto.logIn({ email: 'ada@example.com', password: PASSWORD });
       assert.equal(login.ok, true, JSON.stringify(login));

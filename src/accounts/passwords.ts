@@ -66,6 +66,18 @@ export function passwordProblems(config: Config, password: string, context: Pass
   return problems;
 }
 
+/**
+ * Why a typed current password cannot even be checked, or null: empty (nothing to check, so it is
+ * not counted as a guess) or over MAX_PASSWORD_BYTES (never hashed).
+ */
+export function currentPasswordInputProblem(password: string): string | null {
+  if (password === '') return 'is required';
+  if (Buffer.byteLength(password, 'utf8') > MAX_PASSWORD_BYTES) {
+    return `must be at most ${MAX_PASSWORD_BYTES} bytes long`;
+  }
+  return null;
+}
+
 export function normalizePassword(password: string): string {
   return password.normalize('NFKC');
 }

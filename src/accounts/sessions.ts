@@ -4,6 +4,7 @@ import { newId } from '../db/ids.ts';
 import { prepared } from '../db/prepared.ts';
 import type { Db, User } from '../db/schema.ts';
 import { generateToken, hashToken, isWellFormedToken } from '../tokens/secret.ts';
+import { truncateIp } from './ip-prefix.ts';
 
 /**
  * Login sessions: 256-bit random tokens, of which only the SHA-256 is stored (a leaked sessions
@@ -51,7 +52,8 @@ export async function createSession(
     created_at: now,
     last_seen_at: now,
     expires_at: now + ctx.config.sessions.ttlSeconds * 1000,
-    ip: origin.ip ?? null,
+    // Only the network is kept (ip-prefix.ts): the session list needs no more.
+    ip: truncateIp(origin.ip),
     user_agent: origin.userAgent?.slice(0, 512) ?? null,
   };
   await db.insertInto('sessions').values(row).execute();
@@ -141,7 +143,8 @@ const deleteOtherSessionsOf = prepared((db, p: { userId: string; except: string 
   db.deleteFrom('sessions').where('user_id', '=', p.userId).where('id', '!=', p.except),
 );
 
-function toInfo(
+/** A session row as the rest of oto sees it: its end is the earlier of the two expiries. */
+export function toInfo(
   ctx: Context,
   row: { id: string; user_id: string; created_at: Millis; last_seen_at: Millis; expires_at: Millis },
 ): SessionInfo {

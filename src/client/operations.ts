@@ -1,5 +1,6 @@
 import type { JSONSchema } from 'json-schema-to-ts';
 import * as accountData from '../http/schemas/account-data.ts';
+import * as accountSecurity from '../http/schemas/account-security.ts';
 import * as accounts from '../http/schemas/accounts.ts';
 import * as activity from '../http/schemas/activity.ts';
 import * as emailChange from '../http/schemas/email-change.ts';
@@ -17,6 +18,7 @@ import * as unsubscribe from '../http/schemas/unsubscribe.ts';
  */
 const MODULES = [
   accountData,
+  accountSecurity,
   accounts,
   activity,
   emailChange,
@@ -29,6 +31,7 @@ const MODULES = [
 ];
 
 type Modules = typeof accountData &
+  typeof accountSecurity &
   typeof accounts &
   typeof activity &
   typeof emailChange &

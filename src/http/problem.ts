@@ -92,6 +92,14 @@ export function emailTakenProblem(): HttpProblem {
   });
 }
 
+/**
+ * 401 invalid_credentials, for a sensitive action whose currentPassword is wrong (issue 20): the
+ * same code a failed log-in gets, and counted toward the same cool-down.
+ */
+export function currentPasswordProblem(): HttpProblem {
+  return new HttpProblem(401, 'invalid_credentials', 'The current password is not correct.');
+}
+
 /** 429 login_cooldown, for every form that checks a password through the login throttle. */
 export function cooldownProblem(cooldown: Cooldown) {
   return new HttpProblem(429, 'login_cooldown', 'Too many failed attempts for this email address.', {

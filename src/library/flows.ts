@@ -1,5 +1,14 @@
 import { deleteOwnAccount, type OwnDeletionResult } from '../accounts/account-deletion.ts';
 import { type AccountExport, exportAccount } from '../accounts/account-export.ts';
+import { type ChangePasswordResult, changePassword } from '../accounts/change-password.ts';
+import {
+  type DeviceSessionView,
+  deviceSessionView,
+  listSessions,
+  type RevokeOthersResult,
+  revokeOtherSessions,
+  revokeOwnSession,
+} from '../accounts/devices.ts';
 import {
   type ConfirmChangeResult,
   confirmEmailChange,
@@ -57,6 +66,8 @@ export type AcceptInvitationResult =
 
 type Unknown = { ok: false; reason: 'unknown' };
 
+export type { DeviceSessionView };
+
 export interface LibraryFlows {
   /** Always the same answer for valid input, whether or not the address has an account. */
   signUp(
@@ -79,6 +90,18 @@ export interface LibraryFlows {
     input: { email: string } & Origin,
   ): Promise<{ ok: true } | { ok: false; errors: InputError[] }>;
   resetPassword(input: { token: string; password: string } & Origin): Promise<ResetResult>;
+  /** `sessionId` is the session that asks: it stays; every other one ends. */
+  changePassword(
+    input: { userId: string; sessionId: string; currentPassword: string; newPassword: string } & Origin,
+  ): Promise<ChangePasswordResult | Unknown>;
+  /** The user's live sessions; `currentSessionId` marks the one of the request, first. */
+  listSessions(input: { userId: string; currentSessionId?: string }): Promise<DeviceSessionView[]>;
+  /** Logs out one of the user's own sessions; false for any id that is not one of them. */
+  revokeSession(input: { userId: string; sessionId: string } & Origin): Promise<boolean>;
+  /** Log out of every other device: every session of the user but `sessionId`, with the password. */
+  revokeOtherSessions(
+    input: { userId: string; sessionId: string; currentPassword: string } & Origin,
+  ): Promise<RevokeOthersResult | Unknown>;
   requestEmailChange(
     input: { userId: string; newEmail: string; password: string } & Origin,
   ): Promise<Awaited<ReturnType<typeof requestEmailChange>> | Unknown>;
@@ -138,6 +161,33 @@ export function libraryFlows(ctx: Context): LibraryFlows {
     requestPasswordReset: (input) => requestPasswordReset(ctx, { email: input.email, ip: ip(input) }),
     resetPassword: (input) =>
       resetPassword(ctx, { token: input.token, password: input.password, ip: ip(input) }),
+    async changePassword(input) {
+      const found = await user(input.userId);
+      if (found === undefined) return { ok: false, reason: 'unknown' };
+      return changePassword(ctx, {
+        user: found,
+        sessionId: input.sessionId,
+        currentPassword: input.currentPassword,
+        newPassword: input.newPassword,
+        ip: ip(input),
+      });
+    },
+    async listSessions(input) {
+      const sessions = await listSessions(ctx, input.userId, input.currentSessionId ?? null);
+      return sessions.map(deviceSessionView);
+    },
+    revokeSession: (input) =>
+      revokeOwnSession(ctx, { userId: input.userId, sessionId: input.sessionId, ip: ip(input) }),
+    async revokeOtherSessions(input) {
+      const found = await user(input.userId);
+      if (found === undefined) return { ok: false, reason: 'unknown' };
+      return revokeOtherSessions(ctx, {
+        user: found,
+        sessionId: input.sessionId,
+        password: input.currentPassword,
+        ip: ip(input),
+      });
+    },
     async requestEmailChange(input) {
       const found = await user(input.userId);
       if (found === undefined) return { ok: false, reason: 'unknown' };

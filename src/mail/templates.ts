@@ -21,7 +21,8 @@ export interface EmailParams {
   verify_email: { link: string; validFor: string };
   account_exists: { loginLink: string; resetLink: string };
   password_reset: { link: string; validFor: string };
-  password_changed: { resetLink: string };
+  /** keptThisSession: changed while logged in, whose session stays (else a reset: none stays). */
+  password_changed: { resetLink: string; keptThisSession?: boolean };
   email_change: { link: string; validFor: string; newEmail: string };
   email_change_notice: { newEmail: string; resetLink: string };
   account_deleted: { signUpLink: string };
@@ -72,19 +73,25 @@ const templates: { [K in EmailKind]: Template<K> } = {
       ignore: 'If you did not ask for this, ignore this email: your password stays as it is.',
     }),
 
-  password_changed: (env, p) => ({
-    subject: `Your ${env.appName} password was changed`,
-    text: lines(
-      `The password of your ${env.appName} account was just changed, and every session was logged out.`,
-      '',
-      `If this was not you, reset your password now: ${p.resetLink}`,
-    ),
-    html: layout(
-      env,
-      html`<p>The password of your ${env.appName} account was just changed, and every session was logged out.</p>
+  password_changed: (env, p) => {
+    // After a change from the account page the session that made it stays; after a reset none does.
+    const sessions = p.keptThisSession
+      ? 'every other session was logged out'
+      : 'every session was logged out';
+    return {
+      subject: `Your ${env.appName} password was changed`,
+      text: lines(
+        `The password of your ${env.appName} account was just changed, and ${sessions}.`,
+        '',
+        `If this was not you, reset your password now: ${p.resetLink}`,
+      ),
+      html: layout(
+        env,
+        html`<p>The password of your ${env.appName} account was just changed, and ${sessions}.</p>
 <p>If this was not you, <a href="${p.resetLink}">reset your password now</a>.</p>`,
-    ),
-  }),
+      ),
+    };
+  },
 
   email_change: (env, p) =>
     actionEmail(env, {

@@ -43,6 +43,11 @@ export interface Browsing {
   link(recipient: string, kind: string, path: RegExp): Promise<string>;
   /** The page's main heading. */
   heading(): Promise<string>;
+  /**
+   * A page in a second browser of its own (another profile, so no cookie is shared): the same person
+   * on another device. Its requests are recorded too, and it closes with the first.
+   */
+  anotherBrowser(): Promise<Page>;
   /** Closes everything, after checking that no page loaded anything from another origin. */
   close(): Promise<void>;
 }
@@ -61,22 +66,25 @@ export async function startBrowsing(
   await t.app.listen({ port, host: '127.0.0.1' });
 
   const profile = mkdtempSync(join(tmpdir(), 'oto-chromium-'));
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  const launch = (dir: string) =>
+    chromium.launchPersistentContext(dir, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    });
+  const context = await launch(profile);
   const requests: string[] = [];
   context.on('request', (request) => requests.push(request.url()));
   const page = context.pages()[0] ?? (await context.newPage());
+  const others: { context: BrowserContext; profile: string }[] = [];
 
   const shots = join(ARTIFACTS, flow);
   rmSync(shots, { recursive: true, force: true });
@@ -106,12 +114,23 @@ export async function startBrowsing(
     async heading() {
       return ((await page.textContent('h1')) ?? '').trim();
     },
+    async anotherBrowser() {
+      const dir = mkdtempSync(join(tmpdir(), 'oto-chromium-'));
+      const other = await launch(dir);
+      others.push({ context: other, profile: dir });
+      other.on('request', (request) => requests.push(request.url()));
+      return other.pages()[0] ?? (await other.newPage());
+    },
     async close() {
       try {
         assert.ok(requests.length > 0, 'the pages made no request: did the test stop before opening one?');
         const foreign = requests.filter((request) => !request.startsWith(`${url}/`));
         assert.deepEqual(foreign, [], 'a page loaded something from another origin');
       } finally {
+        for (const other of others) {
+          await other.context.close();
+          rmSync(other.profile, { recursive: true, force: true });
+        }
         await context.close();
         rmSync(profile, { recursive: true, force: true });
         await t.close();

@@ -7,6 +7,7 @@ import { html, type SafeHtml } from '../../html.ts';
 import { setSubscribed } from '../../newsletter/subscription.ts';
 import { assertSameOrigin, authenticate, clearSessionCookie } from '../session-auth.ts';
 import { accountDataLinks } from './account-data.ts';
+import { securitySections } from './account-security.ts';
 import { buttonForm, formString } from './forms.ts';
 import { PAGE_ROUTE, redirectAfterPost, seeOther, sendPage } from './layout.ts';
 
@@ -34,6 +35,7 @@ export async function accountPages(app: FastifyInstance, { ctx }: { ctx: Context
 <dt>This session ends</dt><dd>${utcMinute(session.expiresAt)}, or later if you stay active</dd>
 </dl>
 ${buttonForm('/logout', 'Log out')}
+${await securitySections(ctx, auth, request.query)}
 ${accountDataLinks()}`;
     return sendPage(reply, ctx.config, { title: 'Your account', body });
   });

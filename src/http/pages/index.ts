@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Context } from '../../context.ts';
 import { accountDataPages } from './account-data.ts';
 import { accountPages } from './account-pages.ts';
+import { accountSecurityPages } from './account-security.ts';
 import { emailChangePages } from './email-change.ts';
 import { pageErrorHandler } from './errors.ts';
 import { invitationPages } from './invitations.ts';
@@ -34,5 +35,6 @@ export async function pages(app: FastifyInstance, { ctx }: { ctx: Context }) {
     await flows.register(invitationPages, { ctx });
     await flows.register(emailChangePages, { ctx });
     await flows.register(accountDataPages, { ctx });
+    await flows.register(accountSecurityPages, { ctx });
   });
 }

@@ -3,6 +3,7 @@ import type { Context } from '../../context.ts';
 import { apiKeyGuard } from '../api-key.ts';
 import { HttpProblem } from '../problem.ts';
 import { accountDataRoutes } from './account-data.ts';
+import { accountSecurityRoutes } from './account-security.ts';
 import { accountRoutes } from './accounts.ts';
 import { activityRoutes } from './activity.ts';
 import { emailChangeRoutes } from './email-change.ts';
@@ -45,6 +46,7 @@ export async function apiRoutes(app: FastifyInstance, { ctx }: { ctx: Context })
   await app.register(invitationRoutes, { ctx });
   await app.register(emailChangeRoutes, { ctx });
   await app.register(accountDataRoutes, { ctx });
+  await app.register(accountSecurityRoutes, { ctx });
 }
 
 /**

@@ -1,0 +1,86 @@
+import { recordAudit } from '../audit.ts';
+import type { Context } from '../context.ts';
+import type { User } from '../db/schema.ts';
+import { pageLink } from '../links/links.ts';
+import { queueMail } from '../mail/queue.ts';
+import { PURPOSE } from '../purposes.ts';
+import type { InputError } from './input.ts';
+import { type Cooldown, clearAttempts, proveOwnPassword } from './login-throttle.ts';
+import { currentPasswordInputProblem, hashPassword, passwordProblems } from './passwords.ts';
+import { revokeUserSessions } from './sessions.ts';
+
+/**
+ * Change of password by a logged-in user, who types the current one again.
+ * 1. The new password is judged first (422 with the reasons); then the current one is checked
+ *    through the login throttle, so a stolen session is not an unlimited password oracle.
+ * 2. In one transaction: store the new hash and bump the password version (which voids every link
+ *    bound to it), end every other session, revoke the live reset links, lift the login
+ *    cool-down, queue the "password changed" notice with a reset link for "it wasn't me", audit.
+ * The session that asked stays logged in: the person just proved they know the password.
+ */
+
+export type ChangePasswordResult =
+  | { ok: true; revokedSessions: number }
+  | { ok: false; reason: 'invalid_input'; errors: InputError[] }
+  | { ok: false; reason: 'wrong_password' }
+  | ({ ok: false; reason: 'cooling_down' } & Cooldown);
+
+export async function changePassword(
+  ctx: Context,
+  input: { user: User; sessionId: string; currentPassword: string; newPassword: string; ip: string | null },
+): Promise<ChangePasswordResult> {
+  const errors: InputError[] = [];
+  const current = currentPasswordInputProblem(input.currentPassword);
+  if (current !== null) errors.push({ field: 'currentPassword', message: current });
+  for (const message of passwordProblems(ctx.config, input.newPassword, { email: input.user.email })) {
+    errors.push({ field: 'newPassword', message });
+  }
+  if (errors.length > 0) return { ok: false, reason: 'invalid_input', errors };
+
+  const proof = await proveOwnPassword(ctx, {
+    user: input.user,
+    password: input.currentPassword,
+    ip: input.ip,
+    during: 'password_change',
+  });
+  if (!proof.ok) return proof;
+  const passwordHash = await hashPassword(input.newPassword);
+
+  const result = await ctx.db.transaction().execute(async (trx): Promise<ChangePasswordResult> => {
+    const now = ctx.clock.now();
+    // Only over the password that was just proven: of two changes racing, the second finds the
+    // version moved and is refused as if its current password were wrong, which it now is.
+    const updated = await trx
+      .updateTable('users')
+      .set((eb) => ({
+        password_hash: passwordHash,
+        password_version: eb('password_version', '+', 1),
+        updated_at: now,
+      }))
+      .where('id', '=', input.user.id)
+      .where('password_version', '=', input.user.password_version)
+      .executeTakeFirst();
+    if (updated.numUpdatedRows === 0n) return { ok: false, reason: 'wrong_password' };
+    await clearAttempts(trx, proof.admission);
+    const revoked = await revokeUserSessions(trx, input.user.id, { except: input.sessionId });
+    await ctx.tokens.revoke(trx, PURPOSE.passwordReset, { userId: input.user.id });
+    await queueMail(
+      ctx,
+      trx,
+      'password_changed',
+      input.user.email,
+      { resetLink: pageLink(ctx.config, '/forgot-password'), keptThisSession: true },
+      { userId: input.user.id },
+    );
+    await recordAudit(trx, ctx.clock, { event: 'password.changed', userId: input.user.id, ip: input.ip });
+    await recordAudit(trx, ctx.clock, {
+      event: 'sessions.revoked',
+      userId: input.user.id,
+      ip: input.ip,
+      detail: { reason: 'password_change', count: revoked },
+    });
+    return { ok: true, revokedSessions: revoked };
+  });
+  if (result.ok) ctx.events.emit('user.password_changed', { userId: input.user.id, via: 'change' });
+  return result;
+}
