@@ -24,6 +24,8 @@ export interface EmailParams {
   password_changed: { resetLink: string };
   email_change: { link: string; validFor: string; newEmail: string };
   email_change_notice: { newEmail: string; resetLink: string };
+  account_disabled: { siteLink: string };
+  account_enabled: { loginLink: string };
   invitation: { link: string; validFor: string; inviter: string; scope: string; role: string };
   newsletter: { subject: string; text: string; html?: string | null; unsubscribeLink: string };
 }
@@ -108,6 +110,36 @@ const templates: { [K in EmailKind]: Template<K> } = {
       html`<p>Someone asked to change the email of your ${env.appName} account to <strong>${p.newEmail}</strong>.</p>
 <p>The change happens only if the new address is confirmed from the link sent to it.</p>
 <p>If this was not you, <a href="${p.resetLink}">reset your password now</a>.</p>`,
+    ),
+  }),
+
+  account_disabled: (env, p) => ({
+    subject: `Your ${env.appName} account was disabled`,
+    text: lines(
+      `Your ${env.appName} account was disabled by its operators, and every session was logged out.`,
+      'You cannot log in until it is enabled again.',
+      '',
+      `If you think this is a mistake, contact ${env.appName}'s support: ${p.siteLink}`,
+    ),
+    html: layout(
+      env,
+      html`<p>Your ${env.appName} account was disabled by its operators, and every session was logged out.</p>
+<p>You cannot log in until it is enabled again.</p>
+<p>If you think this is a mistake, <a href="${p.siteLink}">contact ${env.appName}'s support</a>.</p>`,
+    ),
+  }),
+
+  account_enabled: (env, p) => ({
+    subject: `Your ${env.appName} account was enabled again`,
+    text: lines(
+      `Your ${env.appName} account was enabled again: you can log in with your password.`,
+      '',
+      `Log in: ${p.loginLink}`,
+    ),
+    html: layout(
+      env,
+      html`<p>Your ${env.appName} account was enabled again: you can log in with your password.</p>
+<p><a href="${p.loginLink}">Log in</a></p>`,
     ),
   }),
 

@@ -7,6 +7,7 @@ import * as purgeIndexes from './0005_purge_indexes.ts';
 import * as invitationExpiry from './0005b_invitation_expiry.ts';
 import * as passwordResetRequest from './0006_password_reset_request.ts';
 import * as loginFailureStreak from './0007_login_failure_streak.ts';
+import * as userDisable from './0008_user_disable.ts';
 
 /**
  * Every migration, by name. Names sort in the order they apply; once released, a migration never
@@ -21,4 +22,5 @@ export const migrations: Record<string, Migration> = {
   '0005b_invitation_expiry': invitationExpiry,
   '0006_password_reset_request': passwordResetRequest,
   '0007_login_failure_streak': loginFailureStreak,
+  '0008_user_disable': userDisable,
 };
