@@ -1,6 +1,7 @@
 import type { JSONSchema } from 'json-schema-to-ts';
 import * as accounts from '../http/schemas/accounts.ts';
 import * as activity from '../http/schemas/activity.ts';
+import * as adminUsers from '../http/schemas/admin-users.ts';
 import * as emailChange from '../http/schemas/email-change.ts';
 import * as invitations from '../http/schemas/invitations.ts';
 import * as newsletters from '../http/schemas/newsletters.ts';
@@ -17,6 +18,7 @@ import * as unsubscribe from '../http/schemas/unsubscribe.ts';
 const MODULES = [
   accounts,
   activity,
+  adminUsers,
   emailChange,
   invitations,
   newsletters,
@@ -28,6 +30,7 @@ const MODULES = [
 
 type Modules = typeof accounts &
   typeof activity &
+  typeof adminUsers &
   typeof emailChange &
   typeof invitations &
   typeof newsletters &

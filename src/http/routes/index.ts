@@ -4,6 +4,7 @@ import { apiKeyGuard } from '../api-key.ts';
 import { HttpProblem } from '../problem.ts';
 import { accountRoutes } from './accounts.ts';
 import { activityRoutes } from './activity.ts';
+import { adminUserRoutes } from './admin-users.ts';
 import { emailChangeRoutes } from './email-change.ts';
 import { grantRoutes, invitationRoutes } from './invitations.ts';
 import { newsletterRoutes } from './newsletters.ts';
@@ -42,6 +43,10 @@ export async function apiRoutes(app: FastifyInstance, { ctx }: { ctx: Context })
   await app.register(async (newsletter) => {
     newsletter.addHook('onRequest', apiKeyGuard(keys, 'newsletter'));
     await newsletter.register(newsletterRoutes, { ctx });
+  });
+  await app.register(async (admin) => {
+    admin.addHook('onRequest', apiKeyGuard(keys, 'admin'));
+    await admin.register(adminUserRoutes, { ctx });
   });
 
   await app.register(sessionRoutes, { ctx });
