@@ -21,12 +21,17 @@ export type AuditEvent =
   | 'invitation.accepted'
   | 'invitation.revoked'
   | 'sessions.revoked'
-  | 'user.deleted';
+  | 'user.deleted'
+  | 'user.disabled'
+  | 'user.enabled'
+  | 'user.viewed';
 
 export interface AuditEntry {
   event: AuditEvent;
   userId?: string | null;
   ip?: string | null;
+  /** Who acted, when not the user: an API key's name, or 'cli'. */
+  actor?: string | null;
   /** Small and free of secrets: never a token, a password or a session id. */
   detail?: Record<string, string | number | boolean | null>;
 }
@@ -40,6 +45,7 @@ export async function recordAudit(db: Db, clock: Clock, entry: AuditEntry): Prom
     user_id: entry.userId ?? null,
     event: entry.event,
     ip: entry.ip ?? null,
+    actor: entry.actor ?? null,
     detail: entry.detail ? JSON.stringify(entry.detail) : null,
   });
 }
@@ -51,6 +57,7 @@ const insertAuditEvent = prepared((db, row: Insertable<AuditEventsTable>) =>
     user_id: row.user_id,
     event: row.event,
     ip: row.ip,
+    actor: row.actor,
     detail: row.detail,
   }),
 );

@@ -13,6 +13,7 @@ export {
   type OtoEventName,
   type OtoEvents,
 } from './events.ts';
+export type { Acting, AdminUserDetails, AdminUserSummary, LibraryAdmin } from './library/admin.ts';
 export type { DatabaseOption } from './library/database.ts';
 export type { FetchOptions } from './library/fetch.ts';
 export type {

@@ -269,8 +269,8 @@ describe('oto command line', () => {
       assert.ok(!result.stdout.includes(secret), `${secret} is printed`);
     }
     assert.equal(shown.apiKeys.length, 2);
-    assert.match(shown.apiKeys[0], /^\[masked sha256:[0-9a-f]{8}\]$/);
-    assert.notEqual(shown.apiKeys[0], shown.apiKeys[1]);
+    assert.match(shown.apiKeys[0].key, /^\[masked sha256:[0-9a-f]{8}\]$/);
+    assert.notEqual(shown.apiKeys[0].key, shown.apiKeys[1].key);
     assert.match(shown.metrics.token, /^\[masked/);
     assert.match(shown.signingKeys, /^k2024:\[masked sha256:[0-9a-f]{8}\],k2025:\[masked/);
     assert.equal(shown.mail.smtpUrl, 'smtps://mailer:masked@smtp.example.com:465');

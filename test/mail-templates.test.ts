@@ -17,6 +17,8 @@ const SAMPLES: { [K in EmailKind]: EmailParams[K] } = {
   email_change: { link: LINK, validFor: '1 hour', newEmail: 'new@example.com' },
   email_change_notice: { newEmail: 'new@example.com', resetLink: LINK },
   account_deleted: { signUpLink: LINK },
+  account_disabled: { siteLink: LINK },
+  account_enabled: { loginLink: LINK },
   invitation: { link: LINK, validFor: '7 days', inviter: 'Ada', scope: 'Team', role: 'member' },
   newsletter: { subject: 'Our news', text: 'Hello', unsubscribeLink: LINK },
 };

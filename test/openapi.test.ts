@@ -83,6 +83,8 @@ describe('OpenAPI document and docs', () => {
       '200',
       '400',
       '401',
+      // A known key without the tokens scope (insufficient_scope).
+      '403',
       '410',
       '413',
       '415',

@@ -17,6 +17,7 @@ export type LoginResult =
   | { ok: false; reason: 'invalid_input'; errors: InputError[] }
   | { ok: false; reason: 'invalid_credentials' }
   | { ok: false; reason: 'email_not_verified' }
+  | { ok: false; reason: 'account_disabled' }
   | ({ ok: false; reason: 'cooling_down' } & Cooldown);
 
 /**
@@ -62,7 +63,13 @@ export async function logIn(ctx: Context, input: LoginInput): Promise<LoginResul
     return { ok: false, reason: 'invalid_credentials' };
   }
 
-  // The right password ends the guessing, verified address or not.
+  // The right password ends the guessing, verified address or not. Only the right password learns
+  // that the account is disabled: to anyone else it answers as any wrong password does.
+  if (user.disabled_at !== null) {
+    await clearAttempts(ctx.db, admission);
+    await failed('account_disabled');
+    return { ok: false, reason: 'account_disabled' };
+  }
   if (user.email_verified_at === null) {
     await clearAttempts(ctx.db, admission);
     return { ok: false, reason: 'email_not_verified' };

@@ -43,21 +43,40 @@ export async function requestPasswordReset(
   return { ok: true };
 }
 
+/**
+ * An operator sends a user the usual reset link (the admin API, `oto users send-reset`): the same
+ * transaction as a request from the forgot-password form, under the same cap, recorded with the
+ * operator as its actor. The operator knows the account exists, so the answer says whether a link
+ * went out (not for a disabled account, nor past the cap).
+ */
+export async function sendResetLinkAsOperator(
+  ctx: Context,
+  user: { email_normalized: string },
+  by: { actor: string; ip: string | null },
+): Promise<boolean> {
+  return ctx.db
+    .transaction()
+    .execute((trx) => requestResetStatementByStatement(ctx, trx, user.email_normalized, by.ip, by.actor));
+}
+
 /** Returns whether a link was sent. */
 async function requestResetStatementByStatement(
   ctx: Context,
   trx: Db,
   emailNormalized: string,
   ip: string | null,
+  actor: string | null = null,
 ): Promise<boolean> {
   const user = await lockRecipientAndFindUser(ctx, trx, emailNormalized);
-  if (user === undefined || !(await underCap(ctx, trx, user.email, 'reset'))) {
+  // A disabled account gets nothing, as an address without an account (migration 0008).
+  if (user === undefined || user.disabled_at !== null || !(await underCap(ctx, trx, user.email, 'reset'))) {
     // Every path commits a write, and waits as long as one that sends (ctx.timing in
     // requestPasswordReset): a known and an unknown address take the same time.
     await recordAudit(trx, ctx.clock, {
       event: 'password_reset.requested',
       userId: user?.id ?? null,
       ip,
+      actor,
       detail: { sent: false },
     });
     return false;
@@ -79,6 +98,7 @@ async function requestResetStatementByStatement(
     event: 'password_reset.requested',
     userId: user.id,
     ip,
+    actor,
     detail: { sent: true },
   });
   return true;

@@ -9,7 +9,7 @@ export type ResendResult = { ok: true } | { ok: false; errors: InputError[] };
 
 /**
  * Sends a fresh verification link, superseding the earlier ones, only for an existing unverified
- * account under its cap. The caller answers the same way in every case.
+ * account under its cap that is not disabled. The caller answers the same way in every case.
  */
 export async function resendVerification(
   ctx: Context,
@@ -17,13 +17,36 @@ export async function resendVerification(
 ): Promise<ResendResult> {
   const errors = checkEmail(input.email);
   if (errors.length > 0) return { ok: false, errors };
-  const emailNormalized = normalizeEmail(input.email);
   const startedAt = performance.now();
-  const sent = await ctx.db.transaction().execute(async (trx) => {
+  const sent = await resendInTransaction(ctx, normalizeEmail(input.email), input);
+  await ctx.timing.verificationResend.ended(startedAt, sent);
+  return { ok: true };
+}
+
+/**
+ * An operator sends a user a fresh verification link (the admin API): the same transaction and cap
+ * as the resend form, recorded with the operator as actor. The operator knows the account, so the
+ * answer says whether a link went out.
+ */
+export function resendVerificationAsOperator(
+  ctx: Context,
+  user: { email_normalized: string },
+  by: { actor: string; ip: string | null },
+): Promise<boolean> {
+  return resendInTransaction(ctx, user.email_normalized, by);
+}
+
+function resendInTransaction(
+  ctx: Context,
+  emailNormalized: string,
+  input: { ip: string | null; browser?: string | null; actor?: string },
+): Promise<boolean> {
+  return ctx.db.transaction().execute(async (trx) => {
     const user = await lockRecipientAndFindUser(ctx, trx, emailNormalized);
     const send =
       user !== undefined &&
       user.email_verified_at === null &&
+      user.disabled_at === null &&
       (await underCap(ctx, trx, user.email, 'verify'));
     if (send) await sendVerificationEmail(ctx, trx, user, input.browser);
     // Recorded on every path, and the paths that send nothing wait for as long as one that sends
@@ -32,10 +55,9 @@ export async function resendVerification(
       event: 'verification.requested',
       userId: user?.id ?? null,
       ip: input.ip,
+      actor: input.actor ?? null,
       detail: { sent: send },
     });
     return send;
   });
-  await ctx.timing.verificationResend.ended(startedAt, sent);
-  return { ok: true };
 }

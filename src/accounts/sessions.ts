@@ -83,6 +83,8 @@ export async function lookupSession(ctx: Context, token: unknown): Promise<Activ
       'sessions.expires_at as session_expires_at',
     ])
     .where('sessions.token_hash', '=', hashToken(token))
+    // Disabling an account deletes its sessions; this keeps one opened in the same instant out too.
+    .where('users.disabled_at', 'is', null)
     .executeTakeFirst();
   if (row === undefined) return null;
   const session = {

@@ -24,6 +24,7 @@ export type SignUpResult = { ok: true } | { ok: false; errors: InputError[] };
  * the response tells nothing about who has an account:
  * - new address: an unverified user and a verification email;
  * - verified account: an "account already exists" email, and nothing else changes;
+ * - disabled account: nothing but the audit entry;
  * - unverified account: the new password replaces the old one and a fresh link supersedes the old
  *   ones (the pre-hijacking defence of address-claim.ts: whoever registered first without proving
  *   the mailbox loses).
@@ -51,6 +52,17 @@ export async function signUp(ctx: Context, input: SignUpInput): Promise<SignUpRe
         userId: existing.id,
         ip: input.ip,
         detail: { outcome: 'mail_cap_reached' },
+      });
+      return false;
+    }
+
+    // A disabled account is neither taken over nor mailed: the sign-up changes nothing.
+    if (existing !== undefined && existing.disabled_at !== null) {
+      await recordAudit(trx, ctx.clock, {
+        event: 'user.signed_up',
+        userId: existing.id,
+        ip: input.ip,
+        detail: { outcome: 'account_disabled' },
       });
       return false;
     }

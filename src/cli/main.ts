@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { configOrExit, exitWith, oneLine } from './exit.ts';
 import type { NewsletterSendOptions } from './newsletter.ts';
+import type { ListOptions } from './users.ts';
 
 // Each command loads its modules when it runs, so `--help` and usage errors answer at once.
 
@@ -86,6 +87,68 @@ program
   .action(async (options: NewsletterSendOptions) => {
     const { newsletterSend } = await import('./newsletter.ts');
     await newsletterSend(configOrExit(), options);
+  });
+
+const users = program.command('users').description('find accounts and act on them, as the admin API does');
+
+users
+  .command('list')
+  .description('list accounts, oldest first, a page at a time')
+  .option('--email <prefix>', 'addresses starting with this (or exactly this address)')
+  .option('--status <status>', 'unverified, active or disabled')
+  .option('--cursor <cursor>', 'the next page, as the previous list printed it')
+  .option('--limit <n>', 'accounts a page, 1 to 100', positiveInteger, 20)
+  .option('--json', 'print JSON instead of a table', false)
+  .action(async (options: ListOptions) => {
+    const { usersList } = await import('./users.ts');
+    await usersList(configOrExit(), options);
+  });
+
+users
+  .command('show')
+  .description('one account: status, dates, last log-in, sessions and subscription')
+  .argument('<user>', 'the user id or email address')
+  .option('--json', 'print JSON', false)
+  .action(async (user: string, options: { json: boolean }) => {
+    const { usersShow } = await import('./users.ts');
+    await usersShow(configOrExit(), user, options);
+  });
+
+users
+  .command('disable')
+  .description('disable an account: no log-ins or links, and its sessions and live links end now')
+  .argument('<user>', 'the user id or email address')
+  .requiredOption('--reason <reason>', 'why, for the operators (kept in the audit trail)')
+  .action(async (user: string, options: { reason: string }) => {
+    const { usersDisable } = await import('./users.ts');
+    await usersDisable(configOrExit(), user, options);
+  });
+
+users
+  .command('enable')
+  .description('enable a disabled account again')
+  .argument('<user>', 'the user id or email address')
+  .action(async (user: string) => {
+    const { usersEnable } = await import('./users.ts');
+    await usersEnable(configOrExit(), user);
+  });
+
+users
+  .command('revoke-sessions')
+  .description('log an account out everywhere')
+  .argument('<user>', 'the user id or email address')
+  .action(async (user: string) => {
+    const { usersRevokeSessions } = await import('./users.ts');
+    await usersRevokeSessions(configOrExit(), user);
+  });
+
+users
+  .command('send-reset')
+  .description('queue the usual password reset email, under the usual per-address cap')
+  .argument('<user>', 'the user id or email address')
+  .action(async (user: string) => {
+    const { usersSendReset } = await import('./users.ts');
+    await usersSendReset(configOrExit(), user);
   });
 
 function positiveInteger(value: string): number {

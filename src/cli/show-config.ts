@@ -26,6 +26,8 @@ export function maskSecrets(value: unknown, key = ''): unknown {
 
 function maskSecret(value: unknown): unknown {
   if (Array.isArray(value)) return value.map((item) => maskSecret(item));
+  // An API key is {name, scopes, key}: its name and scopes are not secret, its `key` is.
+  if (typeof value === 'object') return maskSecrets(value);
   if (typeof value !== 'string') return value;
   // OTO_SIGNING_KEYS is "id:secret,…": the ids name the keys and are not secret.
   if (/^[\w.-]+:\S+(,[\w.-]+:\S+)*$/.test(value) && !/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) {

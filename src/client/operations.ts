@@ -3,6 +3,7 @@ import * as accountData from '../http/schemas/account-data.ts';
 import * as accountSecurity from '../http/schemas/account-security.ts';
 import * as accounts from '../http/schemas/accounts.ts';
 import * as activity from '../http/schemas/activity.ts';
+import * as adminUsers from '../http/schemas/admin-users.ts';
 import * as emailChange from '../http/schemas/email-change.ts';
 import * as invitations from '../http/schemas/invitations.ts';
 import * as newsletters from '../http/schemas/newsletters.ts';
@@ -21,6 +22,7 @@ const MODULES = [
   accountSecurity,
   accounts,
   activity,
+  adminUsers,
   emailChange,
   invitations,
   newsletters,
@@ -34,6 +36,7 @@ type Modules = typeof accountData &
   typeof accountSecurity &
   typeof accounts &
   typeof activity &
+  typeof adminUsers &
   typeof emailChange &
   typeof invitations &
   typeof newsletters &

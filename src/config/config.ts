@@ -1,4 +1,5 @@
 import type { FlowPurpose } from '../purposes.ts';
+import { type ApiKey, apiKeys } from './api-keys.ts';
 import { boolean, duration, type Env, fail, integer, read } from './env.ts';
 import { type DkimSettings, dkimSettings, senders } from './mail.ts';
 
@@ -27,7 +28,8 @@ export interface Config {
   /** false: the socket address is the client IP; otherwise handed to Fastify's trustProxy. */
   readonly trustProxy: boolean | number | string;
   readonly logLevel: string;
-  readonly apiKeys: readonly string[];
+  /** OTO_API_KEYS, each with its name and scopes (src/config/api-keys.ts). */
+  readonly apiKeys: readonly ApiKey[];
   /** Lifetime of each flow purpose's tokens, and the default for API-issued tokens, in seconds. */
   readonly tokenTtl: Readonly<Record<FlowPurpose | 'default', number>>;
   readonly linkTemplates: Readonly<Partial<Record<LinkKind, string>>>;
@@ -143,16 +145,6 @@ function trustProxy(env: Env): boolean | number | string {
   // A comma-separated list of trusted proxy addresses or CIDR ranges.
   if (/^[0-9a-fA-F:.,/\s]+$/.test(raw)) return raw;
   return fail('TRUST_PROXY', `must be false, true, a hop count, or a list of proxy addresses, got "${raw}"`);
-}
-
-function apiKeys(env: Env): string[] {
-  const raw = read(env, 'OTO_API_KEYS');
-  if (raw === undefined) return [];
-  const keys = raw.split(',').map((key) => key.trim());
-  for (const key of keys) {
-    if (key.length < 24) fail('OTO_API_KEYS', 'each key must be at least 24 characters long');
-  }
-  return keys;
 }
 
 function linkTemplate(env: Env, name: string, production: boolean): string | undefined {

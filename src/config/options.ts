@@ -33,7 +33,11 @@ export interface OtoSettings {
   /** Like Fastify's trustProxy (TRUST_PROXY): false, true, a hop count or proxy addresses. */
   trustProxy?: boolean | number | string;
   logLevel?: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
-  /** Keys of the token API and other /v1 routes for backends (OTO_API_KEYS), each ≥ 24 characters. */
+  /**
+   * Keys of the token API and other /v1 routes for backends (OTO_API_KEYS), each ≥ 24 characters:
+   * 'name:scopes:key' (scopes tokens, newsletter, introspect, admin joined by '+') or a bare key,
+   * which has every scope but admin.
+   */
   apiKeys?: readonly string[];
   /** id:secret,… for the signed unsubscribe links (OTO_SIGNING_KEYS); `oto keys generate` makes one. */
   signingKeys?: string;

@@ -48,6 +48,10 @@ export interface UsersTable {
   unsubscribed_at: Millis | null;
   created_at: Millis;
   updated_at: Millis;
+  /** Set while an operator has disabled the account (src/accounts/user-status.ts); null otherwise. */
+  disabled_at: ColumnType<Millis | null, Millis | null | undefined, Millis | null>;
+  /** The operator's reason, for support; never shown to the user. */
+  disabled_reason: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 /**
@@ -136,6 +140,8 @@ export interface AuditEventsTable {
   user_id: string | null;
   event: string;
   ip: string | null;
+  /** Who acted when not the user: an API key's name or 'cli'. Null for the user's own actions. */
+  actor: ColumnType<string | null, string | null | undefined, string | null>;
   /** Small JSON object. Never a token or a password. */
   detail: string | null;
 }

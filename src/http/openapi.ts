@@ -105,7 +105,7 @@ function withoutBasePath(url: string, basePath: string): string {
 
 /**
  * What every /v1 route may answer besides its own codes: 503 while the database is unreachable,
- * and, with a body, 413 and 415. A route that answers 401 without naming a security scheme is
+ * and, with a body, 413 and 415; behind an API key, 403. A route that answers 401 without naming a security scheme is
  * authenticated by the session (requireSession).
  */
 function documented(schema: RouteSchema | undefined, url: string): RouteSchema {
@@ -114,6 +114,9 @@ function documented(schema: RouteSchema | undefined, url: string): RouteSchema {
   if (own.hide) return htmlPage(own);
   const response: Record<string, unknown> = { ...(own.response ?? {}), 503: problemSchema };
   if (own.body !== undefined) Object.assign(response, { 413: problemSchema, 415: problemSchema });
+  // A known API key without the route group's scope is refused 403 insufficient_scope (api-key.ts).
+  if (own.security?.some((scheme) => typeof scheme === 'object' && scheme !== null && 'apiKey' in scheme))
+    response['403'] ??= problemSchema;
   for (const [status, schema] of Object.entries(response)) {
     if (Number(status) >= 400) response[status] = problem(Number(status), schema);
   }

@@ -114,3 +114,10 @@ export function cooldownProblem(cooldown: Cooldown) {
 export function wrongCurrentPasswordProblem(): HttpProblem {
   return new HttpProblem(401, 'invalid_credentials', 'The current password is not correct.');
 }
+
+/** 403 account_disabled: only ever answered to the right password of a disabled account. */
+export function accountDisabledProblem(): HttpProblem {
+  return new HttpProblem(403, 'account_disabled', 'This account is disabled.', {
+    detail: 'Contact the support of this service to find out why.',
+  });
+}

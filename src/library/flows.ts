@@ -57,7 +57,7 @@ export interface SessionView {
 export type LogInResult =
   | { ok: true; user: PublicUser; session: SessionView; sessionToken: string }
   | { ok: false; reason: 'invalid_input'; errors: InputError[] }
-  | { ok: false; reason: 'invalid_credentials' | 'email_not_verified' }
+  | { ok: false; reason: 'invalid_credentials' | 'email_not_verified' | 'account_disabled' }
   | ({ ok: false; reason: 'cooling_down' } & Cooldown);
 
 export type AcceptInvitationResult =

@@ -13,6 +13,7 @@ import { createLogger, type Logger } from '../logging.ts';
 import { type AppMail, appTransport } from '../mail/app-transport.ts';
 import { mailConfigProblem } from '../mail/transport.ts';
 import { keyRingFor } from '../tokens/keyring.ts';
+import { type LibraryAdmin, libraryAdmin } from './admin.ts';
 import { type DatabaseOption, databaseUrl } from './database.ts';
 import { type FetchOptions, fetchHandler } from './fetch.ts';
 import { type LibraryFlows, libraryFlows } from './flows.ts';
@@ -41,6 +42,8 @@ export interface Oto extends LibraryFlows {
   // biome-ignore lint/suspicious/noExplicitAny: oto's tables are oto's business; the handle is for transactions.
   readonly db: Kysely<any>;
   readonly tokens: LibraryTokens;
+  /** What the admin API does (find, disable, enable, log out, send links), with the app's operator as actor. */
+  readonly admin: LibraryAdmin;
   /** Applies pending migrations; safe to call on every start, from many instances at once. */
   migrate(): Promise<{ applied: string[] }>;
   /** Delivers the outbox and runs the purge in this process until stop() or close(). */
@@ -99,6 +102,7 @@ export function createOto(options: OtoOptions = {}): Oto {
     db: ctx.db,
     tokens: libraryTokens(ctx, schemaScope(schema)),
     ...libraryFlows(ctx),
+    admin: libraryAdmin(ctx),
     migrate: () => migrateToLatest(ctx.db, { schema }),
     startWorker() {
       const worker = startWorker(ctx, {

@@ -26,8 +26,13 @@ export interface EmailParams {
   email_change: { link: string; validFor: string; newEmail: string };
   email_change_notice: { newEmail: string; resetLink: string };
   account_deleted: { signUpLink: string };
-  invitation: { link: string; validFor: string; inviter: string; scope: string; role: string };
-  newsletter: { subject: string; text: string; html?: string | null; unsubscribeLink: string };
+    ),
+  }),
+
+  account_disabled: { siteLink: string };
+  { loginLink: string };
+  { link: string; validFor: string; inviter: string; scope: string; role: string };
+  { subject: string; text: string; html?: string | null; unsubscribeLink: string };
 }
 
 export type EmailKind = keyof EmailParams;
@@ -134,6 +139,36 @@ const templates: { [K in EmailKind]: Template<K> } = {
       html`<p>Your ${env.appName} account was deleted, with its sessions, links and email preferences.</p>
 <p>Nothing more will be sent to this address.</p>
 <p>You can <a href="${p.signUpLink}">sign up again</a> with this address at any time.</p>`,
+    ),
+  }),
+
+  account_disabled: (env, p) => ({
+    subject: `Your ${env.appName} account was disabled`,
+    text: lines(
+      `Your ${env.appName} account was disabled by its operators, and every session was logged out.`,
+      'You cannot log in until it is enabled again.',
+      '',
+      `If you think this is a mistake, contact ${env.appName}'s support: ${p.siteLink}`,
+    ),
+    html: layout(
+      env,
+      html`<p>Your ${env.appName} account was disabled by its operators, and every session was logged out.</p>
+<p>You cannot log in until it is enabled again.</p>
+<p>If you think this is a mistake, <a href="${p.siteLink}">contact ${env.appName}'s support</a>.</p>`,
+    ),
+  }),
+
+  account_enabled: (env, p) => ({
+    subject: `Your ${env.appName} account was enabled again`,
+    text: lines(
+      `Your ${env.appName} account was enabled again: you can log in with your password.`,
+      '',
+      `Log in: ${p.loginLink}`,
+    ),
+    html: layout(
+      env,
+      html`<p>Your ${env.appName} account was enabled again: you can log in with your password.</p>
+<p><a href="${p.loginLink}">Log in</a></p>`,
     ),
   }),
 

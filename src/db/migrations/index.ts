@@ -7,6 +7,7 @@ import * as purgeIndexes from './0005_purge_indexes.ts';
 import * as invitationExpiry from './0005b_invitation_expiry.ts';
 import * as passwordResetRequest from './0006_password_reset_request.ts';
 import * as loginFailureStreak from './0007_login_failure_streak.ts';
+import * as userDisable from './0008_user_disable.ts';
 import * as sessionIpPrefix from './0009_session_ip_prefix.ts';
 
 /**
@@ -22,5 +23,6 @@ export const migrations: Record<string, Migration> = {
   '0005b_invitation_expiry': invitationExpiry,
   '0006_password_reset_request': passwordResetRequest,
   '0007_login_failure_streak': loginFailureStreak,
+  '0008_user_disable': userDisable,
   '0009_session_ip_prefix': sessionIpPrefix,
 };

@@ -73,6 +73,13 @@ ${field({ name: 'password', label: 'Password', type: 'password', autocomplete: '
 ${buttonForm('/verify-email/resend', 'Send me a new link', { email }, true)}`,
           403,
         );
+      case 'account_disabled':
+        return page(
+          reply,
+          'Log in',
+          html`${notice('bad', 'This account is disabled. Contact support to find out why.')}`,
+          403,
+        );
       case 'cooling_down':
         return page(reply, 'Log in', cooldownNotice(reply, result), 429);
     }

@@ -8,7 +8,13 @@ import { publicUser } from '../../accounts/users.ts';
 import { verifyEmail } from '../../accounts/verify-email.ts';
 import { isoTime } from '../../clock.ts';
 import type { Context } from '../../context.ts';
-import { cooldownProblem, HttpProblem, invalidInput, tokenProblem } from '../problem.ts';
+import {
+  accountDisabledProblem,
+  cooldownProblem,
+  HttpProblem,
+  invalidInput,
+  tokenProblem,
+} from '../problem.ts';
 import { rateLimited } from '../rate-limit.ts';
 import * as schemas from '../schemas/accounts.ts';
 import { setSessionCookie } from '../session-auth.ts';
@@ -27,7 +33,7 @@ interface Credentials {
 }
 
 export function loginProblem(
-  result: { reason: 'invalid_credentials' | 'email_not_verified' } | LoginRefusal,
+  result: { reason: 'invalid_credentials' | 'email_not_verified' | 'account_disabled' } | LoginRefusal,
 ) {
   switch (result.reason) {
     case 'invalid_credentials':
@@ -36,6 +42,8 @@ export function loginProblem(
       return new HttpProblem(403, 'email_not_verified', 'Confirm your email address before logging in.', {
         detail: 'Follow the link we emailed you, or ask for a new one.',
       });
+    case 'account_disabled':
+      return accountDisabledProblem();
     case 'cooling_down':
       return cooldownProblem(result);
   }

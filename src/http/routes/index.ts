@@ -6,6 +6,7 @@ import { accountDataRoutes } from './account-data.ts';
 import { accountSecurityRoutes } from './account-security.ts';
 import { accountRoutes } from './accounts.ts';
 import { activityRoutes } from './activity.ts';
+import { adminUserRoutes } from './admin-users.ts';
 import { emailChangeRoutes } from './email-change.ts';
 import { grantRoutes, invitationRoutes } from './invitations.ts';
 import { newsletterRoutes } from './newsletters.ts';
@@ -19,7 +20,7 @@ import { unsubscribeRoutes } from './unsubscribe.ts';
  * once, and nowhere in the route files:
  * - it takes JSON bodies only (requireJson);
  * - no answer is cached (Cache-Control: no-store): answers carry tokens, sessions and personal data;
- * - the routes other backends call sit behind the API key, in one sub-plugin.
+ * - the routes other backends call sit behind the API key, one sub-plugin per scope of key.
  * The per-IP rate limit is registered once by plugin.ts, for the pages too; a route opts in with
  * `config: rateLimited(ctx)`.
  */
@@ -29,13 +30,25 @@ export async function apiRoutes(app: FastifyInstance, { ctx }: { ctx: Context })
     reply.header('cache-control', 'no-store');
   });
 
-  // Called by the app's own backends with a key from OTO_API_KEYS.
-  await app.register(async (backends) => {
-    backends.addHook('onRequest', apiKeyGuard(ctx.config.apiKeys));
-    await backends.register(tokenRoutes, { ctx });
-    await backends.register(introspectionRoutes, { ctx });
-    await backends.register(newsletterRoutes, { ctx });
-    await backends.register(grantRoutes, { ctx });
+  // Called by the app's own backends with a key from OTO_API_KEYS; each group needs its scope.
+  const keys = ctx.config.apiKeys;
+  await app.register(async (tokens) => {
+    tokens.addHook('onRequest', apiKeyGuard(keys, 'tokens'));
+    await tokens.register(tokenRoutes, { ctx });
+  });
+  await app.register(async (introspect) => {
+    // Grants are what the backend records about who a user is, beside asking who a session is.
+    introspect.addHook('onRequest', apiKeyGuard(keys, 'introspect'));
+    await introspect.register(introspectionRoutes, { ctx });
+    await introspect.register(grantRoutes, { ctx });
+  });
+  await app.register(async (newsletter) => {
+    newsletter.addHook('onRequest', apiKeyGuard(keys, 'newsletter'));
+    await newsletter.register(newsletterRoutes, { ctx });
+  });
+  await app.register(async (admin) => {
+    admin.addHook('onRequest', apiKeyGuard(keys, 'admin'));
+    await admin.register(adminUserRoutes, { ctx });
   });
 
   await app.register(sessionRoutes, { ctx });
