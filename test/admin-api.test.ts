@@ -209,6 +209,25 @@ for (const { dialect, skip } of DIALECTS) {
       assert.deepEqual((await post(`/v1/admin/users/${user.id}/sessions/revoke`)).json(), { revoked: 0 });
     });
 
+    test('delete: the account and its sessions are gone, the address can sign up again, the audit names the key', async () => {
+      const user = await newUser('ivy@example.com');
+      const session = await loggedIn('ivy@example.com');
+      const res = await t.app.inject({ method: 'DELETE', url: `/v1/admin/users/${user.id}`, headers: admin });
+      assert.equal(res.statusCode, 204, res.body);
+      assert.equal((await me(session)).statusCode, 401);
+      assert.equal((await get(`/v1/admin/users/${user.id}`)).statusCode, 404);
+      assert.equal((await logIn('ivy@example.com')).statusCode, 401);
+      const [entry] = await audit(user.id, 'user.deleted');
+      assert.equal(entry?.actor, 'ops');
+      assert.doesNotMatch(JSON.stringify(entry), /ivy@example\.com/);
+      const again = await t.app.inject({
+        method: 'DELETE',
+        url: `/v1/admin/users/${user.id}`,
+        headers: admin,
+      });
+      assert.equal(again.statusCode, 404, 'a second delete finds no one');
+    });
+
     test('links sent by an operator: the usual emails that work, under the usual caps', async () => {
       const user = await newUser('ivan@example.com');
       const res = await post(`/v1/admin/users/${user.id}/password-reset`);

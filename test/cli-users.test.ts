@@ -144,6 +144,26 @@ for (const { dialect, skip } of DIALECTS) {
       );
     });
 
+    test('delete asks for --yes, then deletes the account', async () => {
+      t.clock.advance(1000);
+      const doomed = await insertUser(t.ctx, 'dee@cli.example', { password: PASSWORD });
+      refused(await users('delete', 'dee@cli.example'), /cannot be undone; run again with --yes/);
+      assert.equal((await logIn('dee@cli.example')).statusCode, 200, 'without --yes nothing changed');
+      assert.match(
+        ok(await users('delete', 'dee@cli.example', '--yes')),
+        /^deleted dee@cli\.example: 1 sessions ended/m,
+      );
+      const gone = await t.ctx.db.selectFrom('users').select('id').where('id', '=', doomed.id).execute();
+      assert.deepEqual(gone, []);
+      const [entry] = await t.ctx.db
+        .selectFrom('audit_events')
+        .select('actor')
+        .where('user_id', '=', doomed.id)
+        .where('event', '=', 'user.deleted')
+        .execute();
+      assert.match(entry?.actor ?? '', /^cli/);
+    });
+
     test('mistakes are one line and a non-zero exit, and change nothing', async () => {
       const before = JSON.stringify(await t.ctx.db.selectFrom('users').selectAll().orderBy('id').execute());
       refused(await users('show', 'nobody@cli.example'), /no such user: nobody@cli\.example/);

@@ -32,7 +32,12 @@ for (const { dialect, skip } of DIALECTS) {
       };
     }
     const requestChange = (auth: Record<string, string>, newEmail: string, password = PASSWORD) =>
-      t.app.inject({ method: 'POST', url: '/v1/me/email', headers: auth, payload: { newEmail, password } });
+      t.app.inject({
+        method: 'POST',
+        url: '/v1/me/email',
+        headers: auth,
+        payload: { newEmail, currentPassword: password },
+      });
     const confirm = (auth: Record<string, string>, token: string) =>
       t.app.inject({ method: 'POST', url: '/v1/me/email/confirm', headers: auth, payload: { token } });
     const me = (auth: Record<string, string>) =>
@@ -235,8 +240,22 @@ for (const { dialect, skip } of DIALECTS) {
       const user = await insertUser(t.ctx, 'careful@example.com', { password: PASSWORD });
       const auth = (await session(user)).bearer;
       const wrong = await requestChange(auth, 'elsewhere@example.com', 'not the password at all');
-      assert.equal(wrong.statusCode, 403);
-      assert.equal(wrong.json().code, 'wrong_password');
+      assert.equal(wrong.statusCode, 401, 'as every sensitive action answers a wrong current password');
+      assert.equal(wrong.json().code, 'invalid_credentials');
+      const older = await t.app.inject({
+        method: 'POST',
+        url: '/v1/me/email',
+        headers: auth,
+        payload: { newEmail: 'elsewhere@example.com', password: 'not the password either' },
+      });
+      assert.equal(older.statusCode, 401, 'the older field name, password, is still read');
+      const neither = await t.app.inject({
+        method: 'POST',
+        url: '/v1/me/email',
+        headers: auth,
+        payload: { newEmail: 'elsewhere@example.com' },
+      });
+      assert.equal(neither.statusCode, 422);
       assert.equal((await requestChange(auth, 'careful@example.com')).statusCode, 422);
       assert.equal((await requestChange(auth, 'CAREFUL@example.com')).statusCode, 422);
       assert.equal((await requestChange(auth, 'not an address')).statusCode, 422);
@@ -261,9 +280,9 @@ for (const { dialect, skip } of DIALECTS) {
       const max = t.config.limits.loginMaxFailures;
       const wrong = (i: number) =>
         requestChange(auth, 'reauth-new@example.com', `wrong password number ${i}`);
-      for (let i = 0; i < max - 1; i++) assert.equal((await wrong(i)).statusCode, 403);
+      for (let i = 0; i < max - 1; i++) assert.equal((await wrong(i)).statusCode, 401);
       assert.equal((await requestChange(auth, 'reauth-new@example.com')).statusCode, 202);
-      for (let i = 0; i < max; i++) assert.equal((await wrong(i)).statusCode, 403, 'counted from zero again');
+      for (let i = 0; i < max; i++) assert.equal((await wrong(i)).statusCode, 401, 'counted from zero again');
       const refused = await requestChange(auth, 'reauth-new@example.com');
       assert.equal(refused.statusCode, 429);
       assert.equal(refused.json().code, 'login_cooldown');

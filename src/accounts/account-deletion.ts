@@ -85,6 +85,8 @@ export async function deleteAccount(ctx: Context, input: DeletionInput): Promise
       event: 'user.deleted',
       userId: user.id,
       ip: input.ip,
+      // The audit's actor names who acted when it was not the user (an admin key, the CLI).
+      actor: input.actor === 'self' ? null : input.actor,
       detail: { actor: input.actor, sessions: sessionsRevoked },
     });
     return { ok: true, sessionsRevoked };

@@ -143,6 +143,16 @@ users
   });
 
 users
+  .command('delete')
+  .description('delete an account and its data, as DELETE /v1/admin/users/{id} does')
+  .argument('<user>', 'the user id or email address')
+  .option('--yes', 'confirm: the deletion cannot be undone', false)
+  .action(async (user: string, options: { yes: boolean }) => {
+    const { usersDelete } = await import('./users.ts');
+    await usersDelete(configOrExit(), user, options);
+  });
+
+users
   .command('send-reset')
   .description('queue the usual password reset email, under the usual per-address cap')
   .argument('<user>', 'the user id or email address')

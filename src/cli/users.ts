@@ -1,4 +1,5 @@
 import { userInfo } from 'node:os';
+import { deleteAccount } from '../accounts/account-deletion.ts';
 import { sendResetLinkAsOperator } from '../accounts/password-reset.ts';
 import {
   describeUser,
@@ -108,6 +109,17 @@ export async function usersRevokeSessions(config: Config, who: string) {
     const result = await revokeSessionsOf(ctx, await userIdOrExit(ctx, who), operator());
     if (!result.ok) exitWith(`oto: no such user: ${who}`);
     print(`revoked ${result.revoked} sessions of ${who}`);
+  });
+}
+
+/** Irreversible, so it asks for --yes rather than a prompt: scripts must say so too. */
+export async function usersDelete(config: Config, who: string, options: { yes: boolean }) {
+  if (!options.yes) exitWith(`oto: deleting ${who} cannot be undone; run again with --yes`);
+  await withContext(config, async (ctx) => {
+    const { actor, ip } = operator();
+    const result = await deleteAccount(ctx, { userId: await userIdOrExit(ctx, who), actor, ip });
+    if (!result.ok) exitWith(`oto: no such user: ${who}`);
+    print(`deleted ${who}: ${result.sessionsRevoked} sessions ended; a notice is queued to the address`);
   });
 }
 

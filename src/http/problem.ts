@@ -92,14 +92,6 @@ export function emailTakenProblem(): HttpProblem {
   });
 }
 
-/**
- * 401 invalid_credentials, for a sensitive action whose currentPassword is wrong (issue 20): the
- * same code a failed log-in gets, and counted toward the same cool-down.
- */
-export function currentPasswordProblem(): HttpProblem {
-  return new HttpProblem(401, 'invalid_credentials', 'The current password is not correct.');
-}
-
 /** 429 login_cooldown, for every form that checks a password through the login throttle. */
 export function cooldownProblem(cooldown: Cooldown) {
   return new HttpProblem(429, 'login_cooldown', 'Too many failed attempts for this email address.', {
@@ -110,7 +102,11 @@ export function cooldownProblem(cooldown: Cooldown) {
   });
 }
 
-/** 401 invalid_credentials for a sensitive action whose currentPassword is wrong (issue 20). */
+/**
+ * 401 invalid_credentials, for a sensitive action whose currentPassword is wrong (change of password
+ * or email, deleting the account, logging out other devices): the code a failed log-in gets, and
+ * counted toward the same cool-down.
+ */
 export function wrongCurrentPasswordProblem(): HttpProblem {
   return new HttpProblem(401, 'invalid_credentials', 'The current password is not correct.');
 }

@@ -26,13 +26,10 @@ export interface EmailParams {
   email_change: { link: string; validFor: string; newEmail: string };
   email_change_notice: { newEmail: string; resetLink: string };
   account_deleted: { signUpLink: string };
-    ),
-  }),
-
   account_disabled: { siteLink: string };
-  { loginLink: string };
-  { link: string; validFor: string; inviter: string; scope: string; role: string };
-  { subject: string; text: string; html?: string | null; unsubscribeLink: string };
+  account_enabled: { loginLink: string };
+  invitation: { link: string; validFor: string; inviter: string; scope: string; role: string };
+  newsletter: { subject: string; text: string; html?: string | null; unsubscribeLink: string };
 }
 
 export type EmailKind = keyof EmailParams;

@@ -7,7 +7,7 @@ import {
   revokeOwnSession,
 } from '../../accounts/devices.ts';
 import type { Context } from '../../context.ts';
-import { cooldownProblem, currentPasswordProblem, HttpProblem, invalidInput } from '../problem.ts';
+import { cooldownProblem, HttpProblem, invalidInput, wrongCurrentPasswordProblem } from '../problem.ts';
 import { rateLimited } from '../rate-limit.ts';
 import * as schemas from '../schemas/account-security.ts';
 import { clearSessionCookie, requireSession } from '../session-auth.ts';
@@ -30,7 +30,7 @@ export async function accountSecurityRoutes(app: FastifyInstance, { ctx }: { ctx
       });
       if (result.ok) return { status: 'password_changed', revokedSessions: result.revokedSessions };
       if (result.reason === 'invalid_input') throw invalidInput(result.errors);
-      if (result.reason === 'wrong_password') throw currentPasswordProblem();
+      if (result.reason === 'wrong_password') throw wrongCurrentPasswordProblem();
       throw cooldownProblem(result);
     },
   });
@@ -70,7 +70,7 @@ export async function accountSecurityRoutes(app: FastifyInstance, { ctx }: { ctx
       });
       if (result.ok) return { revoked: result.revoked };
       if (result.reason === 'invalid_input') throw invalidInput(result.errors);
-      if (result.reason === 'wrong_password') throw currentPasswordProblem();
+      if (result.reason === 'wrong_password') throw wrongCurrentPasswordProblem();
       throw cooldownProblem(result);
     },
   });

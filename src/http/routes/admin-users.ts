@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { deleteAccount } from '../../accounts/account-deletion.ts';
 import { sendResetLinkAsOperator } from '../../accounts/password-reset.ts';
 import { resendVerificationAsOperator } from '../../accounts/resend-verification.ts';
 import { describeUser, listUsers, parseUserCursor, type UserStatus } from '../../accounts/user-search.ts';
@@ -92,6 +93,19 @@ export async function adminUserRoutes(app: FastifyInstance, { ctx }: { ctx: Cont
       const result = await revokeSessionsOf(ctx, request.params.id, operator(request));
       if (!result.ok) throw noSuchUser();
       return { revoked: result.revoked };
+    },
+  });
+
+  app.route<ById>({
+    ...schemas.adminDeleteUser,
+    handler: async (request, reply) => {
+      const result = await deleteAccount(ctx, {
+        userId: request.params.id,
+        actor: apiKeyActor(request),
+        ip: request.ip,
+      });
+      if (!result.ok) throw noSuchUser();
+      return reply.status(204).send();
     },
   });
 

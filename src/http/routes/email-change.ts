@@ -1,7 +1,14 @@
 import type { FastifyInstance } from 'fastify';
 import { confirmEmailChange, requestEmailChange } from '../../accounts/email-change.ts';
 import type { Context } from '../../context.ts';
-import { cooldownProblem, emailTakenProblem, HttpProblem, invalidInput, tokenProblem } from '../problem.ts';
+import {
+  cooldownProblem,
+  emailTakenProblem,
+  HttpProblem,
+  invalidInput,
+  tokenProblem,
+  wrongCurrentPasswordProblem,
+} from '../problem.ts';
 import { rateLimited } from '../rate-limit.ts';
 import * as schemas from '../schemas/email-change.ts';
 import { requireSession } from '../session-auth.ts';
@@ -14,17 +21,22 @@ export const CHANGE_REQUESTED = {
 
 /** Change of email: POST /v1/me/email, and its confirmation (the page its link opens is in pages/). */
 export async function emailChangeRoutes(app: FastifyInstance, { ctx }: { ctx: Context }) {
-  app.route<{ Body: { newEmail: string; password: string } }>({
+  app.route<{ Body: { newEmail: string; currentPassword?: string; password?: string } }>({
     ...schemas.requestEmailChange,
     config: rateLimited(ctx),
     handler: async (request, reply) => {
       const { user } = await requireSession(ctx, request);
-      const result = await requestEmailChange(ctx, { user, ...request.body, ip: request.ip });
+      const { newEmail, currentPassword, password } = request.body;
+      const result = await requestEmailChange(ctx, {
+        user,
+        newEmail,
+        // `password` is the field's name before the other sensitive actions came (schemas say so).
+        password: currentPassword ?? password ?? '',
+        ip: request.ip,
+      });
       if (!result.ok) {
         if (result.reason === 'invalid_input') throw invalidInput(result.errors);
-        if (result.reason === 'wrong_password') {
-          throw new HttpProblem(403, 'wrong_password', 'The current password is not correct.');
-        }
+        if (result.reason === 'wrong_password') throw wrongCurrentPasswordProblem();
         throw cooldownProblem(result);
       }
       return reply.status(202).send(CHANGE_REQUESTED);

@@ -152,6 +152,22 @@ export const adminRevokeSessions = {
   },
 } as const;
 
+export const adminDeleteUser = {
+  method: 'DELETE',
+  url: '/admin/users/:id',
+  schema: {
+    tags: ['admin'],
+    summary: 'Delete an account and its data',
+    description:
+      `${adminOnly} The same erasure as DELETE /v1/me, without the password: the user, its sessions, ` +
+      'tokens and unsent mail go, its open invitations are revoked, its audit entries stay without the ' +
+      'address, and a notice goes to the address.',
+    security,
+    params,
+    response: { 204: { type: 'null' }, ...errors },
+  },
+} as const;
+
 const sentSchema = {
   type: 'object',
   properties: {

@@ -23,11 +23,22 @@ export const requestEmailChange = {
       'the old one. Answers 202 with the same body whether or not the new address is free.',
     body: {
       type: 'object',
-      required: ['newEmail', 'password'],
+      required: ['newEmail'],
+      anyOf: [{ required: ['currentPassword'] }, { required: ['password'] }],
       additionalProperties: false,
       properties: {
         newEmail: { type: 'string', maxLength: 1024 },
-        password: { type: 'string', maxLength: 4096 },
+        currentPassword: {
+          type: 'string',
+          maxLength: 4096,
+          description: 'Wrong: 401 invalid_credentials, counted toward the login cool-down.',
+        },
+        password: {
+          type: 'string',
+          maxLength: 4096,
+          deprecated: true,
+          description: 'The older name of currentPassword, still taken.',
+        },
       },
     },
     response: {
