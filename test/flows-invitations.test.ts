@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { lockRecipient } from '../src/accounts/mail-caps.ts';
 import { createSession } from '../src/accounts/sessions.ts';
 import type { User } from '../src/db/schema.ts';
 import { insertUser } from './helpers/accounts.ts';
@@ -360,6 +361,28 @@ for (const { dialect, skip } of DIALECTS) {
         payload: { userId: kim.id, scope: 'team-2', role: 'owner' },
       });
       assert.equal(noKey.statusCode, 401);
+    });
+
+    test('accepting as a new account takes the address lock a sign-up takes, so the two cannot both insert', {
+      skip: dialect === 'sqlite' && 'SQLite runs one write transaction at a time anyway',
+    }, async () => {
+      const email = 'race@example.com';
+      const { token } = await inviteAs(aliceAuth, { email });
+      let settled = false;
+      let accepted: Awaited<ReturnType<typeof acceptJson>> | undefined;
+      await t.ctx.db.transaction().execute(async (trx) => {
+        // What a sign-up of the address holds while it looks for the account and inserts it.
+        await lockRecipient(t.ctx, trx, email);
+        const pending = acceptJson(token, { password: PASSWORD }).then((res) => {
+          settled = true;
+          accepted = res;
+        });
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        assert.equal(settled, false, 'the acceptance waits for the lock');
+        void pending;
+      });
+      for (let i = 0; i < 100 && !settled; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+      assert.equal(accepted?.statusCode, 200, 'then it goes through');
     });
 
     test('bad input and missing sessions are refused', async () => {

@@ -1,5 +1,6 @@
 import { claimAddress } from '../accounts/address-claim.ts';
 import type { InputError } from '../accounts/input.ts';
+import { lockRecipientAndFindUser } from '../accounts/mail-caps.ts';
 import { hashPassword, passwordProblems } from '../accounts/passwords.ts';
 import { type CreatedSession, createSession } from '../accounts/sessions.ts';
 import { findUserByNormalizedEmail } from '../accounts/users.ts';
@@ -230,7 +231,9 @@ async function acceptWithNewAccount(
 ): Promise<AcceptResult> {
   return ctx.db.transaction().execute(async (trx) => {
     await consumeInvitationToken(ctx, trx, input.token, invitation);
-    const existing = await findUserByNormalizedEmail(trx, invitation.email_normalized);
+    // The address's lock, as sign-up takes it (PostgreSQL): a sign-up racing this acceptance waits,
+    // then finds the account, instead of both inserting one and one failing on the unique index.
+    const existing = await lockRecipientAndFindUser(ctx, trx, invitation.email_normalized);
     if (existing !== undefined && existing.email_verified_at !== null) {
       throw new Refusal({ ok: false, reason: 'login_required', invited: invitation.email });
     }
