@@ -43,12 +43,12 @@ function resendInTransaction(
 ): Promise<boolean> {
   return ctx.db.transaction().execute(async (trx) => {
     const user = await lockRecipientAndFindUser(ctx, trx, emailNormalized);
-    const send =
+    const allowed =
       user !== undefined &&
       user.email_verified_at === null &&
       user.disabled_at === null &&
       (await underCap(ctx, trx, user.email, 'verify'));
-    if (send) await sendVerificationEmail(ctx, trx, user, input.browser);
+    const send = allowed && (await sendVerificationEmail(ctx, trx, user, input.browser));
     // Recorded on every path, and the paths that send nothing wait for as long as one that sends
     // (ctx.timing): a known and an unknown address take the same time.
     await recordAudit(trx, ctx.clock, {

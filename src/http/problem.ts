@@ -117,3 +117,31 @@ export function accountDisabledProblem(): HttpProblem {
     detail: 'Contact the support of this service to find out why.',
   });
 }
+
+/**
+ * The code errors. A wrong code, a code for an address without an account and a code whose budget
+ * is spent get the same code_invalid, so that a code form does not reveal accounts; its detail
+ * says what the person can do in every case.
+ */
+export const CODE_PROBLEMS = {
+  code_invalid: () =>
+    new HttpProblem(400, 'code_invalid', 'The code is not valid.', {
+      detail:
+        'Check the code in the latest email, or ask for a new one. After too many wrong codes, new ones wait a while.',
+    }),
+  code_not_accepted: () =>
+    new HttpProblem(400, 'code_not_accepted', 'This flow does not accept codes.', {
+      detail: 'Use the link from the email.',
+    }),
+  /** Token API only: its caller names the subject, so there is no account to hide. */
+  code_cooldown: (retryAfterSeconds: number) =>
+    new HttpProblem(429, 'code_cooldown', 'Too many wrong codes for this subject and purpose.', {
+      detail: `Its live codes were revoked; new ones can be issued in ${Math.ceil(retryAfterSeconds / 60)} minutes.`,
+      headers: { 'retry-after': String(retryAfterSeconds) },
+    }),
+} as const;
+
+/** The answer to a refused {email, code}. */
+export function codeProblem(reason: 'code_invalid' | 'codes_not_accepted'): HttpProblem {
+  return reason === 'codes_not_accepted' ? CODE_PROBLEMS.code_not_accepted() : CODE_PROBLEMS.code_invalid();
+}

@@ -240,7 +240,14 @@ function codeEmail(env: TemplateEnv, e: ActionEmail & { code: string }): Rendere
   const codeFor = e.codeValidFor ?? e.validFor;
   const text =
     e.link === undefined
-      ? lines(e.lead, '', `Your code: ${shown}`, '', `The code works once and expires in ${codeFor}.`, e.ignore)
+      ? lines(
+          e.lead,
+          '',
+          `Your code: ${shown}`,
+          '',
+          `The code works once and expires in ${codeFor}.`,
+          e.ignore,
+        )
       : lines(
           e.lead,
           '',

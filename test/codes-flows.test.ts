@@ -1,0 +1,167 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { startTestApp, type TestApp } from './helpers/app.ts';
+import { KEY_A } from './helpers/flows.ts';
+import { type Inbox, linksIn, type Mail, startInbox, tokenLink, tokenOf } from './helpers/inbox.ts';
+import { DIALECTS } from './helpers/storage.ts';
+
+// Verification and reset by code, through the JSON API, from the email as delivered over SMTP.
+
+const PASSWORD = 'correct horse battery staple';
+
+/** The code as the email's text shows it ("123 456"), and as its digits. */
+function codeIn(mail: Mail): { shown: string; digits: string } {
+  const match = /code: (\d{3} \d{3})/.exec(mail.text);
+  if (match === null) throw new Error(`no code in ${mail.kind}:\n${mail.text}`);
+  return { shown: match[1]!, digits: match[1]!.replace(' ', '') };
+}
+
+function otherCode(digits: string): string {
+  return digits.replace(/^./, (d) => String((Number(d) + 1) % 10));
+}
+
+for (const { dialect, skip } of DIALECTS) {
+  describe(`email flows with codes (${dialect})`, { skip }, () => {
+    let inbox: Inbox;
+    let t: TestApp;
+    before(async () => {
+      inbox = await startInbox();
+      t = await startTestApp(dialect, {
+        ...inbox.env,
+        OTO_SIGNING_KEYS: KEY_A,
+        RATE_LIMIT_PER_MINUTE: '0',
+        VERIFY_EMAIL_METHOD: 'code',
+        RESET_PASSWORD_METHOD: 'both',
+      });
+    });
+    after(async () => {
+      await t?.close();
+      await inbox?.close();
+    });
+
+    const post = (url: string, payload: object) => t.app.inject({ method: 'POST', url, payload });
+
+    async function signUp(email: string) {
+      const res = await post('/v1/users', { email, password: PASSWORD });
+      assert.equal(res.statusCode, 202);
+      return inbox.last(t.ctx, email, 'verify_email');
+    }
+
+    test('VERIFY_EMAIL_METHOD=code: the email holds a code, large and in the text, and no link; the code verifies', async () => {
+      const email = `code-verify-${dialect}@example.com`;
+      const mail = await signUp(email);
+      const { shown, digits } = codeIn(mail);
+      assert.deepEqual(
+        linksIn(mail).filter((link) => link.includes('token=')),
+        [],
+      );
+      assert.ok(!mail.subject.includes(digits) && !mail.subject.includes(shown));
+      assert.match(mail.html, new RegExp(`font-size:32px[^>]*>${shown}<`));
+
+      const blocked = await post('/v1/sessions', { email, password: PASSWORD });
+      assert.equal(blocked.json().code, 'email_not_verified');
+      const res = await post('/v1/users/verify', { email, code: shown });
+      assert.equal(res.statusCode, 200);
+      assert.deepEqual(res.json(), { status: 'verified' });
+      const login = await post('/v1/sessions', { email, password: PASSWORD });
+      assert.equal(login.statusCode, 200);
+      const again = await post('/v1/users/verify', { email, code: digits });
+      assert.equal(again.json().code, 'code_invalid', 'a code works once');
+    });
+
+    test('a wrong code and an address without an account get the same answer', async () => {
+      const email = `code-same-${dialect}@example.com`;
+      const { digits } = codeIn(await signUp(email));
+      const wrong = await post('/v1/users/verify', { email, code: otherCode(digits) });
+      const unknown = await post('/v1/users/verify', {
+        email: `nobody-${dialect}@example.com`,
+        code: digits,
+      });
+      assert.equal(wrong.statusCode, 400);
+      assert.equal(wrong.body, unknown.body);
+      assert.equal(wrong.statusCode, unknown.statusCode);
+      assert.equal(wrong.json().code, 'code_invalid');
+    });
+
+    test('after 5 wrong codes through the API the right one is refused', async () => {
+      const email = `code-budget-${dialect}@example.com`;
+      const { digits } = codeIn(await signUp(email));
+      for (let i = 0; i < 5; i++) await post('/v1/users/verify', { email, code: otherCode(digits) });
+      const right = await post('/v1/users/verify', { email, code: digits });
+      assert.equal(right.json().code, 'code_invalid');
+      const user = await t.ctx.db
+        .selectFrom('users')
+        .select('email_verified_at')
+        .where('email', '=', email)
+        .executeTakeFirstOrThrow();
+      assert.equal(user.email_verified_at, null);
+    });
+
+    test('RESET_PASSWORD_METHOD=both: link and code; a refused password spends neither; the code resets', async () => {
+      const email = `code-reset-${dialect}@example.com`;
+      const { digits } = codeIn(await signUp(email));
+      assert.equal((await post('/v1/users/verify', { email, code: digits })).statusCode, 200);
+
+      assert.equal((await post('/v1/password-resets', { email })).statusCode, 202);
+      const mail = await inbox.last(t.ctx, email, 'password_reset');
+      const link = tokenLink(mail);
+      const code = codeIn(mail).digits;
+      assert.ok(!mail.subject.includes(code));
+
+      const weak = await post('/v1/password-resets/confirm', { email, code, password: 'short' });
+      assert.equal(weak.statusCode, 422);
+      const newPassword = 'a brand new passphrase for codes';
+      const res = await post('/v1/password-resets/confirm', { email, code, password: newPassword });
+      assert.equal(res.statusCode, 200);
+      assert.deepEqual(res.json(), { status: 'password_changed' });
+      assert.equal((await post('/v1/sessions', { email, password: PASSWORD })).statusCode, 401);
+      assert.equal((await post('/v1/sessions', { email, password: newPassword })).statusCode, 200);
+      // The link that came with the code is spent with it.
+      const viaLink = await post('/v1/password-resets/confirm', {
+        token: tokenOf(link),
+        password: 'yet another passphrase here',
+      });
+      assert.equal(viaLink.statusCode, 410);
+      assert.equal((await inbox.to(t.ctx, email, 'password_changed')).length, 1);
+    });
+
+    test('neither a token nor {email, code}: 422, nothing else', async () => {
+      const res = await post('/v1/users/verify', { email: 'a@example.com' });
+      assert.equal(res.statusCode, 422);
+    });
+  });
+
+  describe(`email flows with the default methods (${dialect})`, { skip }, () => {
+    let inbox: Inbox;
+    let t: TestApp;
+    before(async () => {
+      inbox = await startInbox();
+      t = await startTestApp(dialect, { ...inbox.env, RATE_LIMIT_PER_MINUTE: '0' });
+    });
+    after(async () => {
+      await t?.close();
+      await inbox?.close();
+    });
+
+    test('link: the email holds a link and no code, and codes are refused with code_not_accepted', async () => {
+      const email = `link-only-${dialect}@example.com`;
+      await t.app.inject({ method: 'POST', url: '/v1/users', payload: { email, password: PASSWORD } });
+      const mail = await inbox.last(t.ctx, email, 'verify_email');
+      tokenLink(mail);
+      assert.doesNotMatch(mail.text, /code/i);
+      const res = await t.app.inject({
+        method: 'POST',
+        url: '/v1/users/verify',
+        payload: { email, code: '123456' },
+      });
+      assert.equal(res.statusCode, 400);
+      assert.equal(res.json().code, 'code_not_accepted');
+      const reset = await t.app.inject({
+        method: 'POST',
+        url: '/v1/password-resets/confirm',
+        payload: { email, code: '123456', password: 'a brand new passphrase for codes' },
+      });
+      assert.equal(reset.json().code, 'code_not_accepted');
+    });
+  });
+}
