@@ -3,6 +3,7 @@ import { sql } from 'kysely';
 import type { Clock, Millis } from '../clock.ts';
 import { newId } from '../db/ids.ts';
 import type { Db, OneTimeCode } from '../db/schema.ts';
+import { MAX_CODE_DIGITS, MIN_CODE_DIGITS, normalizeCode } from './code-format.ts';
 import type { CodeKeys } from './code-key.ts';
 import { fingerprint } from './secret.ts';
 
@@ -65,15 +66,7 @@ export type ConsumeCodeResult =
   | { ok: true; code: CodeInfo }
   | { ok: false; reason: 'wrong' | 'cooling_down'; attemptsLeft: number };
 
-export const MIN_CODE_DIGITS = 6;
-export const MAX_CODE_DIGITS = 10;
-
-/** What a person may paste: the digits, with spaces or dashes between groups. */
-export function normalizeCode(value: unknown): string | null {
-  if (typeof value !== 'string' || value.length > 40) return null;
-  const digits = value.replace(/[\s-]/g, '');
-  return /^\d{6,10}$/.test(digits) ? digits : null;
-}
+export { MAX_CODE_DIGITS, MIN_CODE_DIGITS, normalizeCode };
 
 export type CodeEngine = ReturnType<typeof createCodeEngine>;
 
