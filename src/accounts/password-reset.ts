@@ -16,7 +16,7 @@ import { clearAttempts } from './login-throttle.ts';
 import { CAP_WINDOW_MS, lockRecipientAndFindUser, recipientLockKey, underCap } from './mail-caps.ts';
 import { hashPassword, passwordProblems } from './passwords.ts';
 import { revokeUserSessions } from './sessions.ts';
-import { findUserById, normalizeEmail } from './users.ts';
+import { findTokenOwner, findUserById, normalizeEmail } from './users.ts';
 
 export type RequestResetResult = { ok: true } | { ok: false; errors: InputError[] };
 
@@ -194,6 +194,21 @@ export async function inspectResetLink(ctx: Context, token: unknown): Promise<Re
   return inspection.state;
 }
 
+/** When the newer reset link that superseded this one was sent, or null (see tokens.supersededAt). */
+export function resetLinkSupersededAt(ctx: Context, token: unknown): Promise<number | null> {
+  return ctx.tokens.supersededAt(ctx.db, PURPOSE.passwordReset, token);
+}
+
+/**
+ * "Send me another link", from the page of a reset link that cannot be used: the usual request
+ * (same cap, same record), for the account the link was sent to. Holding the link proves the
+ * mailbox once received mail for that account; the page answers the same whatever happens.
+ */
+export async function requestResetForLink(ctx: Context, token: unknown, ip: string | null): Promise<void> {
+  const owner = await findTokenOwner(ctx.db, PURPOSE.passwordReset, token);
+  if (owner !== undefined) await requestPasswordReset(ctx, { email: owner.email, ip });
+}
+
 export type ResetResult =
   | { ok: true; userId: string }
   | { ok: false; reason: 'invalid_password'; errors: InputError[] }
@@ -216,6 +231,8 @@ export async function resetPassword(
   if (early.length > 0) return invalidPassword(early);
 
   const inspection = await ctx.tokens.inspect(ctx.db, PURPOSE.passwordReset, input.token);
+  if (inspection.state === 'revoked' && (await resetLinkSupersededAt(ctx, input.token)) !== null)
+    return { ok: false, reason: 'superseded' };
   if (inspection.state !== 'active' || inspection.token.userId === null) {
     return { ok: false, reason: inspection.state === 'active' ? 'unknown' : inspection.state };
   }

@@ -8,7 +8,7 @@ import { sendVerificationEmail } from './verify-email.ts';
 export type ResendResult = { ok: true } | { ok: false; errors: InputError[] };
 
 /**
- * Sends a fresh verification link, superseding the earlier ones, only for an existing unverified
+ * Sends a fresh verification link (the earlier ones stay valid until they expire) only for an existing unverified
  * account under its cap that is not disabled. The caller answers the same way in every case.
  */
 export async function resendVerification(

@@ -18,8 +18,8 @@ import { revokeUserSessions } from './sessions.ts';
 import { findTokenOwner, findUserById } from './users.ts';
 
 /**
- * Issues what the verification email carries, by VERIFY_EMAIL_METHOD: a token (superseding the
- * user's earlier ones), a code, or both, and queues the email, in the caller's transaction. The
+ * Issues what the verification email carries, by VERIFY_EMAIL_METHOD: a token, a code, or both
+ * (neither supersedes the earlier ones), and queues the email, in the caller's transaction. The
  * caller has checked the per-recipient cap. `browser` is the fingerprint of the asking browser's
  * nonce, when a browser asked (verify-in-browser.ts). Returns false when nothing could be sent: a
  * code-only flow whose codes are in their cool-down after too many wrong guesses.
@@ -40,6 +40,10 @@ export async function sendVerificationEmail(
         userId: user.id,
         binding,
         data: browser === null ? null : { browser },
+        // A resend must not strand the link already in the inbox: earlier links of the same address
+        // and password version (the binding) stay valid until they expire, and the verification
+        // that spends one revokes the rest (markVerified). The per-recipient cap bounds how many.
+        supersede: false,
       })
     : undefined;
   await queueMail(

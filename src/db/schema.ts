@@ -104,6 +104,8 @@ export interface SecurityTokensTable {
   expires_at: Millis;
   used_at: Millis | null;
   revoked_at: Millis | null;
+  /** The id of the newer token whose issue revoked this one (migration 0011); else null. */
+  superseded_by: string | null;
 }
 
 export type OutboxStatus = 'pending' | 'sending' | 'sent' | 'failed';

@@ -47,12 +47,17 @@ export class HttpProblem extends Error {
   }
 }
 
-/** The four token errors, the only ones oto uses for tokens on any route. */
+/** The token errors, the only ones oto uses for tokens on any route. */
 export const TOKEN_PROBLEMS = {
   token_invalid: () => new HttpProblem(400, 'token_invalid', 'The link or token is not valid.'),
   token_used: () => new HttpProblem(410, 'token_used', 'The link or token has already been used.'),
   token_expired: () => new HttpProblem(410, 'token_expired', 'The link or token has expired.'),
   token_revoked: () => new HttpProblem(410, 'token_revoked', 'The link or token is no longer valid.'),
+  // Says that a newer one exists, which holding this one already implies, and nothing more.
+  token_superseded: () =>
+    new HttpProblem(410, 'token_superseded', 'A newer link or token replaced this one.', {
+      detail: 'A newer link was sent after this one: use the latest email.',
+    }),
 } as const;
 
 export type TokenProblemCode = keyof typeof TOKEN_PROBLEMS;
@@ -77,6 +82,8 @@ export function tokenProblemCode(reason: ConsumeFailure): TokenProblemCode {
       return 'token_used';
     case 'expired':
       return 'token_expired';
+    case 'superseded':
+      return 'token_superseded';
     case 'revoked':
     case 'binding':
       return 'token_revoked';
