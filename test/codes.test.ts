@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { loadConfig } from '../src/config/config.ts';
+import { runPurge } from '../src/jobs/purge.ts';
 import { codeKeysFor } from '../src/tokens/code-key.ts';
 import { normalizeCode } from '../src/tokens/codes.ts';
 import { startTestApp, type TestApp } from './helpers/app.ts';
@@ -159,6 +160,26 @@ for (const { dialect, skip } of DIALECTS) {
       assert.ok(dump.includes(issued.id), 'the dump holds the code row');
       assert.ok(!dump.includes(issued.code));
       assert.ok(!dump.includes(createHash('sha256').update(issued.code).digest('hex')));
+    });
+
+    test('the purge deletes codes past TOKEN_RETENTION and budgets with no live code (runs last)', async () => {
+      const a = await user('purge');
+      const issued = await t.ctx.codes.issue(t.ctx.db, { purpose: PURPOSE, userId: a.id });
+      assert.ok(issued.ok);
+      const owner = `user:${a.id}`;
+      const rows = async () => ({
+        codes: (await t.ctx.db.selectFrom('one_time_codes').select('id').where('owner', '=', owner).execute())
+          .length,
+        budgets: (
+          await t.ctx.db.selectFrom('code_budgets').select('owner').where('owner', '=', owner).execute()
+        ).length,
+      });
+      await runPurge(t.ctx);
+      assert.deepEqual(await rows(), { codes: 1, budgets: 1 }, 'a live code and its budget stay');
+      t.clock.advance(8 * 24 * 3_600_000);
+      const result = await runPurge(t.ctx);
+      assert.ok(result.counts.one_time_codes >= 1 && result.counts.code_budgets >= 1);
+      assert.deepEqual(await rows(), { codes: 0, budgets: 0 });
     });
   });
 }

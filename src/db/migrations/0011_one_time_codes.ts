@@ -56,6 +56,12 @@ export async function up(db: AnyDb): Promise<void> {
     .addColumn('cooldown_until', 'bigint')
     .addPrimaryKeyConstraint('code_budgets_pk', ['purpose', 'owner'])
     .execute();
+  // The purge finds budgets whose window closed through this (src/jobs/purge.ts).
+  await db.schema
+    .createIndex('code_budgets_window_ends_at')
+    .on('code_budgets')
+    .column('window_ends_at')
+    .execute();
 
   await db.schema.alterTable('security_tokens').addColumn('superseded_by', 'text').execute();
   if (dialectOf(db) !== 'postgres') return;
