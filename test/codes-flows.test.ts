@@ -125,6 +125,63 @@ for (const { dialect, skip } of DIALECTS) {
       assert.equal((await inbox.to(t.ctx, email, 'password_changed')).length, 1);
     });
 
+    test('the reset page without a link is the code form; it resets from the emailed code', async () => {
+      const email = `code-page-${dialect}@example.com`;
+      const { digits } = codeIn(await signUp(email));
+      await post('/v1/users/verify', { email, code: digits });
+      await post('/v1/password-resets', { email });
+      const { shown } = codeIn(await inbox.last(t.ctx, email, 'password_reset'));
+
+      const page = await t.app.inject({ method: 'GET', url: '/reset-password' });
+      assert.equal(page.statusCode, 200);
+      assert.match(page.body, /Enter the code instead/);
+      assert.match(page.body, /name="code"[^>]*autocomplete="one-time-code"[^>]*inputmode="numeric"/);
+      const form = (fields: Record<string, string>) =>
+        t.app.inject({
+          method: 'POST',
+          url: '/reset-password/code',
+          headers: { 'content-type': 'application/x-www-form-urlencoded', origin: t.config.publicUrl },
+          payload: new URLSearchParams(fields).toString(),
+        });
+      const weak = await form({ email, code: shown, password: 'short' });
+      assert.equal(weak.statusCode, 422);
+      assert.match(weak.body, new RegExp(`value="${email}"`), 'the address typed is kept');
+      const done = await form({ email, code: shown, password: 'a page-typed passphrase for codes' });
+      assert.equal(done.statusCode, 303);
+      assert.equal(
+        (await post('/v1/sessions', { email, password: 'a page-typed passphrase for codes' })).statusCode,
+        200,
+      );
+      assert.ok(!t.logs.text().includes(shown.replace(' ', '')), 'no log line holds the code');
+    });
+
+    test('a verification resend keeps the earlier code; the verification spends every code and link', async () => {
+      const email = `code-resend-${dialect}@example.com`;
+      const first = codeIn(await signUp(email)).digits;
+      t.clock.advance(60_000);
+      await post('/v1/users/verify/resend', { email });
+      const second = codeIn(await inbox.last(t.ctx, email, 'verify_email')).digits;
+      assert.notEqual(first, second);
+      assert.equal(
+        (await post('/v1/users/verify', { email, code: first })).statusCode,
+        200,
+        'the first code works',
+      );
+      const user = await t.ctx.db
+        .selectFrom('users')
+        .select('id')
+        .where('email', '=', email)
+        .executeTakeFirstOrThrow();
+      const live = await t.ctx.db
+        .selectFrom('one_time_codes')
+        .select('id')
+        .where('owner', '=', `user:${user.id}`)
+        .where('used_at', 'is', null)
+        .where('revoked_at', 'is', null)
+        .execute();
+      assert.equal(live.length, 0, 'the second code was spent with the first');
+    });
+
     test('neither a token nor {email, code}: 422, nothing else', async () => {
       const res = await post('/v1/users/verify', { email: 'a@example.com' });
       assert.equal(res.statusCode, 422);
