@@ -24,7 +24,8 @@ export type AuditEvent =
   | 'user.deleted'
   | 'user.disabled'
   | 'user.enabled'
-  | 'user.viewed';
+  | 'user.viewed'
+  | 'code.cooldown';
 
 export interface AuditEntry {
   event: AuditEvent;

@@ -5,6 +5,8 @@ import { EventBus } from './events.ts';
 import type { Logger } from './logging.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import type { FlowPurpose } from './purposes.ts';
+import { codeKeysFor } from './tokens/code-key.ts';
+import { type CodeEngine, createCodeEngine } from './tokens/codes.ts';
 import { createTokenEngine, type TokenEngine, type TokenObserver } from './tokens/tokens.ts';
 import { UniformTiming } from './uniform-timing.ts';
 
@@ -18,6 +20,8 @@ export interface Context {
   readonly db: Db;
   readonly clock: Clock;
   readonly tokens: TokenEngine;
+  /** One-time codes (src/tokens/codes.ts); their key is read on first use, never logged. */
+  readonly codes: CodeEngine;
   readonly logger: Logger;
   /** This context's own Prometheus registry and the observers that feed it. */
   readonly metrics: Metrics;
@@ -28,6 +32,8 @@ export interface Context {
     readonly signUp: UniformTiming;
     readonly passwordResetRequest: UniformTiming;
     readonly verificationResend: UniformTiming;
+    /** A code checked with its email: an unknown address takes as long as a wrong code. */
+    readonly codeCheck: UniformTiming;
   };
 }
 
@@ -64,13 +70,16 @@ export function createContext(
     signUp: new UniformTiming(),
     passwordResetRequest: new UniformTiming(),
     verificationResend: new UniformTiming(),
+    codeCheck: new UniformTiming(),
   };
+  const codes = createCodeEngine({ clock, settings: config.codes, keys: () => codeKeysFor(config) });
   return {
     config,
     storage,
     db: storage.db,
     clock,
     tokens,
+    codes,
     logger,
     metrics,
     events: new EventBus(logger),

@@ -31,6 +31,8 @@ const REDACT_PATHS = [
   '*.password',
   '*.newPassword',
   '*.secret',
+  '*.code',
+  'code',
   'token',
   'password',
 ];

@@ -17,7 +17,9 @@ export type ConsumeMetricOutcome = 'ok' | 'used' | 'expired' | 'revoked' | 'inva
 
 export function consumeMetricOutcome(outcome: ConsumeOutcome): ConsumeMetricOutcome {
   // An unknown token and another purpose's token are the same thing to the caller: token_invalid.
-  return outcome === 'unknown' || outcome === 'wrong_purpose' ? 'invalid' : outcome;
+  if (outcome === 'unknown' || outcome === 'wrong_purpose') return 'invalid';
+  // A superseded token is a revoked one whose revocation a newer token explains.
+  return outcome === 'superseded' ? 'revoked' : outcome;
 }
 
 /** The dispatcher's events, per email kind. */

@@ -89,8 +89,12 @@ describe('OpenAPI document and docs', () => {
       '413',
       '415',
       '422',
+      // code_cooldown, for a code whose subject spent its attempt budget.
+      '429',
       '503',
     ]);
+    const consumeBody = JSON.stringify(consume.requestBody);
+    assert.ok(consumeBody.includes('"code"') && consumeBody.includes('"token"'), 'both forms are documented');
     assert.deepEqual(consume.security, [{ apiKey: [] }]);
     assert.deepEqual(doc.paths['/v1/me']!['get']!.security, [{ session: [] }]);
     // The HTML pages and the docs themselves are not part of the API document.

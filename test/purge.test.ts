@@ -178,6 +178,8 @@ const EXPECTED: Record<PurgeTarget, number> = {
   invitations: 2,
   audit_events: 10,
   login_failures: 2,
+  one_time_codes: 0,
+  code_budgets: 0,
 };
 
 for (const { dialect, skip } of DIALECTS) {
@@ -395,6 +397,14 @@ async function fillForPlanner(db: Db, now: number): Promise<void> {
     from generate_series(1, ${rows}::int) as i`.execute(db);
   await sql`insert into audit_events (id, at, event)
     select 'a' || i, case when i % 4 = 0 then ${old}::bigint + i else ${now}::bigint + i end, 'e'
+    from generate_series(1, ${rows}::int) as i`.execute(db);
+  await sql`insert into one_time_codes (id, purpose, owner, code_hash, created_at, expires_at)
+    select 'c' || i, 'p', 'subject:' || i, 'h' || i, ${now}::bigint,
+      case when i % 4 = 0 then ${old}::bigint + i else ${now}::bigint + i end
+    from generate_series(1, ${rows}::int) as i`.execute(db);
+  await sql`insert into code_budgets (purpose, owner, attempts, window_ends_at, cooldown_until)
+    select 'p', 'subject:' || i, 1, case when i % 4 = 0 then ${old}::bigint + i else ${now}::bigint + i end,
+      case when i % 8 = 4 then ${now}::bigint + i else null end
     from generate_series(1, ${rows}::int) as i`.execute(db);
   await sql`analyze`.execute(db);
 }

@@ -88,7 +88,7 @@ for (const { dialect, skip } of DIALECTS) {
       const newest = await tokens.issue(db(), { purpose: 'verify_email', subject: 'f' });
       assert.deepEqual(await tokens.consume(db(), { purpose: 'verify_email', token: old.token }), {
         ok: false,
-        reason: 'revoked',
+        reason: 'superseded',
       });
       assert.equal((await tokens.consume(db(), { purpose: 'verify_email', token: newest.token })).ok, true);
     });

@@ -70,6 +70,12 @@ export async function deleteAccount(ctx: Context, input: DeletionInput): Promise
     await trx.deleteFrom('security_tokens').where('user_id', '=', user.id).execute();
     // Tokens the app issued through the token API for this address as their subject.
     await trx.deleteFrom('security_tokens').where('subject', 'in', addresses).execute();
+    // Its one-time codes and their attempt budgets (owner keys: src/tokens/codes.ts).
+    await trx.deleteFrom('one_time_codes').where('owner', '=', `user:${user.id}`).execute();
+    await trx.deleteFrom('code_budgets').where('owner', '=', `user:${user.id}`).execute();
+    const subjectOwners = addresses.map((address) => `subject:${address}`);
+    await trx.deleteFrom('one_time_codes').where('owner', 'in', subjectOwners).execute();
+    await trx.deleteFrom('code_budgets').where('owner', 'in', subjectOwners).execute();
     await trx.deleteFrom('grants').where('user_id', '=', user.id).execute();
     await trx.deleteFrom('users').where('id', '=', user.id).execute();
 

@@ -82,6 +82,7 @@ export async function claimAddress(
     await revokeUserSessions(trx, user.id);
     for (const purpose of [PURPOSE.verifyEmail, PURPOSE.passwordReset, PURPOSE.emailChange]) {
       await ctx.tokens.revoke(trx, purpose, { userId: user.id });
+      await ctx.codes.revoke(trx, purpose, { userId: user.id });
     }
   }
   return { user, outcome: 'replaced_unverified' };

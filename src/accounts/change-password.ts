@@ -64,6 +64,7 @@ export async function changePassword(
     await clearAttempts(trx, proof.admission);
     const revoked = await revokeUserSessions(trx, input.user.id, { except: input.sessionId });
     await ctx.tokens.revoke(trx, PURPOSE.passwordReset, { userId: input.user.id });
+    await ctx.codes.revoke(trx, PURPOSE.passwordReset, { userId: input.user.id });
     await queueMail(
       ctx,
       trx,

@@ -213,6 +213,7 @@ export async function confirmEmailChange(
       // with it: the old mailbox no longer speaks for the account.
       for (const purpose of [PURPOSE.emailChange, PURPOSE.passwordReset, PURPOSE.verifyEmail]) {
         await ctx.tokens.revoke(trx, purpose, { userId: user.id });
+        await ctx.codes.revoke(trx, purpose, { userId: user.id });
       }
       await recordAudit(trx, ctx.clock, { event: 'email.changed', userId: user.id, ip: input.ip });
       await recordAudit(trx, ctx.clock, {

@@ -1,9 +1,10 @@
 import { recordAudit } from '../audit.ts';
+import { allowsCode, sendsLink } from '../config/config.ts';
 import type { Context } from '../context.ts';
 import { dialectOf } from '../db/dialect.ts';
 import { newId } from '../db/ids.ts';
 import { postgresStatement } from '../db/prepared.ts';
-import type { Db } from '../db/schema.ts';
+import type { Db, User } from '../db/schema.ts';
 import { buildLink, pageLink } from '../links/links.ts';
 import { queueMail, renderedMail } from '../mail/queue.ts';
 import { PURPOSE } from '../purposes.ts';
@@ -15,7 +16,7 @@ import { clearAttempts } from './login-throttle.ts';
 import { CAP_WINDOW_MS, lockRecipientAndFindUser, recipientLockKey, underCap } from './mail-caps.ts';
 import { hashPassword, passwordProblems } from './passwords.ts';
 import { revokeUserSessions } from './sessions.ts';
-import { findUserById, normalizeEmail } from './users.ts';
+import { findTokenOwner, findUserById, normalizeEmail } from './users.ts';
 
 export type RequestResetResult = { ok: true } | { ok: false; errors: InputError[] };
 
@@ -33,8 +34,9 @@ export async function requestPasswordReset(
   if (errors.length > 0) return { ok: false, errors };
   const emailNormalized = normalizeEmail(input.email);
   const startedAt = performance.now();
+  // The one-call PostgreSQL path mails a link only; a flow with codes takes the statements' path.
   const sent =
-    dialectOf(ctx.db) === 'postgres'
+    dialectOf(ctx.db) === 'postgres' && ctx.config.methods.resetPassword === 'link'
       ? await requestResetInOneCall(ctx, emailNormalized, input.ip)
       : await ctx.db
           .transaction()
@@ -81,19 +83,7 @@ async function requestResetStatementByStatement(
     });
     return false;
   }
-  const issued = await ctx.tokens.issue(trx, {
-    purpose: PURPOSE.passwordReset,
-    userId: user.id,
-    binding: passwordResetBinding(user),
-  });
-  await queueMail(
-    ctx,
-    trx,
-    'password_reset',
-    user.email,
-    { link: buildLink(ctx.config, 'resetPassword', issued.token), validFor: resetValidFor(ctx) },
-    { userId: user.id },
-  );
+  await queueResetEmail(ctx, trx, user);
   await recordAudit(trx, ctx.clock, {
     event: 'password_reset.requested',
     userId: user.id,
@@ -102,6 +92,43 @@ async function requestResetStatementByStatement(
     detail: { sent: true },
   });
   return true;
+}
+
+/**
+ * Issues what the reset email carries, by RESET_PASSWORD_METHOD (a link, a code or both, each
+ * superseding the user's earlier ones: a reset request voids older reset links), and queues it.
+ * A code in its cool-down is left out; a code-only email then still goes, without a code, so the
+ * answer and the outbox look as they always do, and says to wait.
+ */
+async function queueResetEmail(ctx: Context, trx: Db, user: User): Promise<void> {
+  const method = ctx.config.methods.resetPassword;
+  const issued = sendsLink(method)
+    ? await ctx.tokens.issue(trx, {
+        purpose: PURPOSE.passwordReset,
+        userId: user.id,
+        binding: passwordResetBinding(user),
+      })
+    : undefined;
+  const code = allowsCode(method)
+    ? await ctx.codes.issue(trx, {
+        purpose: PURPOSE.passwordReset,
+        userId: user.id,
+        binding: passwordResetBinding(user),
+      })
+    : undefined;
+  if (issued === undefined && !code?.ok) return;
+  await queueMail(
+    ctx,
+    trx,
+    'password_reset',
+    user.email,
+    {
+      ...(issued === undefined ? {} : { link: buildLink(ctx.config, 'resetPassword', issued.token) }),
+      validFor: resetValidFor(ctx),
+      ...(code?.ok ? { code: code.code, codeValidFor: humanDuration(ctx.config.codes.ttlSeconds) } : {}),
+    },
+    { userId: user.id },
+  );
 }
 
 /**
@@ -167,6 +194,21 @@ export async function inspectResetLink(ctx: Context, token: unknown): Promise<Re
   return inspection.state;
 }
 
+/** When the newer reset link that superseded this one was sent, or null (see tokens.supersededAt). */
+export function resetLinkSupersededAt(ctx: Context, token: unknown): Promise<number | null> {
+  return ctx.tokens.supersededAt(ctx.db, PURPOSE.passwordReset, token);
+}
+
+/**
+ * "Send me another link", from the page of a reset link that cannot be used: the usual request
+ * (same cap, same record), for the account the link was sent to. Holding the link proves the
+ * mailbox once received mail for that account; the page answers the same whatever happens.
+ */
+export async function requestResetForLink(ctx: Context, token: unknown, ip: string | null): Promise<void> {
+  const owner = await findTokenOwner(ctx.db, PURPOSE.passwordReset, token);
+  if (owner !== undefined) await requestPasswordReset(ctx, { email: owner.email, ip });
+}
+
 export type ResetResult =
   | { ok: true; userId: string }
   | { ok: false; reason: 'invalid_password'; errors: InputError[] }
@@ -189,6 +231,8 @@ export async function resetPassword(
   if (early.length > 0) return invalidPassword(early);
 
   const inspection = await ctx.tokens.inspect(ctx.db, PURPOSE.passwordReset, input.token);
+  if (inspection.state === 'revoked' && (await resetLinkSupersededAt(ctx, input.token)) !== null)
+    return { ok: false, reason: 'superseded' };
   if (inspection.state !== 'active' || inspection.token.userId === null) {
     return { ok: false, reason: inspection.state === 'active' ? 'unknown' : inspection.state };
   }
@@ -207,43 +251,61 @@ export async function resetPassword(
       binding: passwordResetBinding(user),
     });
     if (!consumed.ok) return { ok: false, reason: consumed.reason };
-    const now = ctx.clock.now();
-    await trx
-      .updateTable('users')
-      .set((eb) => ({
-        password_hash: passwordHash,
-        password_version: eb('password_version', '+', 1),
-        email_verified_at: eb.fn.coalesce('email_verified_at', eb.val(now)),
-        updated_at: now,
-      }))
-      .where('id', '=', user.id)
-      .execute();
-    await clearAttempts(trx, { email: user.email_normalized });
-    const revoked = await revokeUserSessions(trx, user.id);
-    await ctx.tokens.revoke(trx, PURPOSE.passwordReset, { userId: user.id });
-    await ctx.tokens.revoke(trx, PURPOSE.verifyEmail, { userId: user.id });
-    await queueMail(
-      ctx,
-      trx,
-      'password_changed',
-      user.email,
-      { resetLink: pageLink(ctx.config, '/forgot-password') },
-      { userId: user.id },
-    );
-    await recordAudit(trx, ctx.clock, { event: 'password_reset.completed', userId: user.id, ip: input.ip });
-    await recordAudit(trx, ctx.clock, {
-      event: 'sessions.revoked',
-      userId: user.id,
-      ip: input.ip,
-      detail: { reason: 'password_reset', count: revoked },
-    });
+    await completeReset(ctx, trx, user, passwordHash, input.ip);
     return { ok: true, userId: user.id };
   });
   if (result.ok) ctx.events.emit('user.password_changed', { userId: result.userId, via: 'reset' });
   return result;
 }
 
-function invalidPassword(messages: string[]): ResetResult {
+/**
+ * After the consume of a reset link or code, in its transaction: store the new hash, bump the
+ * password version, end every session, revoke every other reset and verification link and code,
+ * mark the email verified (the mailbox was just proven), lift any login cool-down, and queue the
+ * "password changed" notice.
+ */
+export async function completeReset(
+  ctx: Context,
+  trx: Db,
+  user: User,
+  passwordHash: string,
+  ip: string | null,
+): Promise<void> {
+  const now = ctx.clock.now();
+  await trx
+    .updateTable('users')
+    .set((eb) => ({
+      password_hash: passwordHash,
+      password_version: eb('password_version', '+', 1),
+      email_verified_at: eb.fn.coalesce('email_verified_at', eb.val(now)),
+      updated_at: now,
+    }))
+    .where('id', '=', user.id)
+    .execute();
+  await clearAttempts(trx, { email: user.email_normalized });
+  const revoked = await revokeUserSessions(trx, user.id);
+  await ctx.tokens.revoke(trx, PURPOSE.passwordReset, { userId: user.id });
+  await ctx.tokens.revoke(trx, PURPOSE.verifyEmail, { userId: user.id });
+  await ctx.codes.revoke(trx, PURPOSE.passwordReset, { userId: user.id });
+  await ctx.codes.revoke(trx, PURPOSE.verifyEmail, { userId: user.id });
+  await queueMail(
+    ctx,
+    trx,
+    'password_changed',
+    user.email,
+    { resetLink: pageLink(ctx.config, '/forgot-password') },
+    { userId: user.id },
+  );
+  await recordAudit(trx, ctx.clock, { event: 'password_reset.completed', userId: user.id, ip });
+  await recordAudit(trx, ctx.clock, {
+    event: 'sessions.revoked',
+    userId: user.id,
+    ip,
+    detail: { reason: 'password_reset', count: revoked },
+  });
+}
+
+export function invalidPassword(messages: string[]): ResetResult {
   return {
     ok: false,
     reason: 'invalid_password',

@@ -8,7 +8,7 @@ import { sendVerificationEmail } from './verify-email.ts';
 export type ResendResult = { ok: true } | { ok: false; errors: InputError[] };
 
 /**
- * Sends a fresh verification link, superseding the earlier ones, only for an existing unverified
+ * Sends a fresh verification link (the earlier ones stay valid until they expire) only for an existing unverified
  * account under its cap that is not disabled. The caller answers the same way in every case.
  */
 export async function resendVerification(
@@ -43,12 +43,12 @@ function resendInTransaction(
 ): Promise<boolean> {
   return ctx.db.transaction().execute(async (trx) => {
     const user = await lockRecipientAndFindUser(ctx, trx, emailNormalized);
-    const send =
+    const allowed =
       user !== undefined &&
       user.email_verified_at === null &&
       user.disabled_at === null &&
       (await underCap(ctx, trx, user.email, 'verify'));
-    if (send) await sendVerificationEmail(ctx, trx, user, input.browser);
+    const send = allowed && (await sendVerificationEmail(ctx, trx, user, input.browser));
     // Recorded on every path, and the paths that send nothing wait for as long as one that sends
     // (ctx.timing): a known and an unknown address take the same time.
     await recordAudit(trx, ctx.clock, {

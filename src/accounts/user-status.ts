@@ -61,8 +61,11 @@ export async function disableUser(
     if (updated.numUpdatedRows === 0n) return unchanged(user);
     const revokedSessions = await revokeUserSessions(trx, user.id);
     let revokedTokens = 0;
-    for (const purpose of USER_LINK_PURPOSES)
+    for (const purpose of USER_LINK_PURPOSES) {
       revokedTokens += await ctx.tokens.revoke(trx, purpose, { userId: user.id });
+      // Its emailed codes too; they are not counted among the tokens the answer reports.
+      await ctx.codes.revoke(trx, purpose, { userId: user.id });
+    }
     await queueMail(
       ctx,
       trx,

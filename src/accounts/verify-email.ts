@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import { recordAudit } from '../audit.ts';
+import { allowsCode, sendsLink } from '../config/config.ts';
 import type { Context } from '../context.ts';
 import { dialectOf } from '../db/dialect.ts';
 import { newId } from '../db/ids.ts';
@@ -17,33 +18,58 @@ import { revokeUserSessions } from './sessions.ts';
 import { findTokenOwner, findUserById } from './users.ts';
 
 /**
- * Issues a verification token (superseding the user's earlier ones) and queues the email that
- * carries it, in the caller's transaction. The caller has checked the per-recipient cap. `browser`
- * is the fingerprint of the asking browser's nonce, when a browser asked (verify-in-browser.ts).
+ * Issues what the verification email carries, by VERIFY_EMAIL_METHOD: a token, a code, or both
+ * (neither supersedes the earlier ones), and queues the email, in the caller's transaction. The
+ * caller has checked the per-recipient cap. `browser` is the fingerprint of the asking browser's
+ * nonce, when a browser asked (verify-in-browser.ts). Returns false when nothing could be sent: a
+ * code-only flow whose codes are in their cool-down after too many wrong guesses.
  */
 export async function sendVerificationEmail(
   ctx: Context,
   trx: Db,
   user: User,
   browser: string | null = null,
-): Promise<void> {
-  const issued = await ctx.tokens.issue(trx, {
-    purpose: PURPOSE.verifyEmail,
-    userId: user.id,
-    binding: verifyEmailBinding(user),
-    data: browser === null ? null : { browser },
-  });
+): Promise<boolean> {
+  const method = ctx.config.methods.verifyEmail;
+  const binding = verifyEmailBinding(user);
+  const code = allowsCode(method) ? await issueVerificationCode(ctx, trx, user) : undefined;
+  if (!sendsLink(method) && code === undefined) return false;
+  const issued = sendsLink(method)
+    ? await ctx.tokens.issue(trx, {
+        purpose: PURPOSE.verifyEmail,
+        userId: user.id,
+        binding,
+        data: browser === null ? null : { browser },
+        // A resend must not strand the link already in the inbox: earlier links of the same address
+        // and password version (the binding) stay valid until they expire, and the verification
+        // that spends one revokes the rest (markVerified). The per-recipient cap bounds how many.
+        supersede: false,
+      })
+    : undefined;
   await queueMail(
     ctx,
     trx,
     'verify_email',
     user.email,
     {
-      link: buildLink(ctx.config, 'verifyEmail', issued.token),
+      ...(issued === undefined ? {} : { link: buildLink(ctx.config, 'verifyEmail', issued.token) }),
       validFor: humanDuration(ctx.config.tokenTtl.verify_email),
+      ...(code === undefined ? {} : { code, codeValidFor: humanDuration(ctx.config.codes.ttlSeconds) }),
     },
     { userId: user.id },
   );
+  return true;
+}
+
+/** A verification code; earlier ones stay valid until they expire (a resend must not strand them). */
+async function issueVerificationCode(ctx: Context, trx: Db, user: User): Promise<string | undefined> {
+  const issued = await ctx.codes.issue(trx, {
+    purpose: PURPOSE.verifyEmail,
+    userId: user.id,
+    binding: verifyEmailBinding(user),
+    supersede: false,
+  });
+  return issued.ok ? issued.code : undefined;
 }
 
 export type VerifyResult =
@@ -124,12 +150,20 @@ async function verifyLiveToken(
   return markVerified(ctx, trx, consumed.user_id, ip);
 }
 
-/** After the consume: marks the address verified, unless it already was, and ends the sessions. */
-async function markVerified(ctx: Context, trx: Db, userId: string, ip: string | null): Promise<VerifyResult> {
+/** After the consume (of a token or a code): marks the address verified, unless it already was, and ends the sessions. */
+export async function markVerified(
+  ctx: Context,
+  trx: Db,
+  userId: string,
+  ip: string | null,
+): Promise<VerifyResult & { ok: true }> {
   const now = ctx.clock.now();
   if ((await markUnverifiedVerified.affected(trx, { id: userId, now })) === 0) {
     return { ok: true, status: 'already_verified', userId };
   }
+  // The address is proven: every other live link and code of the verification is spent with it.
+  await ctx.tokens.revoke(trx, PURPOSE.verifyEmail, { userId });
+  await ctx.codes.revoke(trx, PURPOSE.verifyEmail, { userId });
   const revoked = await revokeUserSessions(trx, userId);
   await recordAudit(trx, ctx.clock, { event: 'user.email_verified', userId, ip });
   if (revoked > 0) {
@@ -188,7 +222,8 @@ async function verifyInOneStatement(
 }
 
 // $1 token hash, $2 now, $3 fingerprint domain, $4 and $5 audit ids, $6 client IP. The consume's
-// conditions are the token engine's (consumeUpdate in src/tokens/statements.ts).
+// conditions are the token engine's (consumeUpdate in src/tokens/statements.ts); the other live
+// links and codes are revoked as markVerified does (the codes' owner key: src/tokens/codes.ts).
 const verifyStatement = postgresStatement<{ user_id: string; newly_verified: boolean }>(`
 with consumed as (
   update security_tokens t set used_at = $2
@@ -202,6 +237,14 @@ with consumed as (
   update users set email_verified_at = $2, updated_at = $2
   where id = (select user_id from consumed) and email_verified_at is null
   returning id
+), other_links as (
+  update security_tokens set revoked_at = $2
+  where user_id = (select id from verified) and purpose = '${PURPOSE.verifyEmail}'
+    and token_hash <> $1 and used_at is null and revoked_at is null
+), other_codes as (
+  update one_time_codes set revoked_at = $2
+  where owner = 'user:' || (select id from verified) and purpose = '${PURPOSE.verifyEmail}'
+    and used_at is null and revoked_at is null
 ), ended as (
   delete from sessions where user_id = (select id from verified) returning 1
 ), revoked as (

@@ -45,6 +45,7 @@ export async function purgeCommand(config: Config, options: PurgeCommandOptions)
 
 const NOTES: Partial<Record<PurgeTarget, string>> = {
   login_failures: 'stale login-throttle rows: window passed, no cool-down running',
+  code_budgets: 'code attempt budgets with no live code and no cool-down running',
 };
 
 function summary(counts: Record<PurgeTarget, number>, dryRun: boolean, seconds: number, stopped: boolean) {

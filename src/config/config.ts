@@ -79,7 +79,29 @@ export interface Config {
   readonly signingKeys: string | null;
   readonly metrics: { readonly enabled: boolean; readonly token: string | null };
   readonly shutdownTimeoutMs: number;
+  /** One-time codes typed by a person (src/tokens/codes.ts). */
+  readonly codes: {
+    readonly length: number;
+    readonly ttlSeconds: number;
+    readonly maxAttempts: number;
+    readonly cooldownSeconds: number;
+    /** Raw OTO_CODE_KEY, or null: the key is then derived from the signing keys (src/tokens/code-key.ts). */
+    readonly key: string | null;
+  };
+  /** How each email flow proves the mailbox: a link, a typed code, or either. */
+  readonly methods: {
+    readonly verifyEmail: EmailMethod;
+    readonly resetPassword: EmailMethod;
+    /** For passwordless sign-in by email (a later release); read and validated, not used yet. */
+    readonly signInEmail: EmailMethod;
+  };
 }
+
+export type EmailMethod = 'link' | 'code' | 'both';
+
+/** Whether a flow with this method mails a link, and accepts a code. */
+export const sendsLink = (method: EmailMethod): boolean => method !== 'code';
+export const allowsCode = (method: EmailMethod): boolean => method !== 'link';
 function httpOrigin(name: string, raw: string): string {
   let url: URL;
   try {
@@ -279,6 +301,18 @@ export function loadConfig(env: Env = process.env): Config {
     signingKeys: read(env, 'OTO_SIGNING_KEYS') ?? null,
     metrics: metricsSettings(env, production, metricsToken),
     shutdownTimeoutMs: duration(env, 'SHUTDOWN_TIMEOUT', '10s') * 1000,
+    codes: {
+      length: integer(env, 'CODE_LENGTH', 6, 6, 10),
+      ttlSeconds: duration(env, 'CODE_TTL', '10m'),
+      maxAttempts: integer(env, 'CODE_MAX_ATTEMPTS', 5, 1, 100),
+      cooldownSeconds: duration(env, 'CODE_COOLDOWN', '15m'),
+      key: codeKey(env),
+    },
+    methods: {
+      verifyEmail: emailMethod(env, 'VERIFY_EMAIL_METHOD', 'link'),
+      resetPassword: emailMethod(env, 'RESET_PASSWORD_METHOD', 'link'),
+      signInEmail: emailMethod(env, 'SIGN_IN_EMAIL_METHOD', 'both'),
+    },
   };
   return deepFreeze(config);
 }
@@ -317,6 +351,30 @@ function metricsSettings(env: Env, production: boolean, token: string | null) {
     fail('METRICS_TOKEN', 'is required when NODE_ENV=production (or set METRICS=false)');
   }
   return { enabled, token };
+}
+
+function codeKey(env: Env): string | null {
+  const raw = read(env, 'OTO_CODE_KEY');
+  if (raw !== undefined) parseCodeKey(raw);
+  return raw ?? null;
+}
+
+/** OTO_CODE_KEY's bytes: at least 32, written as hex or base64url. */
+export function parseCodeKey(raw: string): Buffer {
+  const hex = /^[0-9a-fA-F]+$/.test(raw) && raw.length % 2 === 0;
+  const base64url = /^[A-Za-z0-9_-]+$/.test(raw);
+  const bytes = hex ? Buffer.from(raw, 'hex') : base64url ? Buffer.from(raw, 'base64url') : null;
+  if (bytes === null || bytes.length < 32) {
+    fail('OTO_CODE_KEY', 'must be at least 32 random bytes, as hex or base64url');
+  }
+  return bytes;
+}
+
+function emailMethod(env: Env, name: string, fallback: EmailMethod): EmailMethod {
+  const raw = read(env, name) ?? fallback;
+  if (raw !== 'link' && raw !== 'code' && raw !== 'both')
+    fail(name, `must be link, code or both, got "${raw}"`);
+  return raw;
 }
 
 function deepFreeze<T>(value: T): T {

@@ -87,6 +87,14 @@ export interface OtoSettings {
   subscribedByDefault?: boolean;
   metrics?: { enabled?: boolean; token?: string };
   shutdownTimeout?: Duration;
+  /** One-time codes (CODE_LENGTH, CODE_TTL, CODE_MAX_ATTEMPTS, CODE_COOLDOWN, OTO_CODE_KEY). */
+  codes?: { length?: number; ttl?: Duration; maxAttempts?: number; cooldown?: Duration; key?: string };
+  /** link, code or both, per flow (VERIFY_EMAIL_METHOD, RESET_PASSWORD_METHOD, SIGN_IN_EMAIL_METHOD). */
+  methods?: {
+    verifyEmail?: 'link' | 'code' | 'both';
+    resetPassword?: 'link' | 'code' | 'both';
+    signInEmail?: 'link' | 'code' | 'both';
+  };
 }
 
 type Scalar = string | number | boolean | readonly string[];
@@ -146,6 +154,14 @@ export const OPTION_VARIABLES: Readonly<Record<string, string>> = {
   'metrics.enabled': 'METRICS',
   'metrics.token': 'METRICS_TOKEN',
   shutdownTimeout: 'SHUTDOWN_TIMEOUT',
+  'codes.length': 'CODE_LENGTH',
+  'codes.ttl': 'CODE_TTL',
+  'codes.maxAttempts': 'CODE_MAX_ATTEMPTS',
+  'codes.cooldown': 'CODE_COOLDOWN',
+  'codes.key': 'OTO_CODE_KEY',
+  'methods.verifyEmail': 'VERIFY_EMAIL_METHOD',
+  'methods.resetPassword': 'RESET_PASSWORD_METHOD',
+  'methods.signInEmail': 'SIGN_IN_EMAIL_METHOD',
 };
 
 /** Variables that only the service reads (the listening socket, the worker switch, the database URL

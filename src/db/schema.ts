@@ -19,6 +19,8 @@ export interface Database {
   login_failures: LoginFailuresTable;
   invitations: InvitationsTable;
   grants: GrantsTable;
+  one_time_codes: OneTimeCodesTable;
+  code_budgets: CodeBudgetsTable;
 }
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -102,6 +104,8 @@ export interface SecurityTokensTable {
   expires_at: Millis;
   used_at: Millis | null;
   revoked_at: Millis | null;
+  /** The id of the newer token whose issue revoked this one (migration 0011); else null. */
+  superseded_by: string | null;
 }
 
 export type OutboxStatus = 'pending' | 'sending' | 'sent' | 'failed';
@@ -197,6 +201,33 @@ export type User = Selectable<UsersTable>;
 export type NewUser = Insertable<UsersTable>;
 export type UserUpdate = Updateable<UsersTable>;
 export type Session = Selectable<SessionsTable>;
+/** A typed one-time code (src/tokens/codes.ts); the code itself is never stored. */
+export interface OneTimeCodesTable {
+  id: string;
+  purpose: string;
+  /** 'user:<id>' or 'subject:<subject>': whose code it is, and whose attempt budget it spends. */
+  owner: string;
+  user_id: string | null;
+  /** HMAC-SHA-256 of purpose, owner and code under the code key (never in the database), hex. */
+  code_hash: string;
+  binding: string | null;
+  data: string | null;
+  created_at: Millis;
+  expires_at: Millis;
+  used_at: Millis | null;
+  revoked_at: Millis | null;
+}
+
+/** Wrong guesses of one owner's codes of one purpose, counted across resends. */
+export interface CodeBudgetsTable {
+  purpose: string;
+  owner: string;
+  attempts: number;
+  window_ends_at: Millis;
+  cooldown_until: Millis | null;
+}
+
 export type SecurityToken = Selectable<SecurityTokensTable>;
+export type OneTimeCode = Selectable<OneTimeCodesTable>;
 export type OutboxMessage = Selectable<EmailOutboxTable>;
 export type NewOutboxMessage = Insertable<EmailOutboxTable>;

@@ -47,12 +47,17 @@ export class HttpProblem extends Error {
   }
 }
 
-/** The four token errors, the only ones oto uses for tokens on any route. */
+/** The token errors, the only ones oto uses for tokens on any route. */
 export const TOKEN_PROBLEMS = {
   token_invalid: () => new HttpProblem(400, 'token_invalid', 'The link or token is not valid.'),
   token_used: () => new HttpProblem(410, 'token_used', 'The link or token has already been used.'),
   token_expired: () => new HttpProblem(410, 'token_expired', 'The link or token has expired.'),
   token_revoked: () => new HttpProblem(410, 'token_revoked', 'The link or token is no longer valid.'),
+  // Says that a newer one exists, which holding this one already implies, and nothing more.
+  token_superseded: () =>
+    new HttpProblem(410, 'token_superseded', 'A newer link or token replaced this one.', {
+      detail: 'A newer link was sent after this one: use the latest email.',
+    }),
 } as const;
 
 export type TokenProblemCode = keyof typeof TOKEN_PROBLEMS;
@@ -77,6 +82,8 @@ export function tokenProblemCode(reason: ConsumeFailure): TokenProblemCode {
       return 'token_used';
     case 'expired':
       return 'token_expired';
+    case 'superseded':
+      return 'token_superseded';
     case 'revoked':
     case 'binding':
       return 'token_revoked';
@@ -116,4 +123,32 @@ export function accountDisabledProblem(): HttpProblem {
   return new HttpProblem(403, 'account_disabled', 'This account is disabled.', {
     detail: 'Contact the support of this service to find out why.',
   });
+}
+
+/**
+ * The code errors. A wrong code, a code for an address without an account and a code whose budget
+ * is spent get the same code_invalid, so that a code form does not reveal accounts; its detail
+ * says what the person can do in every case.
+ */
+export const CODE_PROBLEMS = {
+  code_invalid: () =>
+    new HttpProblem(400, 'code_invalid', 'The code is not valid.', {
+      detail:
+        'Check the code in the latest email, or ask for a new one. After too many wrong codes, new ones wait a while.',
+    }),
+  code_not_accepted: () =>
+    new HttpProblem(400, 'code_not_accepted', 'This flow does not accept codes.', {
+      detail: 'Use the link from the email.',
+    }),
+  /** Token API only: its caller names the subject, so there is no account to hide. */
+  code_cooldown: (retryAfterSeconds: number) =>
+    new HttpProblem(429, 'code_cooldown', 'Too many wrong codes for this subject and purpose.', {
+      detail: `Its live codes were revoked; new ones can be issued in ${Math.ceil(retryAfterSeconds / 60)} minutes.`,
+      headers: { 'retry-after': String(retryAfterSeconds) },
+    }),
+} as const;
+
+/** The answer to a refused {email, code}. */
+export function codeProblem(reason: 'code_invalid' | 'codes_not_accepted'): HttpProblem {
+  return reason === 'codes_not_accepted' ? CODE_PROBLEMS.code_not_accepted() : CODE_PROBLEMS.code_invalid();
 }

@@ -23,6 +23,10 @@ import { purgeTokens, restAfterBatch } from '../tokens/purge.ts';
  * - login_failures: the login throttle's rows whose last run began more than LOGIN_FAILURE_MEMORY
  *   ago (at least the window), with no cool-down running: their streak of failures goes with them. (IP rate
  *   limits live in memory or Redis and expire there by themselves.)
+ * - one_time_codes: expired more than TOKEN_RETENTION ago (a code never outlives its expiry, used or
+ *   not);
+ * - code_budgets: the attempt budgets whose window closed (no live code left) with no cool-down
+ *   running: a new code would start them from zero anyway.
  *
  * Every step is a loop of short statements of at most PURGE_BATCH_SIZE rows, each found through an
  * index (migrations 0001 and 0005) and committed on its own, with a return to the event loop between
@@ -36,6 +40,8 @@ export const PURGE_TARGETS = [
   'invitations',
   'audit_events',
   'login_failures',
+  'one_time_codes',
+  'code_budgets',
 ] as const;
 export type PurgeTarget = (typeof PURGE_TARGETS)[number];
 export type PurgeCounts = Record<PurgeTarget, number>;
@@ -166,7 +172,47 @@ export function purgeStatements(
             .limit(limit),
         ),
       );
+  const idleBudget = (eb: ExpressionBuilder<Database, 'code_budgets'>) =>
+    eb.and([
+      eb('window_ends_at', '<', cut.now),
+      eb.or([eb('cooldown_until', 'is', null), eb('cooldown_until', '<=', cut.now)]),
+    ]);
   return {
+    one_time_codes: [
+      db
+        .deleteFrom('one_time_codes')
+        .where(
+          idInBatch(
+            db,
+            db
+              .selectFrom('one_time_codes')
+              .select('id')
+              .where('expires_at', '<', cut.tokensEndedBefore)
+              .orderBy('expires_at')
+              .limit(limit),
+          ),
+        ),
+    ],
+    // As for login_failures, the test is repeated on the DELETE: a code issued between the batch's
+    // SELECT and its DELETE reopens the window, and its budget stays.
+    code_budgets: [
+      db
+        .deleteFrom('code_budgets')
+        .where((eb) =>
+          eb(
+            eb.refTuple('purpose', 'owner'),
+            'in',
+            db
+              .selectFrom('code_budgets')
+              .select(['purpose', 'owner'])
+              .where(idleBudget)
+              .orderBy('window_ends_at')
+              .limit(limit)
+              .$asTuple('purpose', 'owner'),
+          ),
+        )
+        .where(idleBudget),
+    ],
     sessions: [sessions('expires_at', cut.now), sessions('last_seen_at', cut.sessionsIdleSince)],
     email_outbox: [outbox('sent'), outbox('failed')],
     invitations: [
@@ -287,6 +333,16 @@ async function countPurgeable(db: Db, cut: Cutoffs): Promise<PurgeCounts> {
         .where('window_start', '<', cut.loginWindowStartedBefore)
         .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<=', cut.now)])),
     ),
+    one_time_codes: await count(
+      db.selectFrom('one_time_codes').select(n).where('expires_at', '<', cut.tokensEndedBefore),
+    ),
+    code_budgets: await count(
+      db
+        .selectFrom('code_budgets')
+        .select(n)
+        .where('window_ends_at', '<', cut.now)
+        .where((eb) => eb.or([eb('cooldown_until', 'is', null), eb('cooldown_until', '<=', cut.now)])),
+    ),
   };
 }
 
@@ -298,6 +354,8 @@ function zeroCounts(): PurgeCounts {
     invitations: 0,
     audit_events: 0,
     login_failures: 0,
+    one_time_codes: 0,
+    code_budgets: 0,
   };
 }
 

@@ -20,9 +20,11 @@ import type { Cooldown } from '../accounts/login-throttle.ts';
 import { logOut } from '../accounts/logout.ts';
 import { type ResetResult, requestPasswordReset, resetPassword } from '../accounts/password-reset.ts';
 import { resendVerification } from '../accounts/resend-verification.ts';
+import { type ResetByCodeResult, resetPasswordByCode } from '../accounts/reset-by-code.ts';
 import { type CreatedSession, lookupSession, revokeUserSessions } from '../accounts/sessions.ts';
 import { signUp } from '../accounts/signup.ts';
 import { findUserById, publicUser } from '../accounts/users.ts';
+import { type VerifyByCodeResult, verifyEmailByCode } from '../accounts/verify-by-code.ts';
 import { type VerifyResult, verifyEmail } from '../accounts/verify-email.ts';
 import { isoTime } from '../clock.ts';
 import type { Context } from '../context.ts';
@@ -77,6 +79,8 @@ export interface LibraryFlows {
     input: { email: string } & Origin,
   ): Promise<{ ok: true } | { ok: false; errors: InputError[] }>;
   verifyEmail(input: { token: string } & Origin): Promise<VerifyResult>;
+  /** With the emailed code, when methods.verifyEmail allows codes; every refusal is code_invalid. */
+  verifyEmailByCode(input: { email: string; code: string } & Origin): Promise<VerifyByCodeResult>;
   logIn(input: { email: string; password: string } & Origin): Promise<LogInResult>;
   sessions: {
     /** The live session a token names, with its user, or null; counts as activity. */
@@ -90,6 +94,10 @@ export interface LibraryFlows {
     input: { email: string } & Origin,
   ): Promise<{ ok: true } | { ok: false; errors: InputError[] }>;
   resetPassword(input: { token: string; password: string } & Origin): Promise<ResetResult>;
+  /** With the emailed code, when methods.resetPassword allows codes; the password is judged first. */
+  resetPasswordByCode(
+    input: { email: string; code: string; password: string } & Origin,
+  ): Promise<ResetByCodeResult>;
   /** `sessionId` is the session that asks: it stays; every other one ends. */
   changePassword(
     input: { userId: string; sessionId: string; currentPassword: string; newPassword: string } & Origin,
@@ -135,6 +143,8 @@ export function libraryFlows(ctx: Context): LibraryFlows {
     signUp: (input) => signUp(ctx, { email: input.email, password: input.password, ip: ip(input) }),
     resendVerification: (input) => resendVerification(ctx, { email: input.email, ip: ip(input) }),
     verifyEmail: (input) => verifyEmail(ctx, input.token, ip(input)),
+    verifyEmailByCode: (input) =>
+      verifyEmailByCode(ctx, { email: input.email, code: input.code, ip: ip(input) }),
     async logIn(input) {
       const result = await logIn(ctx, {
         email: input.email,
@@ -161,6 +171,13 @@ export function libraryFlows(ctx: Context): LibraryFlows {
     requestPasswordReset: (input) => requestPasswordReset(ctx, { email: input.email, ip: ip(input) }),
     resetPassword: (input) =>
       resetPassword(ctx, { token: input.token, password: input.password, ip: ip(input) }),
+    resetPasswordByCode: (input) =>
+      resetPasswordByCode(ctx, {
+        email: input.email,
+        code: input.code,
+        password: input.password,
+        ip: ip(input),
+      }),
     async changePassword(input) {
       const found = await user(input.userId);
       if (found === undefined) return { ok: false, reason: 'unknown' };

@@ -64,8 +64,27 @@ export interface LibraryTokens {
     input: { purpose: string; token: string; bind?: string },
     options?: InTransaction,
   ): Promise<TokenConsumption>;
-  /** Revokes the subject's live tokens of a purpose; resolves to how many. */
+  /** Revokes the subject's live tokens and codes of a purpose; resolves to how many. */
   revoke(input: { purpose: string; subject: string }, options?: InTransaction): Promise<number>;
+  /**
+   * A one-time code for a person to type (docs/token-api.md, Codes): `digits` (6 to 10, default
+   * codes.length), living `ttl` or codes.ttl. While the subject's budget cools down: cooling_down.
+   */
+  issueCode(
+    input: Omit<IssueTokenInput, 'supersede'> & { digits?: number },
+    options?: InTransaction,
+  ): Promise<
+    | { ok: true; code: string; id: string; expiresAt: string }
+    | { ok: false; reason: 'cooling_down'; retryAfterSeconds: number }
+  >;
+  /** Consumes a code with its subject; a wrong one spends an attempt of the subject's budget. */
+  consumeCode(
+    input: { purpose: string; subject: string; code: string; bind?: string },
+    options?: InTransaction,
+  ): Promise<
+    | { ok: true; subject: string; data: Record<string, unknown> | null }
+    | { ok: false; reason: 'wrong' | 'cooling_down'; attemptsLeft: number }
+  >;
 }
 
 export function libraryTokens(ctx: Context, scope: SchemaScope): LibraryTokens {
@@ -105,7 +124,41 @@ export function libraryTokens(ctx: Context, scope: SchemaScope): LibraryTokens {
     },
     async revoke(input, options) {
       checkPurpose(input.purpose);
-      return run(options, (db) => ctx.tokens.revoke(db, input.purpose, { subject: input.subject }));
+      const owner = { subject: input.subject };
+      return run(
+        options,
+        async (db) =>
+          (await ctx.tokens.revoke(db, input.purpose, owner)) +
+          (await ctx.codes.revoke(db, input.purpose, owner)),
+      );
+    },
+    async issueCode(input, options) {
+      checkPurpose(input.purpose);
+      if (typeof input.subject !== 'string' || input.subject === '' || input.subject.length > 255)
+        throw new TypeError('tokens.issueCode: subject must be a string of 1 to 255 characters');
+      const issued = await run(options, (db) =>
+        ctx.codes.issue(db, {
+          purpose: input.purpose,
+          subject: input.subject,
+          digits: input.digits,
+          ttlSeconds: input.ttl === undefined ? undefined : seconds(input.ttl),
+          binding: input.bind ?? null,
+          data: input.data ?? null,
+        }),
+      );
+      return issued.ok ? { ...issued, expiresAt: isoTime(issued.expiresAt) } : issued;
+    },
+    async consumeCode(input, options) {
+      checkPurpose(input.purpose);
+      const result = await run(options, (db) =>
+        ctx.codes.consume(db, {
+          purpose: input.purpose,
+          subject: input.subject,
+          code: input.code,
+          binding: input.bind,
+        }),
+      );
+      return result.ok ? { ok: true, subject: input.subject, data: result.code.data } : result;
     },
   };
 }

@@ -18,9 +18,10 @@ export interface TemplateEnv {
 }
 
 export interface EmailParams {
-  verify_email: { link: string; validFor: string };
+  /** A link, a code, or both (VERIFY_EMAIL_METHOD); `codeValidFor` goes with the code. */
+  verify_email: { link?: string; validFor: string; code?: string; codeValidFor?: string };
   account_exists: { loginLink: string; resetLink: string };
-  password_reset: { link: string; validFor: string };
+  password_reset: { link?: string; validFor: string; code?: string; codeValidFor?: string };
   /** keptThisSession: changed while logged in, whose session stays (else a reset: none stays). */
   password_changed: { resetLink: string; keptThisSession?: boolean };
   email_change: { link: string; validFor: string; newEmail: string };
@@ -44,6 +45,8 @@ const templates: { [K in EmailKind]: Template<K> } = {
       action: 'Confirm my email',
       link: p.link,
       validFor: p.validFor,
+      code: p.code,
+      codeValidFor: p.codeValidFor,
       ignore: 'If you did not sign up, ignore this email: no account will be activated.',
     }),
 
@@ -72,6 +75,8 @@ const templates: { [K in EmailKind]: Template<K> } = {
       action: 'Choose a new password',
       link: p.link,
       validFor: p.validFor,
+      code: p.code,
+      codeValidFor: p.codeValidFor,
       ignore: 'If you did not ask for this, ignore this email: your password stays as it is.',
     }),
 
@@ -211,12 +216,65 @@ interface ActionEmail {
   subject: string;
   lead: string;
   action: string;
-  link: string;
+  /** Absent when the flow mails a code only. */
+  link?: string | undefined;
   validFor: string;
+  /** A one-time code to type instead: in the body (large in HTML), never in the subject. */
+  code?: string | undefined;
+  codeValidFor?: string | undefined;
   ignore: string;
 }
 
 function actionEmail(env: TemplateEnv, e: ActionEmail): RenderedEmail {
+  if (e.code !== undefined) return codeEmail(env, { ...e, code: e.code });
+  if (e.link === undefined) throw new TypeError('an action email needs a link or a code');
+  return linkEmail(env, { ...e, link: e.link });
+}
+
+/**
+ * An email with a code, and the link too when the flow sends both. The code is grouped 3+3 for
+ * reading; the pages accept it with or without the space.
+ */
+function codeEmail(env: TemplateEnv, e: ActionEmail & { code: string }): RenderedEmail {
+  const shown = e.code.length === 6 ? `${e.code.slice(0, 3)} ${e.code.slice(3)}` : e.code;
+  const codeFor = e.codeValidFor ?? e.validFor;
+  const text =
+    e.link === undefined
+      ? lines(
+          e.lead,
+          '',
+          `Your code: ${shown}`,
+          '',
+          `The code works once and expires in ${codeFor}.`,
+          e.ignore,
+        )
+      : lines(
+          e.lead,
+          '',
+          e.link,
+          '',
+          `Or type this code: ${shown}`,
+          '',
+          `The link works once and expires in ${e.validFor}; the code expires in ${codeFor}.`,
+          e.ignore,
+        );
+  const codeBlock = html`<p style="font-size:32px;font-weight:700;letter-spacing:6px;font-family:ui-monospace,monospace">${shown}</p>`;
+  const body =
+    e.link === undefined
+      ? html`<p>${e.lead}</p>
+<p>Your code:</p>
+${codeBlock}
+<p style="font-size:13px;color:#555">The code works once and expires in ${codeFor}. ${e.ignore}</p>`
+      : html`<p>${e.lead}</p>
+<p><a href="${e.link}" style="display:inline-block;padding:10px 16px;background:#1f4fd1;color:#fff;border-radius:6px;text-decoration:none">${e.action}</a></p>
+<p>Or type this code:</p>
+${codeBlock}
+<p style="font-size:13px;color:#555">Or paste this address into your browser: ${e.link}</p>
+<p style="font-size:13px;color:#555">The link works once and expires in ${e.validFor}; the code expires in ${codeFor}. ${e.ignore}</p>`;
+  return { subject: e.subject, text, html: layout(env, body) };
+}
+
+function linkEmail(env: TemplateEnv, e: ActionEmail & { link: string }): RenderedEmail {
   return {
     subject: e.subject,
     text: lines(e.lead, '', e.link, '', `This link works once and expires in ${e.validFor}.`, e.ignore),

@@ -40,10 +40,11 @@ const supersedeAndInsert = byOwnerShape((shape) =>
   prepared((db, row: TokenRow) =>
     db
       .with('superseded', (qb) =>
-        ownedBy(revokeLiveTokens(qb, { purpose: row.purpose, now: row.created_at }), shape, {
-          userId: row.user_id,
-          subject: row.subject,
-        }),
+        ownedBy(
+          revokeLiveTokens(qb, { purpose: row.purpose, now: row.created_at }).set({ superseded_by: row.id }),
+          shape,
+          { userId: row.user_id, subject: row.subject },
+        ),
       )
       .insertInto('security_tokens')
       .values(tokenValues(row)),
@@ -116,6 +117,31 @@ function ownedBy(
   return filtered;
 }
 
+const supersedeLiveOf = byOwnerShape((shape) =>
+  prepared((db, p: RevokeValues & { newerId: string }) =>
+    ownedBy(revokeLiveTokens(db, p).set({ superseded_by: p.newerId }), shape, p),
+  ),
+);
+
+/** Revokes the owner's live tokens of the purpose as superseded by the token `newerId` (about to be inserted). */
+export async function supersedeLive(
+  db: Db,
+  purpose: string,
+  owner: { userId: string | null; subject: string | null },
+  now: Millis,
+  newerId: string,
+): Promise<number> {
+  const shape = ownerShape(owner.userId, owner.subject);
+  if (shape === null) return 0;
+  return supersedeLiveOf[shape].affected(db, {
+    purpose,
+    now,
+    userId: owner.userId,
+    subject: owner.subject,
+    newerId,
+  });
+}
+
 export const revokeOneById = prepared((db, p: { id: string; now: Millis }) =>
   db
     .updateTable('security_tokens')
@@ -135,3 +161,8 @@ export async function revokeLive(
   if (shape === null) return 0;
   return revokeLiveOf[shape].affected(db, { purpose, now, userId: owner.userId, subject: owner.subject });
 }
+
+/** When a token was created, by id: the newer token that superseded another. */
+export const tokenCreatedAt = prepared((db, p: { id: string }) =>
+  db.selectFrom('security_tokens').select('created_at').where('id', '=', p.id),
+);

@@ -9,9 +9,11 @@ import {
   insertToken,
   revokeLive,
   revokeOneById,
+  supersedeLive,
   supersedingInsert,
   type TokenRow,
   tokenByHash,
+  tokenCreatedAt,
 } from './statements.ts';
 
 /**
@@ -23,7 +25,15 @@ import {
  */
 
 export type TokenState = 'active' | 'used' | 'expired' | 'revoked' | 'unknown';
-export type ConsumeFailure = 'unknown' | 'wrong_purpose' | 'used' | 'expired' | 'revoked' | 'binding';
+/** `superseded`: revoked by the issue of a newer token of the same purpose and owner (superseded_by). */
+export type ConsumeFailure =
+  | 'unknown'
+  | 'wrong_purpose'
+  | 'used'
+  | 'expired'
+  | 'revoked'
+  | 'superseded'
+  | 'binding';
 export type ConsumeOutcome = 'ok' | ConsumeFailure;
 
 export interface IssueInput {
@@ -111,7 +121,7 @@ export function createTokenEngine(options: TokenEngineOptions) {
       // On PostgreSQL every statement is a round trip: superseding and inserting go as one.
       await supersedingInsert(row).execute(db, row);
     } else {
-      await revokeLive(db, input.purpose, { userId, subject }, now);
+      await supersedeLive(db, input.purpose, { userId, subject }, now, id);
       await insertToken.execute(db, row);
     }
     observer?.issued(input.purpose);
@@ -162,8 +172,20 @@ export function createTokenEngine(options: TokenEngineOptions) {
     if (row === undefined) return 'unknown';
     if (row.purpose !== input.purpose) return 'wrong_purpose';
     const state = stateOf(row, now);
+    if (state === 'revoked' && (await newerTokenAt(db, row)) !== null) return 'superseded';
     if (state !== 'active') return state;
     return 'binding';
+  }
+
+  /**
+   * When the newer token that superseded this one was issued, or null when it was not superseded
+   * (live, used, expired, or revoked for another reason): what a page says about an old link.
+   */
+  async function supersededAt(db: Db, purpose: string, token: unknown): Promise<Millis | null> {
+    const row = await findByToken(db, token);
+    if (row === undefined || row.purpose !== purpose || row.used_at !== null || row.revoked_at === null)
+      return null;
+    return newerTokenAt(db, row);
   }
 
   /** Revokes every still-active token of a purpose for one user or subject; returns how many. */
@@ -187,7 +209,7 @@ export function createTokenEngine(options: TokenEngineOptions) {
     observer?.consumed(purpose, outcome);
   }
 
-  return { issue, inspect, consume, revoke, revokeById, countIssue, countConsume };
+  return { issue, inspect, consume, revoke, revokeById, supersededAt, countIssue, countConsume };
 
   /** Revokes one token by id, if still live; true when it was. */
   async function revokeById(db: Db, id: string): Promise<boolean> {
@@ -198,6 +220,13 @@ export function createTokenEngine(options: TokenEngineOptions) {
 async function findByToken(db: Db, token: unknown): Promise<SecurityToken | undefined> {
   if (!isWellFormedToken(token)) return undefined;
   return tokenByHash.first(db, { hash: hashToken(token) });
+}
+
+/** When the newer token that superseded this one was issued; null when none did. */
+async function newerTokenAt(db: Db, row: SecurityToken): Promise<Millis | null> {
+  if (row.revoked_at === null || row.superseded_by === null) return null;
+  const newer = await tokenCreatedAt.first(db, { id: row.superseded_by });
+  return newer === undefined ? null : Number(newer.created_at);
 }
 
 function stateOf(row: SecurityToken, now: Millis): Exclude<TokenState, 'unknown'> {

@@ -23,6 +23,8 @@ export interface FieldOptions {
   hint?: string;
   errors?: string[];
   required?: boolean;
+  /** The keyboard a phone shows: 'numeric' for one-time codes. */
+  inputmode?: 'numeric';
 }
 
 export function field(options: FieldOptions): SafeHtml {
@@ -39,7 +41,7 @@ export function field(options: FieldOptions): SafeHtml {
     .filter(Boolean)
     .join(' ');
   return html`<label for="${id}">${options.label}${hint}</label>
-<input id="${id}" name="${options.name}" type="${type}" value="${value}"${options.autocomplete ? html` autocomplete="${options.autocomplete}"` : ''}${options.required === false ? '' : html` required`}${errors.length > 0 ? html` aria-invalid="true"` : ''}${describedBy ? html` aria-describedby="${describedBy}"` : ''}>
+<input id="${id}" name="${options.name}" type="${type}" value="${value}"${options.autocomplete ? html` autocomplete="${options.autocomplete}"` : ''}${options.inputmode ? html` inputmode="${options.inputmode}"` : ''}${options.required === false ? '' : html` required`}${errors.length > 0 ? html` aria-invalid="true"` : ''}${describedBy ? html` aria-describedby="${describedBy}"` : ''}>
 ${errorList}`;
 }
 
@@ -115,6 +117,7 @@ export function linkWords(revokedBecause: string): LinkWords {
     token_used: 'This link has already been used.',
     token_expired: 'This link has expired.',
     token_revoked: `This link is no longer valid: ${revokedBecause}.`,
+    token_superseded: 'A newer link was sent after this one: use the latest email.',
     token_invalid: 'This link is not valid. Check that you copied all of it.',
   };
 }

@@ -145,5 +145,6 @@ const INVITATION_WORDS: LinkWords = {
   token_used: 'This invitation has already been accepted.',
   token_expired: 'This invitation has expired.',
   token_revoked: 'This invitation was withdrawn, or replaced by a newer one.',
+  token_superseded: 'This invitation was replaced by a newer one: use the latest email.',
   token_invalid: 'This invitation link is not valid. Check that you copied all of it.',
 };

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { signUp } from '../../accounts/signup.ts';
+import { allowsCode } from '../../config/config.ts';
 import type { Context } from '../../context.ts';
 import { html } from '../../html.ts';
 import { rateLimited } from '../rate-limit.ts';
@@ -29,7 +30,8 @@ ${field({ name: 'password', label: 'Password', type: 'password', autocomplete: '
         reply,
         'Check your email',
         html`${notice('good', 'We sent a message to the address you gave. Follow its link to continue.')}
-<p>Nothing there after a few minutes? Look in your spam folder, or <a href="/verify-email">ask for a new link</a>.</p>`,
+<p>Nothing there after a few minutes? Look in your spam folder, or <a href="/verify-email">ask for a new link</a>.</p>
+${allowsCode(config.methods.verifyEmail) ? html`<p>The email holds a code? <a href="/verify-email#code">Enter the code instead</a>.</p>` : ''}`,
       );
     }
     return page(reply, 'Create an account', signupForm());

@@ -1,13 +1,15 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { resendVerification } from '../../accounts/resend-verification.ts';
+import { verifyEmailByCode } from '../../accounts/verify-by-code.ts';
 import { inspectLanding, newBrowserNonce, verifyFromLanding } from '../../accounts/verify-in-browser.ts';
-import type { Config } from '../../config/config.ts';
+import { allowsCode, type Config } from '../../config/config.ts';
 import type { Context } from '../../context.ts';
 import { html } from '../../html.ts';
 import type { ConsumeFailure } from '../../tokens/tokens.ts';
 import { tokenProblem } from '../problem.ts';
 import { rateLimited } from '../rate-limit.ts';
 import { assertSameOrigin, cookieAttributes } from '../session-auth.ts';
+import { codeForm, refusedCodeNotice } from './code-forms.ts';
 import {
   ACCOUNT_LINK_WORDS,
   buttonForm,
@@ -35,6 +37,17 @@ export async function verifyEmailPages(app: FastifyInstance, { ctx }: { ctx: Con
 ${field({ name: 'email', label: 'Email', type: 'email', value: values.email, autocomplete: 'email', errors: errors['email'] })}
 <button type="submit">Send a new link</button>
 </form>`;
+
+  const acceptsCode = allowsCode(config.methods.verifyEmail);
+  const codeEntry = (values: { email?: string } = {}, message?: ReturnType<typeof notice>) =>
+    acceptsCode
+      ? codeForm({
+          action: '/verify-email/code',
+          button: 'Confirm my email',
+          values,
+          ...(message ? { message } : {}),
+        })
+      : html``;
 
   const confirmForm = (token: string, needsPassword: boolean, errors: FieldErrors = {}) =>
     needsPassword
@@ -70,7 +83,8 @@ ${buttonForm('/verify-email', 'Confirm my email', { token })}`;
       'This link cannot be used',
       html`${notice('bad', linkMessage(reason, ACCOUNT_LINK_WORDS))}
 <p>Enter your email to get a new link.</p>
-${resendForm()}`,
+${resendForm()}
+${codeEntry()}`,
       tokenProblem(reason).status,
     );
 
@@ -83,13 +97,14 @@ ${resendForm()}`,
           return page(
             reply,
             'Check your email',
-            notice(
+            html`${notice(
               'good',
               'If this address has an account waiting for confirmation, a new link is on its way.',
-            ),
+            )}
+${codeEntry()}`,
           );
         }
-        return page(reply, 'Get a new confirmation link', resendForm());
+        return page(reply, 'Get a new confirmation link', html`${codeEntry()}${resendForm()}`);
       }
       return verificationLanding(request, reply, queryString(request.query.token));
     },
@@ -131,6 +146,26 @@ ${resendForm()}`,
       default:
         return badVerificationLink(reply, result.reason);
     }
+  });
+
+  // The code from the verification email, typed with its address (verify-by-code.ts).
+  app.post('/verify-email/code', { config: rateLimited(ctx), ...PAGE_ROUTE }, async (request, reply) => {
+    assertSameOrigin(config, request);
+    const email = formString(request.body, 'email');
+    const result = await verifyEmailByCode(ctx, {
+      email,
+      code: formString(request.body, 'code'),
+      ip: request.ip,
+    });
+    if (result.ok) return redirectAfterPost(reply, config, '/login?verified=1');
+    if (result.reason === 'codes_not_accepted')
+      return page(
+        reply,
+        'Codes are not used here',
+        notice('bad', 'Follow the link in the email instead.'),
+        400,
+      );
+    return page(reply, 'Confirm your email', codeEntry({ email }, refusedCodeNotice()), 400);
   });
 
   app.post('/verify-email/resend', { config: rateLimited(ctx), ...PAGE_ROUTE }, async (request, reply) => {

@@ -3,13 +3,16 @@ import { logIn } from '../../accounts/login.ts';
 import type { Cooldown } from '../../accounts/login-throttle.ts';
 import { requestPasswordReset, resetPassword } from '../../accounts/password-reset.ts';
 import { resendVerification } from '../../accounts/resend-verification.ts';
+import { resetPasswordByCode } from '../../accounts/reset-by-code.ts';
 import { signUp } from '../../accounts/signup.ts';
 import { publicUser } from '../../accounts/users.ts';
+import { verifyEmailByCode } from '../../accounts/verify-by-code.ts';
 import { verifyEmail } from '../../accounts/verify-email.ts';
 import { isoTime } from '../../clock.ts';
 import type { Context } from '../../context.ts';
 import {
   accountDisabledProblem,
+  codeProblem,
   cooldownProblem,
   HttpProblem,
   invalidInput,
@@ -66,10 +69,16 @@ export async function accountRoutes(app: FastifyInstance, { ctx }: { ctx: Contex
     },
   });
 
-  app.route<{ Body: { token: string } }>({
+  app.route<{ Body: { token?: string; email?: string; code?: string } }>({
     ...schemas.verifyEmail,
     handler: async (request) => {
-      const result = await verifyEmail(ctx, request.body.token, request.ip);
+      const { token, email, code } = request.body;
+      if (token === undefined) {
+        const byCode = await verifyEmailByCode(ctx, { email, code, ip: request.ip });
+        if (!byCode.ok) throw codeProblem(byCode.reason);
+        return { status: byCode.status };
+      }
+      const result = await verifyEmail(ctx, token, request.ip);
       if (!result.ok) throw tokenProblem(result.reason);
       return { status: result.status };
     },
@@ -118,10 +127,19 @@ export async function accountRoutes(app: FastifyInstance, { ctx }: { ctx: Contex
     },
   });
 
-  app.route<{ Body: { token: string; password: string } }>({
+  app.route<{ Body: { token?: string; email?: string; code?: string; password: string } }>({
     ...schemas.resetPassword,
     handler: async (request) => {
-      const result = await resetPassword(ctx, { ...request.body, ip: request.ip });
+      const { token, email, code, password } = request.body;
+      if (token === undefined) {
+        const byCode = await resetPasswordByCode(ctx, { email, code, password, ip: request.ip });
+        if (!byCode.ok) {
+          if (byCode.reason === 'invalid_password') throw invalidInput(byCode.errors);
+          throw codeProblem(byCode.reason);
+        }
+        return { status: 'password_changed' };
+      }
+      const result = await resetPassword(ctx, { token, password, ip: request.ip });
       if (!result.ok) {
         if (result.reason === 'invalid_password') throw invalidInput(result.errors);
         throw tokenProblem(result.reason);

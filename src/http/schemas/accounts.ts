@@ -10,6 +10,13 @@ const password = { type: 'string', maxLength: 4096 } as const;
 
 const token = { type: 'string', maxLength: 512 } as const;
 
+// Digits, perhaps pasted with spaces or dashes; the code engine decides (src/tokens/codes.ts).
+const code = {
+  type: 'string',
+  maxLength: 40,
+  description: 'The code from the email; spaces are ignored.',
+} as const;
+
 const acceptedSchema = {
   type: 'object',
   properties: { status: { type: 'string' }, message: { type: 'string' } },
@@ -48,8 +55,16 @@ export const verifyEmail = {
   url: '/users/verify',
   schema: {
     tags: ['accounts'],
-    summary: 'Confirm an email address with the token from the verification link',
-    body: { type: 'object', required: ['token'], additionalProperties: false, properties: { token } },
+    summary: 'Confirm an email address with the token from the verification link, or the emailed code',
+    description:
+      'Send {token}, or {email, code} when VERIFY_EMAIL_METHOD allows codes (else 400 code_not_accepted). ' +
+      'A wrong code, an address without an account and a spent attempt budget all answer 400 code_invalid.',
+    body: {
+      type: 'object',
+      additionalProperties: false,
+      properties: { token, email, code },
+      anyOf: [{ required: ['token'] }, { required: ['email', 'code'] }],
+    },
     response: { 200: statusSchema, ...errors },
   },
 } as const;
@@ -120,14 +135,16 @@ export const resetPassword = {
   url: '/password-resets/confirm',
   schema: {
     tags: ['accounts'],
-    summary: 'Set a new password with the token from the reset link',
+    summary: 'Set a new password with the token from the reset link, or the emailed code',
     description:
-      'A refused password answers 422 and leaves the token usable. Success ends every session; it does not log in.',
+      'Send {token, password}, or {email, code, password} when RESET_PASSWORD_METHOD allows codes. ' +
+      'A refused password answers 422 and leaves the token or code usable. Success ends every session; it does not log in.',
     body: {
       type: 'object',
-      required: ['token', 'password'],
+      required: ['password'],
       additionalProperties: false,
-      properties: { token, password },
+      properties: { token, email, code, password },
+      anyOf: [{ required: ['token'] }, { required: ['email', 'code'] }],
     },
     response: { 200: statusSchema, ...errors },
   },

@@ -12,7 +12,16 @@ const subject = { type: 'string', minLength: 1, maxLength: 255 } as const;
 // Shape only; isWellFormedToken decides, and a malformed token is answered as token_invalid.
 const token = { type: 'string', maxLength: 512 } as const;
 
-const errors = { 400: problemSchema, 401: problemSchema, 410: problemSchema, 422: problemSchema } as const;
+// Digits, perhaps pasted with spaces; the code engine decides (src/tokens/codes.ts).
+const code = { type: 'string', maxLength: 40 } as const;
+
+const errors = {
+  400: problemSchema,
+  401: problemSchema,
+  410: problemSchema,
+  422: problemSchema,
+  429: problemSchema,
+} as const;
 
 const tokenBodySchema = {
   type: 'object',
@@ -26,7 +35,11 @@ export const issueToken = {
   url: '/tokens',
   schema: {
     tags: ['tokens'],
-    summary: 'Issue a token for a subject',
+    summary: 'Issue a token, or a one-time code, for a subject',
+    description:
+      'format "code" issues a numeric code of `digits` digits (default CODE_LENGTH) for a person to type, ' +
+      'answered as {code, id, expiresAt}; its lifetime defaults to CODE_TTL. Wrong guesses at the codes of one ' +
+      'subject and purpose share one budget (CODE_MAX_ATTEMPTS); while it cools down, issuing answers 429 code_cooldown.',
     security: [{ apiKey: [] }],
     body: {
       type: 'object',
@@ -37,12 +50,21 @@ export const issueToken = {
         subject,
         ttlSeconds: { type: 'integer', minimum: 1, maximum: MAX_TTL_SECONDS },
         data: { type: 'object' },
+        format: { type: 'string', enum: ['token', 'code'], description: 'token (the default) or code' },
+        // MIN_CODE_DIGITS and MAX_CODE_DIGITS (src/tokens/code-format.ts), written out: the client
+        // loads these schemas and nothing of the server.
+        digits: { type: 'integer', minimum: 6, maximum: 10 },
       },
     },
     response: {
       201: {
         type: 'object',
-        properties: { token: { type: 'string' }, id: { type: 'string' }, expiresAt: { type: 'string' } },
+        properties: {
+          token: { type: 'string' },
+          code: { type: 'string' },
+          id: { type: 'string' },
+          expiresAt: { type: 'string' },
+        },
       },
       ...errors,
     },
@@ -77,10 +99,19 @@ export const consumeToken = {
   url: '/tokens/consume',
   schema: {
     tags: ['tokens'],
-    summary: 'Consume a token once',
-    description: 'Of any number of concurrent consumers of one token, exactly one succeeds.',
+    summary: 'Consume a token, or a code with its subject, once',
+    description:
+      'Of any number of concurrent consumers of one token, exactly one succeeds. A code is sent with the subject ' +
+      'it was issued for: {purpose, subject, code}. A wrong code answers 400 code_invalid and spends one attempt ' +
+      "of the subject's budget; the last one revokes the subject's live codes of the purpose and answers 429 code_cooldown.",
     security: [{ apiKey: [] }],
-    body: tokenBodySchema,
+    body: {
+      type: 'object',
+      required: ['purpose'],
+      additionalProperties: false,
+      properties: { purpose, token, subject, code },
+      anyOf: [{ required: ['token'] }, { required: ['subject', 'code'] }],
+    },
     response: {
       200: {
         type: 'object',
