@@ -9,6 +9,7 @@ import * as passwordResetRequest from './0006_password_reset_request.ts';
 import * as loginFailureStreak from './0007_login_failure_streak.ts';
 import * as userDisable from './0008_user_disable.ts';
 import * as sessionIpPrefix from './0009_session_ip_prefix.ts';
+import * as webhooks from './0012_webhooks.ts';
 
 /**
  * Every migration, by name. Names sort in the order they apply; once released, a migration never
@@ -25,4 +26,5 @@ export const migrations: Record<string, Migration> = {
   '0007_login_failure_streak': loginFailureStreak,
   '0008_user_disable': userDisable,
   '0009_session_ip_prefix': sessionIpPrefix,
+  '0012_webhooks': webhooks,
 };
