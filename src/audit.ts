@@ -24,7 +24,12 @@ export type AuditEvent =
   | 'user.deleted'
   | 'user.disabled'
   | 'user.enabled'
-  | 'user.viewed';
+  | 'user.viewed'
+  | 'webhook.endpoint_created'
+  | 'webhook.endpoint_updated'
+  | 'webhook.endpoint_removed'
+  | 'webhook.secret_rotated'
+  | 'webhook.delivery_retried';
 
 export interface AuditEntry {
   event: AuditEvent;
