@@ -53,25 +53,12 @@ export interface OtoEvents {
 
 export type OtoEventName = keyof OtoEvents;
 
-/**
- * What a webhook endpoint may subscribe to: every event but user.unsubscribed, which
- * subscription.changed covers. `ping` is not an event: POST …/test sends it to one endpoint.
- */
-export const WEBHOOK_EVENTS = [
-  'user.created',
-  'user.email_verified',
-  'user.password_changed',
-  'user.email_changed',
-  'user.deleted',
-  'user.disabled',
-  'session.created',
-  'session.revoked',
-  'invitation.created',
-  'invitation.accepted',
-  'subscription.changed',
-] as const satisfies readonly OtoEventName[];
+// Every webhook event is one of oto's events.
+const _webhookEventsAreEvents: readonly OtoEventName[] = WEBHOOK_EVENTS;
 
-export type WebhookEventName = (typeof WEBHOOK_EVENTS)[number];
+import { WEBHOOK_EVENTS } from './event-names.ts';
+
+export { WEBHOOK_EVENTS, type WebhookEventName } from './event-names.ts';
 
 /** The name of each event's handler option in createOto({ events }). */
 export const EVENT_HANDLERS = {
