@@ -14,8 +14,8 @@ export interface Receiver {
   /** A URL on `localhost` (a name, resolved like any endpoint's host) at this path. */
   url(path?: string): string;
   received: Received[];
-  /** The status of the next answers, in order; then 204. A string answers that body with 200. */
-  answers: Array<number | { status: number; body?: string; headers?: Record<string, string> }>;
+  /** The next answers, in order; then 204. 'hang' reads the request and never answers. */
+  answers: Array<number | 'hang' | { status: number; body?: string; headers?: Record<string, string> }>;
   close(): Promise<void>;
 }
 
@@ -32,6 +32,7 @@ export async function startReceiver(): Promise<Receiver> {
         path: req.url ?? '',
       });
       const answer = answers.shift() ?? 204;
+      if (answer === 'hang') return;
       const spec = typeof answer === 'number' ? { status: answer } : answer;
       res.writeHead(spec.status, spec.headers ?? {});
       res.end(spec.body ?? '');
@@ -44,7 +45,11 @@ export async function startReceiver(): Promise<Receiver> {
     url: (path = '/hook') => `http://localhost:${port}${path}`,
     received,
     answers,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
+    close: () =>
+      new Promise((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
   };
 }
 
