@@ -161,6 +161,58 @@ users
     await usersSendReset(configOrExit(), user);
   });
 
+const webhooks = program.command('webhooks').description('webhook endpoints and their deliveries');
+
+webhooks
+  .command('list')
+  .description('list the endpoints, without their secrets')
+  .option('--json', 'print JSON instead of a table', false)
+  .action(async (options: { json: boolean }) => {
+    const { webhooksList } = await import('./webhooks.ts');
+    await webhooksList(configOrExit(), options);
+  });
+
+webhooks
+  .command('add')
+  .description('register an endpoint and print its signing secret, shown only this once')
+  .argument('<url>', 'where to POST the events (https in production)')
+  .requiredOption('--events <names>', 'comma-separated event names, e.g. user.created,user.deleted')
+  .option('--description <text>', 'what the endpoint is for')
+  .action(async (url: string, options: { events: string; description?: string }) => {
+    const { webhooksAdd } = await import('./webhooks.ts');
+    await webhooksAdd(configOrExit(), url, options);
+  });
+
+webhooks
+  .command('remove')
+  .description('remove an endpoint and its deliveries')
+  .argument('<id>', 'the endpoint id')
+  .action(async (id: string) => {
+    const { webhooksRemove } = await import('./webhooks.ts');
+    await webhooksRemove(configOrExit(), id);
+  });
+
+webhooks
+  .command('deliveries')
+  .description('recent deliveries, newest first, with their attempts')
+  .option('--endpoint <id>', 'only this endpoint')
+  .option('--status <status>', 'pending, sending, succeeded or failed')
+  .option('--limit <n>', 'deliveries to show, 1 to 100', positiveInteger, 20)
+  .option('--json', 'print JSON instead of a table', false)
+  .action(async (options: { endpoint?: string; status?: string; limit: number; json: boolean }) => {
+    const { webhooksDeliveries } = await import('./webhooks.ts');
+    await webhooksDeliveries(configOrExit(), options);
+  });
+
+webhooks
+  .command('retry')
+  .description('send a failed or waiting delivery again now')
+  .argument('<id>', 'the delivery id')
+  .action(async (id: string) => {
+    const { webhooksRetry } = await import('./webhooks.ts');
+    await webhooksRetry(configOrExit(), id);
+  });
+
 function positiveInteger(value: string): number {
   if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > 100_000) {
     throw new InvalidArgumentError(`must be a whole number from 1 to 100000, got "${value}"`);
