@@ -37,6 +37,7 @@ export type {
   TokenInspection,
   TokenView,
 } from './library/tokens.ts';
+export type { LibraryWebhooks, WebhookEndpointView } from './library/webhooks.ts';
 export type { AppMail } from './mail/app-transport.ts';
 export type { OutgoingMessage } from './mail/transport.ts';
 export { type VerifyOptions, verifyWebhook } from './webhooks/signature.ts';
