@@ -14,7 +14,7 @@ const program = new Command()
 
 program
   .command('serve', { isDefault: true })
-  .description('run the HTTP server, with the outbox dispatcher and the purge scheduler')
+  .description('run the HTTP server, with the outbox and webhook dispatchers and the purge scheduler')
   .option('--no-worker', 'do not run the background worker in this process')
   .action(async (options: { worker: boolean }) => {
     const config = configOrExit();
@@ -24,7 +24,9 @@ program
 
 program
   .command('worker')
-  .description('run the background worker alone (outbox dispatcher and purge scheduler), without HTTP')
+  .description(
+    'run the background worker alone (outbox and webhook dispatchers, purge scheduler), without HTTP',
+  )
   .action(async () => {
     const config = configOrExit();
     const { runWorker } = await import('./worker.ts');
