@@ -172,7 +172,7 @@ export function createMetrics(): Metrics {
       retried: (kind) => emails.inc({ kind, status: 'retried' }),
     },
     webhookObserver: {
-      delivered: (event, endpoint, result) => webhookDeliveries.inc({ event, endpoint, result }),
+      delivered: (event, endpoint, result) => webhookDeliveries.inc({ event, result, endpoint }),
       attempted: (endpoint, seconds) => webhookAttempts.observe({ endpoint }, seconds),
     },
     setWebhookBacklog(source) {
