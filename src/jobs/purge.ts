@@ -20,6 +20,9 @@ import { purgeTokens, restAfterBatch } from '../tokens/purge.ts';
  *   or ignored), with their token: the row holds the invitee's address, and an accepted one lives
  *   on as the grant it made;
  * - audit_events: older than AUDIT_RETENTION;
+ * - webhook_outbox: webhook attempts made, and deliveries finished (succeeded or failed), more than
+ *   OUTBOX_RETENTION ago, and events created more than OUTBOX_RETENTION + WEBHOOK_RETRY_FOR ago (a
+ *   payload may hold an address).
  * - login_failures: the login throttle's rows whose last run began more than LOGIN_FAILURE_MEMORY
  *   ago (at least the window), with no cool-down running: their streak of failures goes with them. (IP rate
  *   limits live in memory or Redis and expire there by themselves.)
@@ -36,6 +39,7 @@ export const PURGE_TARGETS = [
   'invitations',
   'audit_events',
   'login_failures',
+  'webhook_outbox',
 ] as const;
 export type PurgeTarget = (typeof PURGE_TARGETS)[number];
 export type PurgeCounts = Record<PurgeTarget, number>;
@@ -70,6 +74,7 @@ export interface Cutoffs {
   invitationsExpiredBefore: Millis;
   auditBefore: Millis;
   loginWindowStartedBefore: Millis;
+  webhookEventsCreatedBefore: Millis;
 }
 
 export function cutoffs(ctx: Context): Cutoffs {
@@ -83,6 +88,10 @@ export function cutoffs(ctx: Context): Cutoffs {
     invitationsExpiredBefore: now - Math.max(purge.tokenRetentionSeconds * 1000, MIN_CAPPED_RETENTION_MS),
     auditBefore: now - purge.auditRetentionSeconds * 1000,
     loginWindowStartedBefore: now - limits.loginFailureMemorySeconds * 1000,
+    webhookEventsCreatedBefore:
+      now -
+      Math.max(purge.outboxRetentionSeconds * 1000, MIN_CAPPED_RETENTION_MS) -
+      ctx.config.webhooks.retryForSeconds * 1000,
   };
 }
 
@@ -166,7 +175,49 @@ export function purgeStatements(
             .limit(limit),
         ),
       );
+  const webhookAttempts = db
+    .deleteFrom('webhook_attempts')
+    .where(
+      idInBatch(
+        db,
+        db
+          .selectFrom('webhook_attempts')
+          .select('id')
+          .where('at', '<', cut.outboxCreatedBefore)
+          .orderBy('at')
+          .limit(limit),
+      ),
+    );
+  const webhookDeliveries = db
+    .deleteFrom('webhook_deliveries')
+    .where(
+      idInBatch(
+        db,
+        db
+          .selectFrom('webhook_deliveries')
+          .select('id')
+          .where('finished_at', '<', cut.outboxCreatedBefore)
+          .orderBy('finished_at')
+          .limit(limit),
+      ),
+    );
+  // An event outlives its deliveries' retries (WEBHOOK_RETRY_FOR) and the retention: by then every
+  // delivery of it has finished, unless an operator retried one, which then fails as 'event purged'.
+  const webhookEvents = db
+    .deleteFrom('webhook_events')
+    .where(
+      idInBatch(
+        db,
+        db
+          .selectFrom('webhook_events')
+          .select('id')
+          .where('created_at', '<', cut.webhookEventsCreatedBefore)
+          .orderBy('created_at')
+          .limit(limit),
+      ),
+    );
   return {
+    webhook_outbox: [webhookAttempts, webhookDeliveries, webhookEvents],
     sessions: [sessions('expires_at', cut.now), sessions('last_seen_at', cut.sessionsIdleSince)],
     email_outbox: [outbox('sent'), outbox('failed')],
     invitations: [
@@ -287,6 +338,14 @@ async function countPurgeable(db: Db, cut: Cutoffs): Promise<PurgeCounts> {
         .where('window_start', '<', cut.loginWindowStartedBefore)
         .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<=', cut.now)])),
     ),
+    webhook_outbox:
+      (await count(db.selectFrom('webhook_attempts').select(n).where('at', '<', cut.outboxCreatedBefore))) +
+      (await count(
+        db.selectFrom('webhook_deliveries').select(n).where('finished_at', '<', cut.outboxCreatedBefore),
+      )) +
+      (await count(
+        db.selectFrom('webhook_events').select(n).where('created_at', '<', cut.webhookEventsCreatedBefore),
+      )),
   };
 }
 
@@ -298,6 +357,7 @@ function zeroCounts(): PurgeCounts {
     invitations: 0,
     audit_events: 0,
     login_failures: 0,
+    webhook_outbox: 0,
   };
 }
 

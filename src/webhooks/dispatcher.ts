@@ -61,7 +61,12 @@ export function createWebhookDispatcher(ctx: Context, options: WebhookDispatcher
     ]);
     const now = ctx.clock.now();
     if (endpoint === undefined || endpoint.disabled_at !== null || event === undefined) {
-      const error = endpoint === undefined ? 'endpoint removed' : 'endpoint disabled';
+      const error =
+        endpoint === undefined
+          ? 'endpoint removed'
+          : event === undefined
+            ? 'event purged'
+            : 'endpoint disabled';
       await settleDelivery(
         ctx.db,
         delivery,

@@ -69,6 +69,13 @@ export async function up(db: AnyDb): Promise<void> {
     .on('webhook_deliveries')
     .column('event_id')
     .execute();
+  // The purge's ranges (src/jobs/purge.ts): finished deliveries, old attempts, old events.
+  await db.schema
+    .createIndex('webhook_deliveries_finished')
+    .on('webhook_deliveries')
+    .column('finished_at')
+    .execute();
+  await db.schema.createIndex('webhook_events_created').on('webhook_events').column('created_at').execute();
 
   await db.schema
     .createTable('webhook_attempts')
@@ -85,4 +92,5 @@ export async function up(db: AnyDb): Promise<void> {
     .on('webhook_attempts')
     .columns(['delivery_id', 'at'])
     .execute();
+  await db.schema.createIndex('webhook_attempts_at').on('webhook_attempts').column('at').execute();
 }
