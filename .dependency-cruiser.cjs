@@ -6,7 +6,7 @@ const OUTER = '^src/(http|cli|jobs|library)/';
 // The package's entry points (package.json exports) sit on top of everything.
 const ENTRY = '^src/(index|fastify|node)\\.ts$';
 // What the client may load, and what those modules may load in turn.
-const CLIENT_GRAPH = '^src/(client|http/schemas)/|^src/purposes\\.ts$';
+const CLIENT_GRAPH = '^src/(client|http/schemas)/|^src/(purposes|event-names)\\.ts$';
 
 module.exports = {
   forbidden: [

@@ -25,7 +25,12 @@ export type AuditEvent =
   | 'user.disabled'
   | 'user.enabled'
   | 'user.viewed'
-  | 'code.cooldown';
+  | 'code.cooldown'
+  | 'webhook.endpoint_created'
+  | 'webhook.endpoint_updated'
+  | 'webhook.endpoint_removed'
+  | 'webhook.secret_rotated'
+  | 'webhook.delivery_retried';
 
 export interface AuditEntry {
   event: AuditEvent;

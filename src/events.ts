@@ -2,7 +2,8 @@ import type { Logger } from './logging.ts';
 
 /**
  * oto's events: the one list that names them. Library mode's in-process handlers subscribe to
- * these; webhooks will deliver the same names. A payload never holds a token, a code, a password
+ * these, and webhooks deliver the same names and payloads (src/webhooks/). Flows record them with
+ * recordEvent (src/webhooks/record.ts), in the transaction of the change. A payload never holds a token, a code, a password
  * or a session secret: ids, addresses and what changed.
  */
 export interface OtoEvents {
@@ -20,16 +21,44 @@ export interface OtoEvents {
     scope: string;
     role: string;
   };
-  /** From a one-click link, the API or the account page. */
+  /**
+   * Library mode only, kept for compatibility: the in-process form of subscription.changed with
+   * subscribed false. Webhooks deliver subscription.changed instead (WEBHOOK_EVENTS).
+   */
   'user.unsubscribed': { userId: string };
+  /** Newsletter subscription turned on or off: from a one-click link, the API or the account page. */
+  'subscription.changed': { userId: string; subscribed: boolean };
   /**
    * The account and what oto held about it are gone: the app erases its own data about the user.
    * `actor` is 'self' or the name of the admin key that deleted it.
    */
   'user.deleted': { userId: string; actor: string };
+  /** By an operator (admin API or CLI); `actor` is the key's name or 'cli'. */
+  'user.disabled': { userId: string; actor: string };
+  /** A login, or the session an accepted invitation opens. Never the session's token. */
+  'session.created': { userId: string; sessionId: string };
+  /**
+   * Sessions ended: one (`sessionId`) or several at once, as after a password change; `count` says
+   * how many. `reason` is what ended them: logout, password_change, disabled and so on.
+   */
+  'session.revoked': { userId: string; sessionId: string | null; count: number; reason: string };
+  'invitation.created': {
+    invitationId: string;
+    inviterId: string;
+    email: string;
+    scope: string;
+    role: string;
+  };
 }
 
 export type OtoEventName = keyof OtoEvents;
+
+// Every webhook event is one of oto's events.
+const _webhookEventsAreEvents: readonly OtoEventName[] = WEBHOOK_EVENTS;
+
+import { WEBHOOK_EVENTS } from './event-names.ts';
+
+export { WEBHOOK_EVENTS, type WebhookEventName } from './event-names.ts';
 
 /** The name of each event's handler option in createOto({ events }). */
 export const EVENT_HANDLERS = {
@@ -40,6 +69,11 @@ export const EVENT_HANDLERS = {
   onInvitationAccepted: 'invitation.accepted',
   onUnsubscribed: 'user.unsubscribed',
   onUserDeleted: 'user.deleted',
+  onUserDisabled: 'user.disabled',
+  onSessionCreated: 'session.created',
+  onSessionRevoked: 'session.revoked',
+  onInvitationCreated: 'invitation.created',
+  onSubscriptionChanged: 'subscription.changed',
 } as const satisfies Record<string, OtoEventName>;
 
 export type EventHandler<E extends OtoEventName> = (payload: OtoEvents[E]) => void | Promise<void>;
@@ -70,6 +104,11 @@ export class EventBus {
       const at = list.indexOf(handler as EventHandler<OtoEventName>);
       if (at >= 0) list.splice(at, 1);
     };
+  }
+
+  /** True when a handler listens to the event. */
+  has(event: OtoEventName): boolean {
+    return (this.#handlers.get(event)?.length ?? 0) > 0;
   }
 
   /**

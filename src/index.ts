@@ -12,6 +12,8 @@ export {
   type EventHandlers,
   type OtoEventName,
   type OtoEvents,
+  WEBHOOK_EVENTS,
+  type WebhookEventName,
 } from './events.ts';
 export type { Acting, AdminUserDetails, AdminUserSummary, LibraryAdmin } from './library/admin.ts';
 export type { DatabaseOption } from './library/database.ts';
@@ -35,5 +37,7 @@ export type {
   TokenInspection,
   TokenView,
 } from './library/tokens.ts';
+export type { LibraryWebhooks, WebhookEndpointView } from './library/webhooks.ts';
 export type { AppMail } from './mail/app-transport.ts';
 export type { OutgoingMessage } from './mail/transport.ts';
+export { type VerifyOptions, verifyWebhook } from './webhooks/signature.ts';

@@ -36,10 +36,20 @@ export interface OutboxStats {
   oldestPendingAgeSeconds: number;
 }
 
+/** Told about each webhook attempt (src/webhooks/dispatcher.ts). Endpoint ids only, never URLs. */
+export interface WebhookObserver {
+  /** result: succeeded, retried, failed or refused. */
+  delivered(event: string, endpointId: string, result: string): void;
+  attempted(endpointId: string, seconds: number): void;
+}
+
 export interface Metrics {
   readonly registry: Registry;
   readonly tokenObserver: TokenObserver;
   readonly mailObserver: MailObserver;
+  readonly webhookObserver: WebhookObserver;
+  /** The webhook gauge asks this on each scrape: the oldest undelivered event's age in seconds. */
+  setWebhookBacklog(source: () => Promise<number>): void;
   /** Rows deleted (or reset) by the purge, per table. */
   recordPurged(table: string, rows: number): void;
   observeRequest(method: string, route: string, statusCode: number, seconds: number): void;
@@ -95,6 +105,30 @@ export function createMetrics(): Metrics {
     registers: [registry],
   });
 
+  const webhookDeliveries = new Counter({
+    name: 'oto_webhook_deliveries_total',
+    help: 'Webhook delivery outcomes, by event, result (succeeded, retried, failed, refused) and endpoint id.',
+    labelNames: ['event', 'result', 'endpoint'] as const,
+    registers: [registry],
+  });
+  const webhookAttempts = new Histogram({
+    name: 'oto_webhook_attempt_duration_seconds',
+    help: 'Webhook HTTP attempts and their duration, by endpoint id.',
+    labelNames: ['endpoint'] as const,
+    buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  });
+  let webhookBacklog: (() => Promise<number>) | null = null;
+  new Gauge({
+    name: 'oto_webhook_oldest_pending_age_seconds',
+    help: 'Age of the oldest webhook delivery not yet done, in seconds (0 when none).',
+    registers: [registry],
+    async collect() {
+      const age = await (webhookBacklog?.() ?? Promise.resolve(null)).catch(() => null);
+      if (age !== null) this.set(age);
+    },
+  });
+
   let outboxStats: (() => Promise<OutboxStats>) | null = null;
   // One read serves both gauges of a scrape.
   let pendingRead: Promise<OutboxStats | null> | null = null;
@@ -138,6 +172,13 @@ export function createMetrics(): Metrics {
       sent: (kind) => emails.inc({ kind, status: 'sent' }),
       failed: (kind) => emails.inc({ kind, status: 'failed' }),
       retried: (kind) => emails.inc({ kind, status: 'retried' }),
+    },
+    webhookObserver: {
+      delivered: (event, endpoint, result) => webhookDeliveries.inc({ event, result, endpoint }),
+      attempted: (endpoint, seconds) => webhookAttempts.observe({ endpoint }, seconds),
+    },
+    setWebhookBacklog(source) {
+      webhookBacklog = source;
     },
     recordPurged(table, rows) {
       if (rows > 0) purged.inc({ table }, rows);

@@ -226,7 +226,7 @@ for (const { dialect, skip } of DIALECTS) {
       });
       assert.equal(live.headers['cache-control'], 'no-store');
 
-      await revokeUserSessions(t.ctx.db, user.id);
+      await revokeUserSessions(t.ctx, t.ctx.db, user.id, { reason: 'test' });
       const inactive = { active: false, userId: null, email: null, emailVerified: null, expiresAt: null };
       for (const probe of [token, 'not-a-token', 'A'.repeat(43)]) {
         const res = await t.app.inject({

@@ -28,7 +28,15 @@ function purgeContext(database: TestDatabase, env: Record<string, string> = {}):
 
 async function ids(
   db: Db,
-  table: 'security_tokens' | 'sessions' | 'email_outbox' | 'audit_events' | 'invitations',
+  table:
+    | 'security_tokens'
+    | 'sessions'
+    | 'email_outbox'
+    | 'audit_events'
+    | 'invitations'
+    | 'webhook_events'
+    | 'webhook_deliveries'
+    | 'webhook_attempts',
 ) {
   const rows = await db.selectFrom(table).select('id').orderBy('id').execute();
   return rows.map((row) => row.id);
@@ -169,6 +177,55 @@ async function seed(ctx: Context) {
     .insertInto('audit_events')
     .values([...old, { id: 'kept-audit', at: now - 89 * DAY, user_id: 'kept-clean', event: 'login.failed' }])
     .execute();
+
+  // Webhooks: a delivery finished 31 days ago goes with its attempt; a recent one stays. Events go
+  // after the retention and the 3 days of retries (34 days), whatever their deliveries.
+  const event = (id: string, age: number) => ({
+    id,
+    name: 'user.created',
+    payload: '{}',
+    created_at: now - age,
+  });
+  await db
+    .insertInto('webhook_events')
+    .values([
+      event('gone-event', 35 * DAY),
+      event('kept-event-recent', 33 * DAY),
+      event('gone-event-retried', 40 * DAY),
+    ])
+    .execute();
+  const delivery = (id: string, eventId: string, age: number, finished: boolean) => ({
+    id,
+    event_id: eventId,
+    endpoint_id: 'e',
+    event_name: 'user.created',
+    status: finished ? ('succeeded' as const) : ('pending' as const),
+    next_attempt_at: now,
+    created_at: now - age,
+    finished_at: finished ? now - age : null,
+  });
+  await db
+    .insertInto('webhook_deliveries')
+    .values([
+      delivery('gone-delivery', 'gone-event', 31 * DAY, true),
+      delivery('kept-delivery-recent', 'kept-event-recent', 29 * DAY, true),
+      delivery('kept-delivery-pending', 'gone-event-retried', 40 * DAY, false),
+    ])
+    .execute();
+  const attempt = (id: string, deliveryId: string, age: number) => ({
+    id,
+    delivery_id: deliveryId,
+    at: now - age,
+    response_status: 200,
+    duration_ms: 5,
+  });
+  await db
+    .insertInto('webhook_attempts')
+    .values([
+      attempt('gone-attempt', 'gone-delivery', 31 * DAY),
+      attempt('kept-attempt', 'kept-delivery-recent', 29 * DAY),
+    ])
+    .execute();
 }
 
 const EXPECTED: Record<PurgeTarget, number> = {
@@ -180,6 +237,7 @@ const EXPECTED: Record<PurgeTarget, number> = {
   login_failures: 2,
   one_time_codes: 0,
   code_budgets: 0,
+  webhook_outbox: 4,
 };
 
 for (const { dialect, skip } of DIALECTS) {
@@ -219,6 +277,12 @@ for (const { dialect, skip } of DIALECTS) {
       ]);
       assert.deepEqual(await ids(ctx.db, 'audit_events'), ['kept-audit']);
       assert.deepEqual(await ids(ctx.db, 'invitations'), ['kept-open', 'kept-revoked-recently']);
+      assert.deepEqual(await ids(ctx.db, 'webhook_events'), ['kept-event-recent']);
+      assert.deepEqual(await ids(ctx.db, 'webhook_deliveries'), [
+        'kept-delivery-pending',
+        'kept-delivery-recent',
+      ]);
+      assert.deepEqual(await ids(ctx.db, 'webhook_attempts'), ['kept-attempt']);
 
       const throttle = await ctx.db.selectFrom('login_failures').selectAll().orderBy('key').execute();
       assert.deepEqual(
@@ -389,6 +453,18 @@ async function fillForPlanner(db: Db, now: number): Promise<void> {
     select 'm' || i, 'k', 'r@x.test', 's@x.test', 's',
       (array['pending', 'sent', 'sent', 'failed'])[1 + i % 4], ${now}::bigint, 'm' || i,
       case when i % 4 = 0 then ${old}::bigint + i else ${now}::bigint + i end
+    from generate_series(1, ${rows}::int) as i`.execute(db);
+  await sql`insert into webhook_events (id, name, payload, created_at)
+    select 'w' || i, 'user.created', '{}',
+      case when i % 4 = 0 then ${old}::bigint + i else ${now}::bigint + i end
+    from generate_series(1, ${rows}::int) as i`.execute(db);
+  await sql`insert into webhook_deliveries (id, event_id, endpoint_id, event_name, status, next_attempt_at,
+      created_at, finished_at)
+    select 'd' || i, 'w' || i, 'e', 'user.created', 'succeeded', ${now}::bigint, ${now}::bigint,
+      case when i % 4 = 0 then ${old}::bigint + i when i % 4 = 1 then null else ${now}::bigint + i end
+    from generate_series(1, ${rows}::int) as i`.execute(db);
+  await sql`insert into webhook_attempts (id, delivery_id, at, duration_ms)
+    select 'a' || i, 'd' || i, case when i % 4 = 0 then ${old}::bigint + i else ${now}::bigint + i end, 1
     from generate_series(1, ${rows}::int) as i`.execute(db);
   await sql`insert into invitations (id, inviter_id, email, email_normalized, scope, role, token_id,
       created_at, expires_at)

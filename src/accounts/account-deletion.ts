@@ -4,6 +4,7 @@ import { dialectOf } from '../db/dialect.ts';
 import type { Db, User } from '../db/schema.ts';
 import { pageLink } from '../links/links.ts';
 import { queueMail } from '../mail/queue.ts';
+import { recordEvent, transact } from '../webhooks/record.ts';
 import type { InputError } from './input.ts';
 import { type Cooldown, proveOwnPassword, throttleKey } from './login-throttle.ts';
 import { lockRecipient } from './mail-caps.ts';
@@ -53,7 +54,7 @@ const DONE = ['sent', 'failed'] as const;
 export async function deleteAccount(ctx: Context, input: DeletionInput): Promise<DeletionResult> {
   const before = await findUserById(ctx.db, input.userId);
   if (before === undefined) return { ok: false, reason: 'unknown' };
-  const result = await ctx.db.transaction().execute(async (trx): Promise<DeletionResult> => {
+  const result = await transact(ctx, async (trx): Promise<DeletionResult> => {
     // The address lock first, then the user row: the order the change of email takes them in.
     await lockRecipient(ctx, trx, before.email_normalized);
     const user = await lockUser(trx, input.userId);
@@ -66,7 +67,7 @@ export async function deleteAccount(ctx: Context, input: DeletionInput): Promise
     await forgetMail(trx, user, addresses);
     await scrubAuditOf(trx, user.id, addresses);
     await trx.deleteFrom('login_failures').where('key', '=', throttleKey(user.email_normalized)).execute();
-    const sessionsRevoked = await revokeUserSessions(trx, user.id);
+    const sessionsRevoked = await revokeUserSessions(ctx, trx, user.id, { reason: 'user_deleted' });
     await trx.deleteFrom('security_tokens').where('user_id', '=', user.id).execute();
     // Tokens the app issued through the token API for this address as their subject.
     await trx.deleteFrom('security_tokens').where('subject', 'in', addresses).execute();
@@ -95,9 +96,9 @@ export async function deleteAccount(ctx: Context, input: DeletionInput): Promise
       actor: input.actor === 'self' ? null : input.actor,
       detail: { actor: input.actor, sessions: sessionsRevoked },
     });
+    await recordEvent(ctx, trx, 'user.deleted', { userId: user.id, actor: input.actor });
     return { ok: true, sessionsRevoked };
   });
-  if (result.ok) ctx.events.emit('user.deleted', { userId: input.userId, actor: input.actor });
   return result;
 }
 

@@ -79,7 +79,7 @@ export async function claimAddress(
     .returningAll()
     .executeTakeFirstOrThrow();
   if (claim.mailboxProven) {
-    await revokeUserSessions(trx, user.id);
+    await revokeUserSessions(ctx, trx, user.id, { reason: 'address_claimed' });
     for (const purpose of [PURPOSE.verifyEmail, PURPOSE.passwordReset, PURPOSE.emailChange]) {
       await ctx.tokens.revoke(trx, purpose, { userId: user.id });
       await ctx.codes.revoke(trx, purpose, { userId: user.id });

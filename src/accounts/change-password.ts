@@ -4,6 +4,7 @@ import type { User } from '../db/schema.ts';
 import { pageLink } from '../links/links.ts';
 import { queueMail } from '../mail/queue.ts';
 import { PURPOSE } from '../purposes.ts';
+import { recordEvent, transact } from '../webhooks/record.ts';
 import type { InputError } from './input.ts';
 import { type Cooldown, clearAttempts, proveOwnPassword } from './login-throttle.ts';
 import { currentPasswordInputProblem, hashPassword, passwordProblems } from './passwords.ts';
@@ -46,7 +47,7 @@ export async function changePassword(
   if (!proof.ok) return proof;
   const passwordHash = await hashPassword(input.newPassword);
 
-  const result = await ctx.db.transaction().execute(async (trx): Promise<ChangePasswordResult> => {
+  const result = await transact(ctx, async (trx): Promise<ChangePasswordResult> => {
     const now = ctx.clock.now();
     // Only over the password that was just proven: of two changes racing, the second finds the
     // version moved and is refused as if its current password were wrong, which it now is.
@@ -62,7 +63,10 @@ export async function changePassword(
       .executeTakeFirst();
     if (updated.numUpdatedRows === 0n) return { ok: false, reason: 'wrong_password' };
     await clearAttempts(trx, proof.admission);
-    const revoked = await revokeUserSessions(trx, input.user.id, { except: input.sessionId });
+    const revoked = await revokeUserSessions(ctx, trx, input.user.id, {
+      except: input.sessionId,
+      reason: 'password_change',
+    });
     await ctx.tokens.revoke(trx, PURPOSE.passwordReset, { userId: input.user.id });
     await ctx.codes.revoke(trx, PURPOSE.passwordReset, { userId: input.user.id });
     await queueMail(
@@ -80,8 +84,8 @@ export async function changePassword(
       ip: input.ip,
       detail: { reason: 'password_change', count: revoked },
     });
+    await recordEvent(ctx, trx, 'user.password_changed', { userId: input.user.id, via: 'change' });
     return { ok: true, revokedSessions: revoked };
   });
-  if (result.ok) ctx.events.emit('user.password_changed', { userId: input.user.id, via: 'change' });
   return result;
 }

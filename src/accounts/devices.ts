@@ -2,11 +2,12 @@ import { recordAudit } from '../audit.ts';
 import { isoTime, type Millis } from '../clock.ts';
 import type { Context } from '../context.ts';
 import type { User } from '../db/schema.ts';
+import { transact } from '../webhooks/record.ts';
 import type { InputError } from './input.ts';
 import { truncateIp } from './ip-prefix.ts';
 import { type Cooldown, clearAttempts, proveOwnPassword } from './login-throttle.ts';
 import { currentPasswordInputProblem } from './passwords.ts';
-import { revokeUserSessions, toInfo } from './sessions.ts';
+import { revokeSession, revokeUserSessions, toInfo } from './sessions.ts';
 import { describeUserAgent } from './user-agent.ts';
 
 /**
@@ -86,13 +87,9 @@ export async function revokeOwnSession(
   ctx: Context,
   input: { userId: string; sessionId: string; ip: string | null },
 ): Promise<boolean> {
-  return ctx.db.transaction().execute(async (trx) => {
-    const deleted = await trx
-      .deleteFrom('sessions')
-      .where('id', '=', input.sessionId)
-      .where('user_id', '=', input.userId)
-      .executeTakeFirst();
-    if (deleted.numDeletedRows === 0n) return false;
+  return transact(ctx, async (trx) => {
+    const session = { userId: input.userId, sessionId: input.sessionId };
+    if (!(await revokeSession(ctx, trx, session, 'user_revoked'))) return false;
     await recordAudit(trx, ctx.clock, {
       event: 'sessions.revoked',
       userId: input.userId,
@@ -124,9 +121,12 @@ export async function revokeOtherSessions(
   }
   const proof = await proveOwnPassword(ctx, { ...input, during: 'revoke_other_sessions' });
   if (!proof.ok) return proof;
-  const revoked = await ctx.db.transaction().execute(async (trx) => {
+  const revoked = await transact(ctx, async (trx) => {
     await clearAttempts(trx, proof.admission);
-    const count = await revokeUserSessions(trx, input.user.id, { except: input.sessionId });
+    const count = await revokeUserSessions(ctx, trx, input.user.id, {
+      except: input.sessionId,
+      reason: 'revoke_others',
+    });
     await recordAudit(trx, ctx.clock, {
       event: 'sessions.revoked',
       userId: input.user.id,

@@ -7,6 +7,7 @@ import { buildLink, pageLink } from '../links/links.ts';
 import { queueMail } from '../mail/queue.ts';
 import { PURPOSE } from '../purposes.ts';
 import type { ConsumeFailure } from '../tokens/tokens.ts';
+import { recordEvent, transact } from '../webhooks/record.ts';
 import { checkEmail, humanDuration, type InputError } from './input.ts';
 import { type Cooldown, clearAttempts, proveOwnPassword } from './login-throttle.ts';
 import { CAP_WINDOW_MS, lockRecipient, rowsSince } from './mail-caps.ts';
@@ -181,7 +182,7 @@ export async function confirmEmailChange(
   if (link.userId !== input.userId) return { ok: false, reason: 'wrong_account' };
   const newNormalized = normalizeEmail(link.newEmail);
   try {
-    const result = await ctx.db.transaction().execute(async (trx) => {
+    const result = await transact(ctx, async (trx) => {
       await lockRecipient(ctx, trx, newNormalized);
       const user = await lockUser(ctx, trx, input.userId);
       if (user === undefined) throw new Refusal({ ok: false, reason: 'unknown' });
@@ -208,7 +209,10 @@ export async function confirmEmailChange(
         })
         .where('id', '=', user.id)
         .execute();
-      const revoked = await revokeUserSessions(trx, user.id, { except: input.sessionId });
+      const revoked = await revokeUserSessions(ctx, trx, user.id, {
+        except: input.sessionId,
+        reason: 'email_change',
+      });
       // Links mailed to the old address (resets, verifications) and any other pending change die
       // with it: the old mailbox no longer speaks for the account.
       for (const purpose of [PURPOSE.emailChange, PURPOSE.passwordReset, PURPOSE.verifyEmail]) {
@@ -222,17 +226,17 @@ export async function confirmEmailChange(
         ip: input.ip,
         detail: { reason: 'email_change', count: revoked },
       });
+      await recordEvent(ctx, trx, 'user.email_changed', {
+        userId: user.id,
+        previousEmail: user.email,
+        email: link.newEmail,
+      });
       return {
         ok: true,
         previousEmail: user.email,
         newEmail: link.newEmail,
         sessionsRevoked: revoked,
       } as const;
-    });
-    ctx.events.emit('user.email_changed', {
-      userId: input.userId,
-      previousEmail: result.previousEmail,
-      email: result.newEmail,
     });
     return { ok: true, newEmail: result.newEmail, sessionsRevoked: result.sessionsRevoked };
   } catch (error) {

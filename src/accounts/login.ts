@@ -1,6 +1,7 @@
 import { recordAudit } from '../audit.ts';
 import type { Context } from '../context.ts';
 import type { User } from '../db/schema.ts';
+import { transact } from '../webhooks/record.ts';
 import { checkEmail, type InputError } from './input.ts';
 import { admitAttempt, type Cooldown, clearAttempts } from './login-throttle.ts';
 import { burnHashTime, MAX_PASSWORD_BYTES, verifyPassword } from './passwords.ts';
@@ -74,7 +75,7 @@ export async function logIn(ctx: Context, input: LoginInput): Promise<LoginResul
     await clearAttempts(ctx.db, admission);
     return { ok: false, reason: 'email_not_verified' };
   }
-  const created = await ctx.db.transaction().execute(async (trx) => {
+  const created = await transact(ctx, async (trx) => {
     await clearAttempts(trx, admission);
     const session = await createSession(ctx, trx, user.id, input);
     await recordAudit(trx, ctx.clock, { event: 'login.succeeded', userId: user.id, ip: input.ip ?? null });

@@ -1,5 +1,6 @@
 import { recordAudit } from '../audit.ts';
 import type { Context } from '../context.ts';
+import { transact } from '../webhooks/record.ts';
 import { revokeSession } from './sessions.ts';
 
 /** Ends one session, with its audit record, in one transaction. */
@@ -8,8 +9,8 @@ export async function logOut(
   auth: { sessionId: string; userId: string },
   ip: string | null,
 ): Promise<void> {
-  await ctx.db.transaction().execute(async (trx) => {
-    if (!(await revokeSession(trx, auth.sessionId))) return;
+  await transact(ctx, async (trx) => {
+    if (!(await revokeSession(ctx, trx, auth, 'logout'))) return;
     await recordAudit(trx, ctx.clock, {
       event: 'sessions.revoked',
       userId: auth.userId,

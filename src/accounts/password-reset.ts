@@ -10,6 +10,7 @@ import { queueMail, renderedMail } from '../mail/queue.ts';
 import { PURPOSE } from '../purposes.ts';
 import { FINGERPRINT_DOMAIN, generateToken, hashToken } from '../tokens/secret.ts';
 import type { ConsumeFailure } from '../tokens/tokens.ts';
+import { recordEvent, transact } from '../webhooks/record.ts';
 import { passwordResetBinding } from './bindings.ts';
 import { checkEmail, humanDuration, type InputError } from './input.ts';
 import { clearAttempts } from './login-throttle.ts';
@@ -242,7 +243,7 @@ export async function resetPassword(
   if (problems.length > 0) return invalidPassword(problems);
   const passwordHash = await hashPassword(input.password);
 
-  const result = await ctx.db.transaction().execute(async (trx): Promise<ResetResult> => {
+  const result = await transact(ctx, async (trx): Promise<ResetResult> => {
     const user = await findUserById(trx, owner.id);
     if (user === undefined) return { ok: false, reason: 'unknown' };
     const consumed = await ctx.tokens.consume(trx, {
@@ -254,7 +255,6 @@ export async function resetPassword(
     await completeReset(ctx, trx, user, passwordHash, input.ip);
     return { ok: true, userId: user.id };
   });
-  if (result.ok) ctx.events.emit('user.password_changed', { userId: result.userId, via: 'reset' });
   return result;
 }
 
@@ -283,7 +283,7 @@ export async function completeReset(
     .where('id', '=', user.id)
     .execute();
   await clearAttempts(trx, { email: user.email_normalized });
-  const revoked = await revokeUserSessions(trx, user.id);
+  const revoked = await revokeUserSessions(ctx, trx, user.id, { reason: 'password_reset' });
   await ctx.tokens.revoke(trx, PURPOSE.passwordReset, { userId: user.id });
   await ctx.tokens.revoke(trx, PURPOSE.verifyEmail, { userId: user.id });
   await ctx.codes.revoke(trx, PURPOSE.passwordReset, { userId: user.id });
@@ -303,6 +303,7 @@ export async function completeReset(
     ip,
     detail: { reason: 'password_reset', count: revoked },
   });
+  await recordEvent(ctx, trx, 'user.password_changed', { userId: user.id, via: 'reset' });
 }
 
 export function invalidPassword(messages: string[]): ResetResult {

@@ -1,6 +1,7 @@
 import { allowsCode } from '../config/config.ts';
 import type { Context } from '../context.ts';
 import { PURPOSE } from '../purposes.ts';
+import { transact } from '../webhooks/record.ts';
 import { passwordResetBinding } from './bindings.ts';
 import { answerCodeCheck, auditCooldown, codeOwner } from './code-check.ts';
 import type { InputError } from './input.ts';
@@ -34,7 +35,7 @@ export async function resetPasswordByCode(
   const startedAt = performance.now();
   const owner = await codeOwner(ctx.db, input.email);
   if (owner === undefined) return answerCodeCheck(ctx, startedAt, false, refused());
-  const result = await ctx.db.transaction().execute(async (trx): Promise<ResetByCodeResult> => {
+  const result = await transact(ctx, async (trx): Promise<ResetByCodeResult> => {
     const user = await findUserById(trx, owner.id);
     if (user === undefined) return refused();
     const consumed = await ctx.codes.consume(trx, {
@@ -55,7 +56,6 @@ export async function resetPasswordByCode(
     await completeReset(ctx, trx, user, passwordHash, input.ip);
     return { ok: true, userId: user.id };
   });
-  if (result.ok) ctx.events.emit('user.password_changed', { userId: result.userId, via: 'reset' });
   return answerCodeCheck(ctx, startedAt, true, result);
 }
 

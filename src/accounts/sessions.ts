@@ -4,6 +4,7 @@ import { newId } from '../db/ids.ts';
 import { prepared } from '../db/prepared.ts';
 import type { Db, User } from '../db/schema.ts';
 import { generateToken, hashToken, isWellFormedToken } from '../tokens/secret.ts';
+import { recordEvent } from '../webhooks/record.ts';
 import { truncateIp } from './ip-prefix.ts';
 
 /**
@@ -57,6 +58,7 @@ export async function createSession(
     user_agent: origin.userAgent?.slice(0, 512) ?? null,
   };
   await db.insertInto('sessions').values(row).execute();
+  await recordEvent(ctx, db, 'session.created', { userId, sessionId: row.id });
   return { token, session: toInfo(ctx, row) };
 }
 
@@ -119,10 +121,21 @@ async function touch(ctx: Context, sessionId: string, now: Millis): Promise<void
     .execute();
 }
 
-/** Ends one session (log out). True when it existed. */
-export async function revokeSession(db: Db, sessionId: string): Promise<boolean> {
-  const result = await db.deleteFrom('sessions').where('id', '=', sessionId).executeTakeFirst();
-  return result.numDeletedRows > 0n;
+/** Ends one session of a user (log out, or from the device list). True when it existed. */
+export async function revokeSession(
+  ctx: Context,
+  db: Db,
+  session: { userId: string; sessionId: string },
+  reason: string,
+): Promise<boolean> {
+  const result = await db
+    .deleteFrom('sessions')
+    .where('id', '=', session.sessionId)
+    .where('user_id', '=', session.userId)
+    .executeTakeFirst();
+  if (result.numDeletedRows === 0n) return false;
+  await recordEvent(ctx, db, 'session.revoked', { ...session, count: 1, reason });
+  return true;
 }
 
 /**
@@ -130,12 +143,18 @@ export async function revokeSession(db: Db, sessionId: string): Promise<boolean>
  * many ended. Sessions are deleted, not flagged: a revoked session has nothing left worth keeping.
  */
 export async function revokeUserSessions(
+  ctx: Context,
   db: Db,
   userId: string,
-  options: { except?: string } = {},
+  options: { except?: string; reason: string },
 ): Promise<number> {
-  if (options.except === undefined) return deleteSessionsOf.affected(db, { userId });
-  return deleteOtherSessionsOf.affected(db, { userId, except: options.except });
+  const count =
+    options.except === undefined
+      ? await deleteSessionsOf.affected(db, { userId })
+      : await deleteOtherSessionsOf.affected(db, { userId, except: options.except });
+  if (count > 0)
+    await recordEvent(ctx, db, 'session.revoked', { userId, sessionId: null, count, reason: options.reason });
+  return count;
 }
 
 const deleteSessionsOf = prepared((db, p: { userId: string }) =>

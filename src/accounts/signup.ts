@@ -2,6 +2,7 @@ import { recordAudit } from '../audit.ts';
 import type { Context } from '../context.ts';
 import { pageLink } from '../links/links.ts';
 import { queueMail } from '../mail/queue.ts';
+import { recordEvent, transact } from '../webhooks/record.ts';
 import { claimAddress } from './address-claim.ts';
 import { checkNewCredentials, type InputError } from './input.ts';
 import { lockRecipientAndFindUser, underCap } from './mail-caps.ts';
@@ -41,9 +42,8 @@ export async function signUp(ctx: Context, input: SignUpInput): Promise<SignUpRe
   const email = cleanEmail(input.email);
   const emailNormalized = normalizeEmail(input.email);
 
-  let created: { userId: string; email: string } | undefined;
   // true when the account was created or registered anew: the paths that write the most.
-  const registered = await ctx.db.transaction().execute(async (trx) => {
+  const registered = await transact(ctx, async (trx) => {
     const existing = await lockRecipientAndFindUser(ctx, trx, emailNormalized);
 
     if (existing !== undefined && !(await underCap(ctx, trx, existing.email, 'verify'))) {
@@ -97,13 +97,13 @@ export async function signUp(ctx: Context, input: SignUpInput): Promise<SignUpRe
       ip: input.ip,
       detail: outcome === 'created' ? undefined : { outcome },
     });
-    if (outcome === 'created') created = { userId: user.id, email: user.email };
+    if (outcome === 'created')
+      await recordEvent(ctx, trx, 'user.created', { userId: user.id, email: user.email, via: 'sign_up' });
     // A replaced account's cap was checked above; a new one's is checked now.
     if (outcome === 'replaced_unverified' || (await underCap(ctx, trx, user.email, 'verify')))
       await sendVerificationEmail(ctx, trx, user, input.browser);
     return true;
   });
   await ctx.timing.signUp.ended(startedAt, registered);
-  if (created !== undefined) ctx.events.emit('user.created', { ...created, via: 'sign_up' });
   return { ok: true };
 }

@@ -5,6 +5,7 @@ import type { Db, User } from '../db/schema.ts';
 import { pageLink } from '../links/links.ts';
 import { queueMail } from '../mail/queue.ts';
 import { PURPOSE } from '../purposes.ts';
+import { recordEvent, transact } from '../webhooks/record.ts';
 import { revokeUserSessions } from './sessions.ts';
 import { statusOf, type UserStatus } from './user-search.ts';
 import { findUserById } from './users.ts';
@@ -59,7 +60,7 @@ export async function disableUser(
       .where('disabled_at', 'is', null)
       .executeTakeFirst();
     if (updated.numUpdatedRows === 0n) return unchanged(user);
-    const revokedSessions = await revokeUserSessions(trx, user.id);
+    const revokedSessions = await revokeUserSessions(ctx, trx, user.id, { reason: 'disabled' });
     let revokedTokens = 0;
     for (const purpose of USER_LINK_PURPOSES) {
       revokedTokens += await ctx.tokens.revoke(trx, purpose, { userId: user.id });
@@ -81,6 +82,7 @@ export async function disableUser(
       actor: by.actor,
       detail: { reason: cleaned, revokedSessions, revokedTokens },
     });
+    await recordEvent(ctx, trx, 'user.disabled', { userId: user.id, actor: by.actor });
     return { ok: true, status: 'disabled', changed: true, revokedSessions, revokedTokens } as const;
   });
 }
@@ -119,7 +121,7 @@ export type RevokeResult = { ok: true; revoked: number } | { ok: false; reason: 
 /** Logs an account out everywhere, for a lost device or a suspected takeover. */
 export async function revokeSessionsOf(ctx: Context, id: string, by: Operator): Promise<RevokeResult> {
   return inTransactionWithUser(ctx, id, async (trx, user) => {
-    const revoked = await revokeUserSessions(trx, user.id);
+    const revoked = await revokeUserSessions(ctx, trx, user.id, { reason: 'operator' });
     await recordAudit(trx, ctx.clock, {
       event: 'sessions.revoked',
       userId: user.id,
@@ -147,7 +149,7 @@ async function inTransactionWithUser<T>(
   change: (trx: Db, user: User) => Promise<T>,
 ): Promise<T | { ok: false; reason: 'unknown' }> {
   if (!ID_PATTERN.test(id)) return { ok: false, reason: 'unknown' };
-  return ctx.db.transaction().execute(async (trx) => {
+  return transact(ctx, async (trx) => {
     const user = await findUserById(trx, id);
     if (user === undefined) return { ok: false, reason: 'unknown' } as const;
     return change(trx, user);

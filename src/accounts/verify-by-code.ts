@@ -1,6 +1,7 @@
 import { allowsCode } from '../config/config.ts';
 import type { Context } from '../context.ts';
 import { PURPOSE } from '../purposes.ts';
+import { transact } from '../webhooks/record.ts';
 import { verifyEmailBinding } from './bindings.ts';
 import { answerCodeCheck, auditCooldown, codeOwner } from './code-check.ts';
 import { markVerified } from './verify-email.ts';
@@ -23,7 +24,7 @@ export async function verifyEmailByCode(
   const startedAt = performance.now();
   const owner = await codeOwner(ctx.db, input.email);
   if (owner === undefined) return answerCodeCheck(ctx, startedAt, false, refused());
-  const result = await ctx.db.transaction().execute(async (trx): Promise<VerifyByCodeResult> => {
+  const result = await transact(ctx, async (trx): Promise<VerifyByCodeResult> => {
     const consumed = await ctx.codes.consume(trx, {
       purpose: PURPOSE.verifyEmail,
       userId: owner.id,
@@ -41,8 +42,6 @@ export async function verifyEmailByCode(
     }
     return markVerified(ctx, trx, owner.id, input.ip);
   });
-  if (result.ok && result.status === 'verified')
-    ctx.events.emit('user.email_verified', { userId: result.userId });
   return answerCodeCheck(ctx, startedAt, true, result);
 }
 

@@ -12,6 +12,7 @@ import { PURPOSE } from '../purposes.ts';
 import { FINGERPRINT_DOMAIN, hashToken, isWellFormedToken } from '../tokens/secret.ts';
 import { type ConsumeValues, consumeUpdate } from '../tokens/statements.ts';
 import type { ConsumeFailure } from '../tokens/tokens.ts';
+import { recordEvent, transact, webhooksWant } from '../webhooks/record.ts';
 import { VERIFY_EMAIL_BINDING_SQL, verifyEmailBinding } from './bindings.ts';
 import { humanDuration } from './input.ts';
 import { revokeUserSessions } from './sessions.ts';
@@ -83,23 +84,28 @@ export type VerifyResult =
  * an error to the user.
  */
 export async function verifyEmail(ctx: Context, token: unknown, ip: string | null): Promise<VerifyResult> {
-  const result = await verifyInTransaction(ctx, token, ip);
-  if (result.ok && result.status === 'verified')
-    ctx.events.emit('user.email_verified', { userId: result.userId });
-  return result;
+  if (dialectOf(ctx.db) === 'postgres') {
+    // The one statement cannot write the webhook outbox nor tell how many sessions it ended: when
+    // an endpoint or a handler wants those, the verification takes the step-by-step transaction.
+    if (!(await eventsWanted(ctx))) {
+      const done = await verifyInOneStatement(ctx, token, ip);
+      if (done !== undefined) {
+        if (done.ok && done.status === 'verified')
+          await recordEvent(ctx, ctx.db, 'user.email_verified', { userId: done.userId });
+        return done;
+      }
+    }
+    return transact(ctx, (trx) => verifyStepByStep(ctx, trx, token, ip));
+  }
+  return transact(
+    ctx,
+    async (trx) => (await verifyLiveToken(ctx, trx, token, ip)) ?? verifyStepByStep(ctx, trx, token, ip),
+  );
 }
 
-async function verifyInTransaction(ctx: Context, token: unknown, ip: string | null): Promise<VerifyResult> {
-  if (dialectOf(ctx.db) === 'postgres') {
-    const done = await verifyInOneStatement(ctx, token, ip);
-    if (done !== undefined) return done;
-    return ctx.db.transaction().execute((trx) => verifyStepByStep(ctx, trx, token, ip));
-  }
-  return ctx.db
-    .transaction()
-    .execute(
-      async (trx) => (await verifyLiveToken(ctx, trx, token, ip)) ?? verifyStepByStep(ctx, trx, token, ip),
-    );
+async function eventsWanted(ctx: Context): Promise<boolean> {
+  if (ctx.events.has('session.revoked')) return true;
+  return (await webhooksWant(ctx, 'user.email_verified')) || (await webhooksWant(ctx, 'session.revoked'));
 }
 
 /** The verification, statement by statement, in the caller's transaction. Explains every failure. */
@@ -164,8 +170,9 @@ export async function markVerified(
   // The address is proven: every other live link and code of the verification is spent with it.
   await ctx.tokens.revoke(trx, PURPOSE.verifyEmail, { userId });
   await ctx.codes.revoke(trx, PURPOSE.verifyEmail, { userId });
-  const revoked = await revokeUserSessions(trx, userId);
+  const revoked = await revokeUserSessions(ctx, trx, userId, { reason: 'email_verified' });
   await recordAudit(trx, ctx.clock, { event: 'user.email_verified', userId, ip });
+  await recordEvent(ctx, trx, 'user.email_verified', { userId });
   if (revoked > 0) {
     await recordAudit(trx, ctx.clock, {
       event: 'sessions.revoked',

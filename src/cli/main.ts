@@ -14,7 +14,7 @@ const program = new Command()
 
 program
   .command('serve', { isDefault: true })
-  .description('run the HTTP server, with the outbox dispatcher and the purge scheduler')
+  .description('run the HTTP server, with the outbox and webhook dispatchers and the purge scheduler')
   .option('--no-worker', 'do not run the background worker in this process')
   .action(async (options: { worker: boolean }) => {
     const config = configOrExit();
@@ -24,7 +24,9 @@ program
 
 program
   .command('worker')
-  .description('run the background worker alone (outbox dispatcher and purge scheduler), without HTTP')
+  .description(
+    'run the background worker alone (outbox and webhook dispatchers, purge scheduler), without HTTP',
+  )
   .action(async () => {
     const config = configOrExit();
     const { runWorker } = await import('./worker.ts');
@@ -159,6 +161,58 @@ users
   .action(async (user: string) => {
     const { usersSendReset } = await import('./users.ts');
     await usersSendReset(configOrExit(), user);
+  });
+
+const webhooks = program.command('webhooks').description('webhook endpoints and their deliveries');
+
+webhooks
+  .command('list')
+  .description('list the endpoints, without their secrets')
+  .option('--json', 'print JSON instead of a table', false)
+  .action(async (options: { json: boolean }) => {
+    const { webhooksList } = await import('./webhooks.ts');
+    await webhooksList(configOrExit(), options);
+  });
+
+webhooks
+  .command('add')
+  .description('register an endpoint and print its signing secret, shown only this once')
+  .argument('<url>', 'where to POST the events (https in production)')
+  .requiredOption('--events <names>', 'comma-separated event names, e.g. user.created,user.deleted')
+  .option('--description <text>', 'what the endpoint is for')
+  .action(async (url: string, options: { events: string; description?: string }) => {
+    const { webhooksAdd } = await import('./webhooks.ts');
+    await webhooksAdd(configOrExit(), url, options);
+  });
+
+webhooks
+  .command('remove')
+  .description('remove an endpoint and its deliveries')
+  .argument('<id>', 'the endpoint id')
+  .action(async (id: string) => {
+    const { webhooksRemove } = await import('./webhooks.ts');
+    await webhooksRemove(configOrExit(), id);
+  });
+
+webhooks
+  .command('deliveries')
+  .description('recent deliveries, newest first, with their attempts')
+  .option('--endpoint <id>', 'only this endpoint')
+  .option('--status <status>', 'pending, sending, succeeded or failed')
+  .option('--limit <n>', 'deliveries to show, 1 to 100', positiveInteger, 20)
+  .option('--json', 'print JSON instead of a table', false)
+  .action(async (options: { endpoint?: string; status?: string; limit: number; json: boolean }) => {
+    const { webhooksDeliveries } = await import('./webhooks.ts');
+    await webhooksDeliveries(configOrExit(), options);
+  });
+
+webhooks
+  .command('retry')
+  .description('send a failed or waiting delivery again now')
+  .argument('<id>', 'the delivery id')
+  .action(async (id: string) => {
+    const { webhooksRetry } = await import('./webhooks.ts');
+    await webhooksRetry(configOrExit(), id);
   });
 
 function positiveInteger(value: string): number {

@@ -136,7 +136,7 @@ export async function usersSendReset(config: Config, who: string) {
   });
 }
 
-async function withContext(config: Config, run: (ctx: Context) => Promise<void>): Promise<void> {
+export async function withContext(config: Config, run: (ctx: Context) => Promise<void>): Promise<void> {
   const { ctx } = await openContext(config, { logLevel: 'warn' });
   try {
     await run(ctx);
@@ -153,7 +153,7 @@ async function userIdOrExit(ctx: Context, who: string): Promise<string> {
   return user.id;
 }
 
-function operator(): Operator {
+export function operator(): Operator {
   let name = '';
   try {
     name = userInfo().username;
@@ -174,7 +174,7 @@ function summaryJson(user: UserSummary) {
   };
 }
 
-function table(header: string[], rows: string[][]): string {
+export function table(header: string[], rows: string[][]): string {
   const widths = header.map((title, i) => Math.max(title.length, ...rows.map((row) => row[i]!.length)));
   const line = (cells: string[]) =>
     cells

@@ -11,6 +11,7 @@ import * as sessions from '../http/schemas/sessions.ts';
 import * as subscription from '../http/schemas/subscription.ts';
 import * as tokens from '../http/schemas/tokens.ts';
 import * as unsubscribe from '../http/schemas/unsubscribe.ts';
+import * as webhooks from '../http/schemas/webhooks.ts';
 
 /**
  * The client's operations are read off the very modules the routes are registered from: a route
@@ -30,6 +31,7 @@ const MODULES = [
   subscription,
   tokens,
   unsubscribe,
+  webhooks,
 ];
 
 type Modules = typeof accountData &
@@ -43,7 +45,8 @@ type Modules = typeof accountData &
   typeof sessions &
   typeof subscription &
   typeof tokens &
-  typeof unsubscribe;
+  typeof unsubscribe &
+  typeof webhooks;
 
 /** What a route's `{ method, url, schema }` constant looks like; the modules also export plain limits. */
 export interface OperationShape {

@@ -52,6 +52,20 @@ export interface Config {
     readonly dkim: DkimSettings | null;
   };
   readonly worker: { readonly enabled: boolean };
+  /** Webhook delivery (src/webhooks/). */
+  readonly webhooks: {
+    /** Per attempt (WEBHOOK_TIMEOUT). */
+    readonly timeoutMs: number;
+    /** How long a rotated-out secret keeps signing (WEBHOOK_SECRET_GRACE). */
+    readonly secretGraceSeconds: number;
+    /** WEBHOOK_ALLOW_PRIVATE: let endpoints resolve to loopback, private and link-local addresses. */
+    readonly allowPrivate: boolean;
+    /** How long a delivery is retried before it is failed (WEBHOOK_RETRY_FOR, about 3 days). */
+    readonly retryForSeconds: number;
+    readonly batchSize: number;
+    readonly leaseSeconds: number;
+    readonly pollIntervalMs: number;
+  };
   readonly purge: {
     readonly intervalSeconds: number;
     readonly tokenRetentionSeconds: number;
@@ -278,6 +292,15 @@ export function loadConfig(env: Env = process.env): Config {
       dkim: dkimSettings(env),
     },
     worker: { enabled: boolean(env, 'RUN_WORKER', true) },
+    webhooks: {
+      timeoutMs: duration(env, 'WEBHOOK_TIMEOUT', '10s') * 1000,
+      secretGraceSeconds: duration(env, 'WEBHOOK_SECRET_GRACE', '24h'),
+      allowPrivate: boolean(env, 'WEBHOOK_ALLOW_PRIVATE', false),
+      retryForSeconds: duration(env, 'WEBHOOK_RETRY_FOR', '3d'),
+      batchSize: integer(env, 'WEBHOOK_BATCH_SIZE', 20, 1, 1000),
+      leaseSeconds: duration(env, 'WEBHOOK_LEASE', '60s'),
+      pollIntervalMs: duration(env, 'WEBHOOK_POLL_INTERVAL', '1s') * 1000,
+    },
     purge: {
       intervalSeconds: duration(env, 'PURGE_INTERVAL', '1h'),
       tokenRetentionSeconds: duration(env, 'TOKEN_RETENTION', '7d'),

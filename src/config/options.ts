@@ -62,6 +62,16 @@ export interface OtoSettings {
   newsletterFrom?: string;
   mailCaps?: { verifyPerHour?: number; resetPerHour?: number };
   dkim?: { domain: string; selector: string; privateKeyFile: string };
+  /** Webhook delivery (docs/webhooks.md). */
+  webhooks?: {
+    timeout?: Duration;
+    secretGrace?: Duration;
+    allowPrivate?: boolean;
+    retryFor?: Duration;
+    batchSize?: number;
+    lease?: Duration;
+    pollInterval?: Duration;
+  };
   outbox?: {
     maxAttempts?: number;
     batchSize?: number;
@@ -162,6 +172,13 @@ export const OPTION_VARIABLES: Readonly<Record<string, string>> = {
   'methods.verifyEmail': 'VERIFY_EMAIL_METHOD',
   'methods.resetPassword': 'RESET_PASSWORD_METHOD',
   'methods.signInEmail': 'SIGN_IN_EMAIL_METHOD',
+  'webhooks.timeout': 'WEBHOOK_TIMEOUT',
+  'webhooks.secretGrace': 'WEBHOOK_SECRET_GRACE',
+  'webhooks.allowPrivate': 'WEBHOOK_ALLOW_PRIVATE',
+  'webhooks.retryFor': 'WEBHOOK_RETRY_FOR',
+  'webhooks.batchSize': 'WEBHOOK_BATCH_SIZE',
+  'webhooks.lease': 'WEBHOOK_LEASE',
+  'webhooks.pollInterval': 'WEBHOOK_POLL_INTERVAL',
 };
 
 /** Variables that only the service reads (the listening socket, the worker switch, the database URL

@@ -21,6 +21,10 @@ export interface Database {
   grants: GrantsTable;
   one_time_codes: OneTimeCodesTable;
   code_budgets: CodeBudgetsTable;
+  webhook_endpoints: WebhookEndpointsTable;
+  webhook_events: WebhookEventsTable;
+  webhook_deliveries: WebhookDeliveriesTable;
+  webhook_attempts: WebhookAttemptsTable;
 }
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -196,6 +200,65 @@ export interface GrantsTable {
   invitation_id: string | null;
   created_at: Millis;
 }
+
+/** A registered webhook receiver (src/webhooks/endpoints.ts). */
+export interface WebhookEndpointsTable {
+  id: string;
+  url: string;
+  description: ColumnType<string, string | undefined, string>;
+  /** JSON array of event names. */
+  events: string;
+  /** whsec_<base64>: kept in clear, as the HMAC needs it; shown once, at creation or rotation. */
+  secret: string;
+  /** The secret before the last rotation: it still signs until previous_secret_until. */
+  previous_secret: string | null;
+  previous_secret_until: Millis | null;
+  disabled_at: Millis | null;
+  /** 'operator', or 'gone' when the receiver answered 410. */
+  disabled_reason: string | null;
+  created_at: Millis;
+  updated_at: Millis;
+}
+
+/** One event as sent: id is the webhook-id, payload the exact JSON body. */
+export interface WebhookEventsTable {
+  id: string;
+  name: string;
+  payload: string;
+  created_at: Millis;
+}
+
+export type WebhookDeliveryStatus = 'pending' | 'sending' | 'succeeded' | 'failed';
+
+export interface WebhookDeliveriesTable {
+  id: string;
+  event_id: string;
+  endpoint_id: string;
+  event_name: string;
+  status: ColumnType<WebhookDeliveryStatus, WebhookDeliveryStatus | undefined, WebhookDeliveryStatus>;
+  attempts: ColumnType<number, number | undefined, number>;
+  next_attempt_at: Millis;
+  /** While 'sending': the lease, as email_outbox.lease_until. */
+  lease_until: Millis | null;
+  last_status: number | null;
+  last_error: string | null;
+  created_at: Millis;
+  finished_at: Millis | null;
+}
+
+export interface WebhookAttemptsTable {
+  id: string;
+  delivery_id: string;
+  at: Millis;
+  response_status: number | null;
+  /** At most 200 characters of the answer's body. */
+  response_excerpt: string | null;
+  error: string | null;
+  duration_ms: number;
+}
+
+export type WebhookEndpoint = Selectable<WebhookEndpointsTable>;
+export type WebhookDelivery = Selectable<WebhookDeliveriesTable>;
 
 export type User = Selectable<UsersTable>;
 export type NewUser = Insertable<UsersTable>;

@@ -11,6 +11,7 @@ import { isUniqueViolation } from '../db/errors.ts';
 import type { Db, User } from '../db/schema.ts';
 import { PURPOSE } from '../purposes.ts';
 import type { ConsumeFailure } from '../tokens/tokens.ts';
+import { recordEvent, transact } from '../webhooks/record.ts';
 import { addGrant } from './grants.ts';
 import { invitationBinding } from './inviting.ts';
 
@@ -152,7 +153,7 @@ export async function acceptInvitation(ctx: Context, input: AcceptInput): Promis
   const account = await findUserByNormalizedEmail(ctx.db, invitation.email_normalized);
   if (current !== null || (account !== undefined && account.email_verified_at !== null)) {
     if (current === null) return { ok: false, reason: 'login_required', invited: invitation.email };
-    return settle(ctx, invitation, () => acceptAsUser(ctx, input, invitation, current));
+    return settle(() => acceptAsUser(ctx, input, invitation, current));
   }
 
   const problems =
@@ -167,30 +168,13 @@ export async function acceptInvitation(ctx: Context, input: AcceptInput): Promis
     };
   }
   const passwordHash = await hashPassword(input.password!);
-  return settle(ctx, invitation, () => acceptWithNewAccount(ctx, input, invitation, passwordHash));
+  return settle(() => acceptWithNewAccount(ctx, input, invitation, passwordHash));
 }
 
-/** Runs an acceptance; once it committed, tells the app (src/events.ts). */
-async function settle(
-  ctx: Context,
-  invitation: Invitation,
-  run: () => Promise<AcceptResult>,
-): Promise<AcceptResult> {
+/** Runs an acceptance, turning its refusals into results. Its events are recorded inside it. */
+async function settle(run: () => Promise<AcceptResult>): Promise<AcceptResult> {
   try {
-    const result = await run();
-    if (result.ok) {
-      const { userId } = result;
-      if (result.status === 'account_created')
-        ctx.events.emit('user.created', { userId, email: invitation.email, via: 'invitation' });
-      ctx.events.emit('invitation.accepted', {
-        invitationId: invitation.id,
-        userId,
-        inviterId: invitation.inviter_id,
-        scope: invitation.scope,
-        role: invitation.role,
-      });
-    }
-    return result;
+    return await run();
   } catch (error) {
     if (error instanceof Refusal) return error.result;
     // A sign-up for the same address committed first: the invitee now has to log in to accept.
@@ -207,7 +191,7 @@ async function acceptAsUser(
   invitation: Invitation,
   user: User,
 ): Promise<AcceptResult> {
-  return ctx.db.transaction().execute(async (trx) => {
+  return transact(ctx, async (trx) => {
     await consumeInvitationToken(ctx, trx, input.token, invitation);
     // The link proves the mailbox, so an account accepting through it has a verified address.
     if (user.email_verified_at === null) {
@@ -229,7 +213,7 @@ async function acceptWithNewAccount(
   invitation: Invitation,
   passwordHash: string,
 ): Promise<AcceptResult> {
-  return ctx.db.transaction().execute(async (trx) => {
+  return transact(ctx, async (trx) => {
     await consumeInvitationToken(ctx, trx, input.token, invitation);
     // The address's lock, as sign-up takes it (PostgreSQL): a sign-up racing this acceptance waits,
     // then finds the account, instead of both inserting one and one failing on the unique index.
@@ -251,6 +235,7 @@ async function acceptWithNewAccount(
       ip: input.ip,
       detail: { via: 'invitation', outcome },
     });
+    await recordEvent(ctx, trx, 'user.created', { userId, email: invitation.email, via: 'invitation' });
     await recordAcceptance(ctx, trx, invitation, userId, input.ip);
     const session = await createSession(ctx, trx, userId, { ip: input.ip, userAgent: input.userAgent });
     return { ok: true, status: 'account_created', userId, session } as const;
@@ -296,6 +281,13 @@ async function recordAcceptance(
     role: invitation.role,
     invitedBy: invitation.inviter_id,
     invitationId: invitation.id,
+  });
+  await recordEvent(ctx, trx, 'invitation.accepted', {
+    invitationId: invitation.id,
+    userId,
+    inviterId: invitation.inviter_id,
+    scope: invitation.scope,
+    role: invitation.role,
   });
   await recordAudit(trx, ctx.clock, {
     event: 'invitation.accepted',

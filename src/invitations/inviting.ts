@@ -10,6 +10,7 @@ import type { Db, User } from '../db/schema.ts';
 import { buildLink } from '../links/links.ts';
 import { queueMail } from '../mail/queue.ts';
 import { PURPOSE } from '../purposes.ts';
+import { recordEvent, transact } from '../webhooks/record.ts';
 import { DEFAULT_ROLE, DEFAULT_SCOPE, OWNER_ROLE, ROLE_PATTERN, SCOPE_PATTERN } from './grants.ts';
 
 /**
@@ -126,7 +127,7 @@ async function createInvitation(
 ): Promise<InvitationView> {
   const email = cleanEmail(rawEmail);
   const emailNormalized = normalizeEmail(rawEmail);
-  return ctx.db.transaction().execute(async (trx) => {
+  return transact(ctx, async (trx) => {
     const now = ctx.clock.now();
     const open = await trx
       .selectFrom('invitations')
@@ -173,6 +174,13 @@ async function createInvitation(
       userId: inviter.id,
       ip,
       detail: { invitationId: id, scope, role, superseded: open.length },
+    });
+    await recordEvent(ctx, trx, 'invitation.created', {
+      invitationId: id,
+      inviterId: inviter.id,
+      email,
+      scope,
+      role,
     });
     return { id, email, scope, role, expiresAt: issued.expiresAt, createdAt: now };
   });

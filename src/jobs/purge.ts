@@ -20,6 +20,9 @@ import { purgeTokens, restAfterBatch } from '../tokens/purge.ts';
  *   or ignored), with their token: the row holds the invitee's address, and an accepted one lives
  *   on as the grant it made;
  * - audit_events: older than AUDIT_RETENTION;
+ * - webhook_outbox: webhook attempts made, and deliveries finished (succeeded or failed), more than
+ *   OUTBOX_RETENTION ago, and events created more than OUTBOX_RETENTION + WEBHOOK_RETRY_FOR ago (a
+ *   payload may hold an address).
  * - login_failures: the login throttle's rows whose last run began more than LOGIN_FAILURE_MEMORY
  *   ago (at least the window), with no cool-down running: their streak of failures goes with them. (IP rate
  *   limits live in memory or Redis and expire there by themselves.)
@@ -42,6 +45,7 @@ export const PURGE_TARGETS = [
   'login_failures',
   'one_time_codes',
   'code_budgets',
+  'webhook_outbox',
 ] as const;
 export type PurgeTarget = (typeof PURGE_TARGETS)[number];
 export type PurgeCounts = Record<PurgeTarget, number>;
@@ -76,6 +80,7 @@ export interface Cutoffs {
   invitationsExpiredBefore: Millis;
   auditBefore: Millis;
   loginWindowStartedBefore: Millis;
+  webhookEventsCreatedBefore: Millis;
 }
 
 export function cutoffs(ctx: Context): Cutoffs {
@@ -89,6 +94,10 @@ export function cutoffs(ctx: Context): Cutoffs {
     invitationsExpiredBefore: now - Math.max(purge.tokenRetentionSeconds * 1000, MIN_CAPPED_RETENTION_MS),
     auditBefore: now - purge.auditRetentionSeconds * 1000,
     loginWindowStartedBefore: now - limits.loginFailureMemorySeconds * 1000,
+    webhookEventsCreatedBefore:
+      now -
+      Math.max(purge.outboxRetentionSeconds * 1000, MIN_CAPPED_RETENTION_MS) -
+      ctx.config.webhooks.retryForSeconds * 1000,
   };
 }
 
@@ -172,12 +181,54 @@ export function purgeStatements(
             .limit(limit),
         ),
       );
+  const webhookAttempts = db
+    .deleteFrom('webhook_attempts')
+    .where(
+      idInBatch(
+        db,
+        db
+          .selectFrom('webhook_attempts')
+          .select('id')
+          .where('at', '<', cut.outboxCreatedBefore)
+          .orderBy('at')
+          .limit(limit),
+      ),
+    );
+  const webhookDeliveries = db
+    .deleteFrom('webhook_deliveries')
+    .where(
+      idInBatch(
+        db,
+        db
+          .selectFrom('webhook_deliveries')
+          .select('id')
+          .where('finished_at', '<', cut.outboxCreatedBefore)
+          .orderBy('finished_at')
+          .limit(limit),
+      ),
+    );
+  // An event outlives its deliveries' retries (WEBHOOK_RETRY_FOR) and the retention: by then every
+  // delivery of it has finished, unless an operator retried one, which then fails as 'event purged'.
+  const webhookEvents = db
+    .deleteFrom('webhook_events')
+    .where(
+      idInBatch(
+        db,
+        db
+          .selectFrom('webhook_events')
+          .select('id')
+          .where('created_at', '<', cut.webhookEventsCreatedBefore)
+          .orderBy('created_at')
+          .limit(limit),
+      ),
+    );
   const idleBudget = (eb: ExpressionBuilder<Database, 'code_budgets'>) =>
     eb.and([
       eb('window_ends_at', '<', cut.now),
       eb.or([eb('cooldown_until', 'is', null), eb('cooldown_until', '<=', cut.now)]),
     ]);
   return {
+    webhook_outbox: [webhookAttempts, webhookDeliveries, webhookEvents],
     one_time_codes: [
       db
         .deleteFrom('one_time_codes')
@@ -343,6 +394,14 @@ async function countPurgeable(db: Db, cut: Cutoffs): Promise<PurgeCounts> {
         .where('window_ends_at', '<', cut.now)
         .where((eb) => eb.or([eb('cooldown_until', 'is', null), eb('cooldown_until', '<=', cut.now)])),
     ),
+    webhook_outbox:
+      (await count(db.selectFrom('webhook_attempts').select(n).where('at', '<', cut.outboxCreatedBefore))) +
+      (await count(
+        db.selectFrom('webhook_deliveries').select(n).where('finished_at', '<', cut.outboxCreatedBefore),
+      )) +
+      (await count(
+        db.selectFrom('webhook_events').select(n).where('created_at', '<', cut.webhookEventsCreatedBefore),
+      )),
   };
 }
 
@@ -356,6 +415,7 @@ function zeroCounts(): PurgeCounts {
     login_failures: 0,
     one_time_codes: 0,
     code_budgets: 0,
+    webhook_outbox: 0,
   };
 }
 

@@ -3,6 +3,7 @@ import type { Context } from '../context.ts';
 import { createDispatcher } from '../mail/dispatcher.ts';
 import { createTransport, type MailTransport } from '../mail/transport.ts';
 import type { MailObserver } from '../metrics.ts';
+import { createWebhookDispatcher } from '../webhooks/dispatcher.ts';
 
 /**
  * The background worker: periodic jobs, each in its own loop, in the `oto serve` process or alone
@@ -48,6 +49,7 @@ export function startWorker(ctx: Context, options: WorkerOptions = {}): Worker {
   const transport = options.transport ?? createTransport(ctx.config);
   const jobs: PeriodicJob[] = [
     outboxJob(ctx, transport, options.observer ?? ctx.metrics.mailObserver),
+    webhookJob(ctx),
     ...(options.jobs ?? []),
   ];
   const controller = new AbortController();
@@ -74,6 +76,20 @@ export function outboxJob(ctx: Context, transport: MailTransport, observer?: Mai
     async run(signal) {
       const report = await dispatcher.dispatchBatch(signal);
       if (report.claimed > 0) ctx.logger.debug({ job: 'outbox', ...report }, 'outbox batch');
+      return report.full && !signal.aborted;
+    },
+  };
+}
+
+/** The webhook dispatcher as a job (src/webhooks/dispatcher.ts). */
+export function webhookJob(ctx: Context): PeriodicJob {
+  const dispatcher = createWebhookDispatcher(ctx);
+  return {
+    name: 'webhooks',
+    intervalMs: ctx.config.webhooks.pollIntervalMs,
+    async run(signal) {
+      const report = await dispatcher.dispatchBatch(signal);
+      if (report.claimed > 0) ctx.logger.debug({ job: 'webhooks', ...report }, 'webhook batch');
       return report.full && !signal.aborted;
     },
   };

@@ -33,6 +33,7 @@ import { type AcceptResult, acceptInvitation } from '../invitations/accepting.ts
 import { type InvitationView, invite } from '../invitations/inviting.ts';
 import { setSubscribed, unsubscribeTokenUser } from '../newsletter/subscription.ts';
 import type { ConsumeFailure } from '../tokens/tokens.ts';
+import { transact } from '../webhooks/record.ts';
 
 /**
  * The flows of library mode: the functions the HTTP routes call, with the database rows turned into
@@ -166,7 +167,8 @@ export function libraryFlows(ctx: Context): LibraryFlows {
         await logOut(ctx, { sessionId: active.session.id, userId: active.user.id }, ip(origin));
         return true;
       },
-      revokeAll: (userId) => revokeUserSessions(ctx.db, userId),
+      revokeAll: (userId) =>
+        transact(ctx, (trx) => revokeUserSessions(ctx, trx, userId, { reason: 'app_revoked' })),
     },
     requestPasswordReset: (input) => requestPasswordReset(ctx, { email: input.email, ip: ip(input) }),
     resetPassword: (input) =>

@@ -19,6 +19,7 @@ import { type FetchOptions, fetchHandler } from './fetch.ts';
 import { type LibraryFlows, libraryFlows } from './flows.ts';
 import { schemaScope } from './schema-scope.ts';
 import { type LibraryTokens, libraryTokens } from './tokens.ts';
+import { type LibraryWebhooks, libraryWebhooks } from './webhooks.ts';
 
 export interface OtoOptions extends OtoSettings, EventHandlers {
   /**
@@ -44,6 +45,8 @@ export interface Oto extends LibraryFlows {
   readonly tokens: LibraryTokens;
   /** What the admin API does (find, disable, enable, log out, send links), with the app's operator as actor. */
   readonly admin: LibraryAdmin;
+  /** Webhook endpoints and their deliveries, as /v1/webhooks manages them (docs/webhooks.md). */
+  readonly webhooks: LibraryWebhooks;
   /** Applies pending migrations; safe to call on every start, from many instances at once. */
   migrate(): Promise<{ applied: string[] }>;
   /** Delivers the outbox and runs the purge in this process until stop() or close(). */
@@ -103,6 +106,7 @@ export function createOto(options: OtoOptions = {}): Oto {
     tokens: libraryTokens(ctx, schemaScope(schema)),
     ...libraryFlows(ctx),
     admin: libraryAdmin(ctx),
+    webhooks: libraryWebhooks(ctx),
     migrate: () => migrateToLatest(ctx.db, { schema }),
     startWorker() {
       const worker = startWorker(ctx, {

@@ -3,6 +3,7 @@ import type { Context } from '../context.ts';
 import { SIGNED_PURPOSE } from '../purposes.ts';
 import { keyRingFor } from '../tokens/keyring.ts';
 import { signToken, verifyToken } from '../tokens/signed.ts';
+import { recordEvent, transact } from '../webhooks/record.ts';
 
 /**
  * Newsletter subscription: users.unsubscribed_at is null while subscribed. Unsubscribing stops
@@ -41,7 +42,7 @@ export async function setSubscribed(
   subscribed: boolean,
   ip: string | null,
 ): Promise<SubscriptionChange> {
-  const change = await ctx.db.transaction().execute(async (trx): Promise<SubscriptionChange> => {
+  const change = await transact(ctx, async (trx): Promise<SubscriptionChange> => {
     const now = ctx.clock.now();
     const result = await trx
       .updateTable('users')
@@ -55,9 +56,9 @@ export async function setSubscribed(
       userId,
       ip,
     });
+    await recordEvent(ctx, trx, 'subscription.changed', { userId, subscribed });
     return 'changed';
   });
-  if (change === 'changed' && !subscribed) ctx.events.emit('user.unsubscribed', { userId });
   return change;
 }
 

@@ -14,6 +14,7 @@ import { introspectionRoutes, sessionRoutes } from './sessions.ts';
 import { subscriptionRoutes } from './subscription.ts';
 import { tokenRoutes } from './tokens.ts';
 import { unsubscribeRoutes } from './unsubscribe.ts';
+import { webhookRoutes } from './webhooks.ts';
 
 /**
  * The JSON API, registered by plugin.ts under the prefix /v1. The rules of the prefix live here,
@@ -49,6 +50,7 @@ export async function apiRoutes(app: FastifyInstance, { ctx }: { ctx: Context })
   await app.register(async (admin) => {
     admin.addHook('onRequest', apiKeyGuard(keys, 'admin'));
     await admin.register(adminUserRoutes, { ctx });
+    await admin.register(webhookRoutes, { ctx });
   });
 
   await app.register(sessionRoutes, { ctx });

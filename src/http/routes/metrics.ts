@@ -2,6 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Context } from '../../context.ts';
 import { outboxStats } from '../../mail/claims.ts';
+import { webhookBacklogSeconds } from '../../webhooks/claims.ts';
 import { bearerToken } from '../api-key.ts';
 import { HttpProblem } from '../problem.ts';
 
@@ -15,6 +16,7 @@ export async function metricsRoutes(app: FastifyInstance, { ctx }: { ctx: Contex
   ctx.metrics.collectProcessMetrics();
   // Read on each scrape: the outbox is shared by every instance, so any of them can report it.
   ctx.metrics.setOutboxStats(() => outboxStats(ctx));
+  ctx.metrics.setWebhookBacklog(() => webhookBacklogSeconds(ctx));
   const expected = ctx.config.metrics.token === null ? null : digest(ctx.config.metrics.token);
 
   app.get(
