@@ -1,5 +1,6 @@
 import type { Config } from '../config/config.ts';
-import { PURGE_TARGETS, type PurgeTarget, runPurge } from '../jobs/purge.ts';
+import { runPurge } from '../jobs/purge.ts';
+import { PURGE_TARGETS, type PurgeTarget } from '../jobs/purge-statements.ts';
 import { openContext } from './runtime.ts';
 
 export interface PurgeCommandOptions {
