@@ -85,5 +85,6 @@ export function publicUser(user: User) {
     emailVerified: user.email_verified_at !== null,
     subscribed: user.unsubscribed_at === null,
     createdAt: isoTime(user.created_at),
+    locale: user.locale,
   };
 }

@@ -1,4 +1,4 @@
-import { humanDuration, type InputError } from '../accounts/input.ts';
+import type { InputError } from '../accounts/input.ts';
 import { CAP_WINDOW_MS, rowsSince } from '../accounts/mail-caps.ts';
 import { cleanEmail, emailProblem, normalizeEmail } from '../accounts/users.ts';
 import { recordAudit } from '../audit.ts';
@@ -164,7 +164,7 @@ async function createInvitation(
       .execute();
     await queueMail(ctx, trx, 'invitation', email, {
       link: buildLink(ctx.config, 'invite', issued.token),
-      validFor: humanDuration(ctx.config.tokenTtl.invitation),
+      validFor: ctx.config.tokenTtl.invitation,
       inviter: inviter.email,
       scope: scope === DEFAULT_SCOPE ? ctx.config.appName : scope,
       role,

@@ -6,6 +6,7 @@ import { accountSecurityPages } from './account-security.ts';
 import { emailChangePages } from './email-change.ts';
 import { pageErrorHandler } from './errors.ts';
 import { invitationPages } from './invitations.ts';
+import { decidePageLocale } from '../locale.ts';
 import { stylesheetRoute } from './layout.ts';
 import { logInPages } from './log-in.ts';
 import { resetPasswordPages } from './reset-password.ts';
@@ -20,7 +21,9 @@ import { verifyEmailPages } from './verify-email.ts';
  * links land here unless a LINK_* template sends them to the app's own front end.
  */
 export async function pages(app: FastifyInstance, { ctx }: { ctx: Context }) {
-  await app.register(stylesheetRoute);
+  // Every page speaks the request's language, decided before its handler runs (locale.ts).
+  app.addHook('preHandler', async (request) => decidePageLocale(ctx, request));
+  await app.register(stylesheetRoute, { config: ctx.config });
   // These answer a refused post with the app's problem+json.
   await app.register(accountPages, { ctx });
   await app.register(unsubscribePages, { ctx });

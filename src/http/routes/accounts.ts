@@ -18,6 +18,7 @@ import {
   invalidInput,
   tokenProblem,
 } from '../problem.ts';
+import { localeError, signUpLocale } from '../locale.ts';
 import { rateLimited } from '../rate-limit.ts';
 import * as schemas from '../schemas/accounts.ts';
 import { setSessionCookie } from '../session-auth.ts';
@@ -59,11 +60,14 @@ type LoginRefusal = { reason: 'cooling_down' } & Cooldown;
  * functions in src/accounts and their results to responses.
  */
 export async function accountRoutes(app: FastifyInstance, { ctx }: { ctx: Context }) {
-  app.route<{ Body: Credentials }>({
+  app.route<{ Body: Credentials & { locale?: string } }>({
     ...schemas.signUp,
     config: rateLimited(ctx),
     handler: async (request, reply) => {
-      const result = await signUp(ctx, { ...request.body, ip: request.ip });
+      const { locale: asked, ...credentials } = request.body;
+      const locale = signUpLocale(ctx.config, request, asked);
+      if (locale === undefined) throw invalidInput([localeError()]);
+      const result = await signUp(ctx, { ...credentials, locale, ip: request.ip });
       if (!result.ok) throw invalidInput(result.errors);
       return reply.status(202).send(ACCEPTED.signUp);
     },
