@@ -189,7 +189,6 @@ const resetRequestCall = postgresStatement<{ sent: boolean }>(
   'select oto_request_password_reset($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) as sent',
 );
 
-
 export type ResetLinkState = 'active' | ConsumeFailure;
 
 /** The state of a reset link, for its landing page: nothing is consumed. */

@@ -25,9 +25,11 @@ export const DEFAULT_BRAND_COLOR = '#1f4fd1';
 
 export function presentation(env: Env, production: boolean): Presentation {
   const defaultLocale = read(env, 'DEFAULT_LOCALE') ?? 'en';
-  if (!isLocale(defaultLocale)) fail('DEFAULT_LOCALE', `must be one of ${LOCALES.join(', ')}, got "${defaultLocale}"`);
+  if (!isLocale(defaultLocale))
+    fail('DEFAULT_LOCALE', `must be one of ${LOCALES.join(', ')}, got "${defaultLocale}"`);
   const color = read(env, 'BRAND_COLOR') ?? DEFAULT_BRAND_COLOR;
-  if (!/^#[0-9a-fA-F]{6}$/.test(color)) fail('BRAND_COLOR', `must be a colour written #rrggbb, got "${color}"`);
+  if (!/^#[0-9a-fA-F]{6}$/.test(color))
+    fail('BRAND_COLOR', `must be a colour written #rrggbb, got "${color}"`);
   const supportEmail = read(env, 'SUPPORT_EMAIL') ?? null;
   if (supportEmail !== null && !/^[^\s@<>"]+@[^\s@<>"]+$/.test(supportEmail))
     fail('SUPPORT_EMAIL', `must be an email address, got "${supportEmail}"`);

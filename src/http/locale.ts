@@ -28,8 +28,10 @@ export function pageLocale(config: Config, request: FastifyRequest): Locale {
 
 export function browserLocale(config: Config, request: FastifyRequest): Locale {
   const header = request.headers['accept-language'];
-  return negotiateLocale(typeof header === 'string' ? header : undefined, config.presentation.defaultLocale) ??
-    config.presentation.defaultLocale;
+  return (
+    negotiateLocale(typeof header === 'string' ? header : undefined, config.presentation.defaultLocale) ??
+    config.presentation.defaultLocale
+  );
 }
 
 /**

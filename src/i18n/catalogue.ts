@@ -43,7 +43,12 @@ export function lookup(catalogue: Catalogue, locale: string, key: MessageKey, va
  * The same as HTML: the words are escaped, and so is every value but SafeHtml, which lets a
  * sentence carry a link: `{logIn}` filled with html`<a href="/login">…</a>`.
  */
-export function lookupHtml(catalogue: Catalogue, locale: string, key: MessageKey, values: Values = {}): SafeHtml {
+export function lookupHtml(
+  catalogue: Catalogue,
+  locale: string,
+  key: MessageKey,
+  values: Values = {},
+): SafeHtml {
   return new SafeHtml(
     fill(pick(catalogue, locale, key, values), values, escapeHtml, (value) =>
       value instanceof SafeHtml ? value.value : escapeHtml(value),

@@ -54,7 +54,8 @@ export const de: Catalogue = {
   'email.email_change.ignore':
     'Wenn Sie das nicht angefordert haben, ignorieren Sie diese E-Mail: Es ändert sich nichts.',
 
-  'email.email_change_notice.subject': 'Für Ihr Konto bei {appName} wurde eine neue E-Mail-Adresse angefordert',
+  'email.email_change_notice.subject':
+    'Für Ihr Konto bei {appName} wurde eine neue E-Mail-Adresse angefordert',
   'email.email_change_notice.lead':
     'Jemand möchte die E-Mail-Adresse Ihres Kontos bei {appName} in {newEmail} ändern.',
   'email.email_change_notice.only':
@@ -70,7 +71,8 @@ export const de: Catalogue = {
   'email.account_disabled.lead':
     'Ihr Konto bei {appName} wurde von den Betreibern gesperrt, und alle Sitzungen wurden abgemeldet.',
   'email.account_disabled.cannot': 'Sie können sich erst wieder anmelden, wenn es entsperrt wird.',
-  'email.account_disabled.contact': 'Wenn Sie das für einen Fehler halten, wenden Sie sich an den Support von {appName}',
+  'email.account_disabled.contact':
+    'Wenn Sie das für einen Fehler halten, wenden Sie sich an den Support von {appName}',
 
   'email.account_enabled.subject': 'Ihr Konto bei {appName} wurde wieder freigeschaltet',
   'email.account_enabled.lead':
@@ -94,7 +96,8 @@ export const de: Catalogue = {
   'field.email': 'E-Mail-Adresse',
   'field.password': 'Passwort',
   'field.newPassword': 'Neues Passwort',
-  'field.passwordHint': 'Mindestens {minLength} Zeichen. Einige unzusammenhängende Wörter ergeben ein starkes.',
+  'field.passwordHint':
+    'Mindestens {minLength} Zeichen. Einige unzusammenhängende Wörter ergeben ein starkes.',
   'field.code': 'Code aus der E-Mail',
   'field.codeHint': 'Die Ziffern aus der E-Mail; Leerzeichen spielen keine Rolle.',
 
@@ -127,8 +130,10 @@ export const de: Catalogue = {
   'signUp.haveAccount': 'Sie haben schon ein Konto? {logIn}.',
   'signUp.logIn': 'Anmelden',
   'signUp.sentTitle': 'Prüfen Sie Ihre E-Mails',
-  'signUp.sent': 'Wir haben eine Nachricht an die angegebene Adresse gesendet. Folgen Sie ihrem Link, um fortzufahren.',
-  'signUp.nothingThere': 'Nach ein paar Minuten noch nichts da? Sehen Sie im Spam-Ordner nach, oder {askNew}.',
+  'signUp.sent':
+    'Wir haben eine Nachricht an die angegebene Adresse gesendet. Folgen Sie ihrem Link, um fortzufahren.',
+  'signUp.nothingThere':
+    'Nach ein paar Minuten noch nichts da? Sehen Sie im Spam-Ordner nach, oder {askNew}.',
   'signUp.askNew': 'fordern Sie einen neuen Link an',
   'signUp.holdsCode': 'Die E-Mail enthält einen Code? {enterCode}.',
 
@@ -140,7 +145,8 @@ export const de: Catalogue = {
   'logIn.reset': 'Ihr Passwort wurde geändert. Melden Sie sich mit dem neuen an.',
   'logIn.loggedOut': 'Sie sind abgemeldet.',
   'logIn.wrong': 'E-Mail-Adresse oder Passwort ist nicht korrekt.',
-  'logIn.notVerified': 'Bestätigen Sie zuerst Ihre E-Mail-Adresse: Folgen Sie dem Link, den wir Ihnen gesendet haben.',
+  'logIn.notVerified':
+    'Bestätigen Sie zuerst Ihre E-Mail-Adresse: Folgen Sie dem Link, den wir Ihnen gesendet haben.',
   'logIn.sendNewLink': 'Neuen Link senden',
   'logIn.disabled': 'Dieses Konto ist gesperrt. Wenden Sie sich an den Support, um den Grund zu erfahren.',
   'cooldown.untilReset':
@@ -189,7 +195,8 @@ export const de: Catalogue = {
     'Geben Sie die E-Mail-Adresse Ihres Kontos ein, und wir senden Ihnen einen Link, mit dem Sie ein neues Passwort wählen.',
   'reset.sendLink': 'Link senden',
   'reset.checkTitle': 'Prüfen Sie Ihre E-Mails',
-  'reset.sent': 'Wenn zu dieser Adresse ein Konto existiert, ist ein Link zum Zurücksetzen des Passworts unterwegs.',
+  'reset.sent':
+    'Wenn zu dieser Adresse ein Konto existiert, ist ein Link zum Zurücksetzen des Passworts unterwegs.',
   'reset.expiresIn': 'Der Link funktioniert einmal und läuft in {validFor} ab.',
   'reset.chooseTitle': 'Neues Passwort wählen',
   'reset.change': 'Passwort ändern',
@@ -198,6 +205,111 @@ export const de: Catalogue = {
   'reset.onlyNewest': 'Nur der neueste Link zum Zurücksetzen funktioniert. Sie finden ihn nicht?',
   'reset.sendAnother': 'Noch einen Link senden',
   'reset.askNew': 'Neuen Link anfordern',
+
+  'security.passwordChanged': 'Ihr Passwort wurde geändert. Ihre anderen Geräte wurden abgemeldet.',
+  'security.sessionRevoked': 'Dieses Gerät wurde abgemeldet.',
+  'security.othersRevoked': {
+    one: 'Von allen anderen Geräten abgemeldet ({count} Sitzung).',
+    other: 'Von allen anderen Geräten abgemeldet ({count} Sitzungen).',
+  },
+  'security.password': 'Passwort',
+  'security.whereLoggedIn': 'Wo Sie angemeldet sind',
+  'security.thisDeviceOnly': 'Sie sind nur auf diesem Gerät angemeldet.',
+  'security.currentPassword': 'Aktuelles Passwort',
+  'security.change': 'Passwort ändern',
+  'security.othersLoggedOut': 'Ihre anderen Geräte werden abgemeldet.',
+  'security.yourPassword': 'Ihr Passwort',
+  'security.othersHint': 'Um sich auf allen anderen Geräten abzumelden.',
+  'security.logOutOthers': 'Auf allen anderen Geräten abmelden',
+  'security.thisDevice': '(dieses Gerät)',
+  'security.from': 'Von {ip}.',
+  'security.loggedInAt': 'Angemeldet {createdAt}, zuletzt aktiv {lastSeenAt}.',
+  'security.logOut': 'Abmelden',
+  'security.changeTitle': 'Passwort ändern',
+  'security.backToAccount': 'Zurück zu Ihrem Konto',
+  'security.notCorrect': 'ist nicht korrekt',
+  'data.deleteTitle': 'Konto löschen',
+  'data.cannotUndo': 'Das Löschen Ihres Kontos kann nicht rückgängig gemacht werden. Es entfernt sofort:',
+  'data.removesEmail': 'Ihre E-Mail-Adresse, Ihr Passwort und Ihre Newsletter-Einstellung;',
+  'data.removesSessions': 'alle Sitzungen: Sie werden auf allen Ihren Geräten abgemeldet;',
+  'data.removesLinks':
+    'alle Links, die wir Ihnen gesendet haben und die noch nicht verwendet wurden, sowie noch nicht gesendete E-Mails;',
+  'data.removesInvitations':
+    'die von Ihnen gesendeten, noch nicht angenommenen Einladungen, die nicht mehr funktionieren.',
+  'data.whatStays':
+    'Erhalten bleibt das Protokoll dessen, was mit dem Konto geschah (Anmeldungen, Änderungen), unter seiner anonymen ID und ohne Ihre E-Mail-Adresse. Eine letzte E-Mail teilt Ihnen mit, dass das Konto gelöscht wurde.',
+  'data.downloadFirst': '{download} Sie vorher, wenn Sie eine Kopie behalten möchten.',
+  'data.downloadYourData': 'Laden Sie Ihre Daten herunter',
+  'data.delete': 'Mein Konto löschen',
+  'data.keep': 'Mein Konto behalten',
+  'data.wrongPassword': 'Das aktuelle Passwort ist nicht korrekt.',
+  'data.deletedTitle': 'Ihr Konto wurde gelöscht',
+  'data.deleted': 'Ihr Konto und seine Daten wurden gelöscht. Sie sind abgemeldet.',
+  'data.signUpAgain': 'Sie können sich jederzeit mit derselben Adresse {signUp}.',
+  'data.signUpAgainLink': 'wieder registrieren',
+  'data.yourData': 'Ihre Daten',
+  'data.download': 'Meine Daten herunterladen',
+
+  'invite.used': 'Diese Einladung wurde bereits angenommen.',
+  'invite.expired': 'Diese Einladung ist abgelaufen.',
+  'invite.revoked': 'Diese Einladung wurde zurückgezogen oder durch eine neuere ersetzt.',
+  'invite.superseded': 'Diese Einladung wurde durch eine neuere ersetzt: Verwenden Sie die neueste E-Mail.',
+  'invite.invalid':
+    'Dieser Einladungslink ist nicht gültig. Prüfen Sie, ob Sie ihn vollständig kopiert haben.',
+  'invite.cannotUse': 'Diese Einladung kann nicht verwendet werden',
+  'invite.askNew': 'Bitten Sie die Person, die Sie eingeladen hat, eine neue Einladung zu senden.',
+  'invite.summary': '{inviter} hat {email} eingeladen, {scope} als {role} beizutreten.',
+  'invite.until': 'Diese Einladung kann bis {at} angenommen werden.',
+  'invite.choosePassword': 'Passwort wählen',
+  'invite.createAndAccept': 'Konto erstellen und annehmen',
+  'invite.otherTitle': 'Diese Einladung ist für jemand anderen',
+  'invite.otherAccount': 'Sie sind als {signedInAs} angemeldet, aber diese Einladung ist für {invited}.',
+  'invite.logOutThenOpen':
+    'Melden Sie sich ab und öffnen Sie dann den Link aus der Einladungs-E-Mail erneut.',
+  'invite.logOut': 'Abmelden',
+  'invite.loginTitle': 'Zum Annehmen anmelden',
+  'invite.hasAccount':
+    '{invited} hat bereits ein Konto. {logIn} Sie sich damit an, und Sie kommen zu dieser Einladung zurück.',
+  'invite.addressHasAccount':
+    'Zu dieser Adresse gibt es bereits ein Konto. {logIn} Sie sich an, und Sie kommen zu dieser Einladung zurück.',
+  'invite.justCreated':
+    'Für diese Adresse wurde soeben ein Konto erstellt. {logIn} Sie sich damit an, und Sie kommen zu dieser Einladung zurück.',
+  'invite.logIn': 'Melden',
+  'invite.title': 'Sie sind eingeladen',
+  'invite.accept': 'Einladung annehmen',
+  'change.revoked':
+    'Dieser Link ist nicht mehr gültig: Es wurde eine neuere Änderung angefordert, oder das Konto hat sich seitdem geändert.',
+  'change.askAgain': 'Sie können die Änderung in Ihrem Konto erneut anfordern.',
+  'change.loginTitle': 'Zum Bestätigen anmelden',
+  'change.logInFirst':
+    'Um diese Änderung der E-Mail-Adresse zu bestätigen, {logIn} Sie sich bei dem Konto an, das sie angefordert hat. Sie kommen dann hierher zurück.',
+  'change.logIn': 'melden',
+  'change.otherTitle': 'Dieser Link ist für ein anderes Konto',
+  'change.otherAccount':
+    'Sie sind bei einem anderen Konto angemeldet als dem, das diese Änderung angefordert hat.',
+  'change.logOutThenOpen':
+    'Melden Sie sich ab, melden Sie sich beim richtigen Konto an, und öffnen Sie den Link dann erneut.',
+  'change.confirmTitle': 'Neue E-Mail-Adresse bestätigen',
+  'change.question': 'Die E-Mail-Adresse Ihres Kontos von {from} in {to} ändern?',
+  'change.confirm': 'Änderung bestätigen',
+  'change.othersLoggedOut': 'Ihre anderen Sitzungen werden abgemeldet.',
+  'change.takenTitle': 'Diese Adresse ist vergeben',
+  'change.taken': 'Diese Adresse gehört inzwischen zu einem anderen Konto.',
+  'unsubscribe.title': 'Abbestellen',
+  'unsubscribe.question': 'Keine Newsletter von {appName} mehr an diese Adresse erhalten?',
+  'unsubscribe.button': 'Abbestellen',
+  'unsubscribe.accountMail':
+    'E-Mails zu Ihrem Konto, etwa zum Zurücksetzen des Passworts, kommen weiterhin an.',
+  'unsubscribe.missingTitle': 'Etwas fehlt',
+  'unsubscribe.missing':
+    'Diese Anfrage muss {field} enthalten. Öffnen Sie den Link aus der E-Mail erneut und drücken Sie die Schaltfläche.',
+  'unsubscribe.doneTitle': 'Sie haben abbestellt',
+  'unsubscribe.done': 'Sie erhalten an diese Adresse keine Newsletter von {appName} mehr.',
+  'unsubscribe.again':
+    'E-Mails zu Ihrem Konto, etwa zum Zurücksetzen des Passworts, kommen weiterhin an. Sie können den Newsletter auf Ihrer Kontoseite wieder abonnieren.',
+  'unsubscribe.invalidTitle': 'Dieser Link ist nicht gültig',
+  'unsubscribe.invalid':
+    'Dieser Abbestell-Link ist beschädigt oder nicht mehr gültig. Kopieren Sie den ganzen Link aus der E-Mail und versuchen Sie es erneut, oder bestellen Sie auf Ihrer Kontoseite ab.',
 
   'error.title': 'Etwas ist schiefgelaufen',
   'error.generic': 'Die Anfrage konnte nicht verarbeitet werden.',

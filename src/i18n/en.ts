@@ -41,7 +41,8 @@ export const en = {
   'email.password_reset.lead':
     'Someone asked to reset the password of your {appName} account. To choose a new one:',
   'email.password_reset.action': 'Choose a new password',
-  'email.password_reset.ignore': 'If you did not ask for this, ignore this email: your password stays as it is.',
+  'email.password_reset.ignore':
+    'If you did not ask for this, ignore this email: your password stays as it is.',
 
   'email.password_changed.subject': 'Your {appName} password was changed',
   'email.password_changed.leadKept':
@@ -57,7 +58,8 @@ export const en = {
   'email.email_change.ignore': 'If you did not ask for this, ignore this email: nothing will change.',
 
   'email.email_change_notice.subject': 'A change of email was requested for your {appName} account',
-  'email.email_change_notice.lead': 'Someone asked to change the email of your {appName} account to {newEmail}.',
+  'email.email_change_notice.lead':
+    'Someone asked to change the email of your {appName} account to {newEmail}.',
   'email.email_change_notice.only':
     'The change happens only if the new address is confirmed from the link sent to it.',
 
@@ -74,7 +76,8 @@ export const en = {
   'email.account_disabled.contact': "If you think this is a mistake, contact {appName}'s support",
 
   'email.account_enabled.subject': 'Your {appName} account was enabled again',
-  'email.account_enabled.lead': 'Your {appName} account was enabled again: you can log in with your password.',
+  'email.account_enabled.lead':
+    'Your {appName} account was enabled again: you can log in with your password.',
   'email.account_enabled.login': 'Log in',
 
   'email.invitation.subject': '{inviter} invited you to {scope} on {appName}',
@@ -196,6 +199,106 @@ export const en = {
   'reset.onlyNewest': 'Only the newest reset link works. Cannot find it?',
   'reset.sendAnother': 'Send me another link',
   'reset.askNew': 'Ask for a new link',
+
+  // ---- /account: security, data, language ----
+  'security.passwordChanged': 'Your password was changed. Your other devices were logged out.',
+  'security.sessionRevoked': 'That device was logged out.',
+  'security.othersRevoked': {
+    one: 'Logged out of all other devices ({count} session).',
+    other: 'Logged out of all other devices ({count} sessions).',
+  },
+  'security.password': 'Password',
+  'security.whereLoggedIn': 'Where you are logged in',
+  'security.thisDeviceOnly': 'You are logged in on this device only.',
+  'security.currentPassword': 'Current password',
+  'security.change': 'Change my password',
+  'security.othersLoggedOut': 'Your other devices will be logged out.',
+  'security.yourPassword': 'Your password',
+  'security.othersHint': 'To log out of every other device.',
+  'security.logOutOthers': 'Log out of all other devices',
+  'security.thisDevice': '(this device)',
+  'security.from': 'From {ip}.',
+  'security.loggedInAt': 'Logged in {createdAt}, last active {lastSeenAt}.',
+  'security.logOut': 'Log out',
+  'security.changeTitle': 'Change your password',
+  'security.backToAccount': 'Back to your account',
+  'security.notCorrect': 'is not correct',
+  'data.deleteTitle': 'Delete your account',
+  'data.cannotUndo': 'Deleting your account cannot be undone. It removes, at once:',
+  'data.removesEmail': 'your email address, password and newsletter preference;',
+  'data.removesSessions': 'every session: you are logged out on all your devices;',
+  'data.removesLinks': 'every link we emailed you that is still waiting to be used, and mail not sent yet;',
+  'data.removesInvitations': 'the invitations you sent that nobody accepted yet, which stop working.',
+  'data.whatStays':
+    'What stays is the record of what happened to the account (logins, changes), under its anonymous id and without your email address. One last email tells you the account was deleted.',
+  'data.downloadFirst': '{download} first if you want to keep a copy.',
+  'data.downloadYourData': 'Download your data',
+  'data.delete': 'Delete my account',
+  'data.keep': 'Keep my account',
+  'data.wrongPassword': 'The current password is not correct.',
+  'data.deletedTitle': 'Your account was deleted',
+  'data.deleted': 'Your account and its data were deleted. You are logged out.',
+  'data.signUpAgain': 'You can {signUp} with the same address at any time.',
+  'data.signUpAgainLink': 'sign up again',
+  'data.yourData': 'Your data',
+  'data.download': 'Download my data',
+
+  // ---- invitations, change of email, unsubscribe ----
+  'invite.used': 'This invitation has already been accepted.',
+  'invite.expired': 'This invitation has expired.',
+  'invite.revoked': 'This invitation was withdrawn, or replaced by a newer one.',
+  'invite.superseded': 'This invitation was replaced by a newer one: use the latest email.',
+  'invite.invalid': 'This invitation link is not valid. Check that you copied all of it.',
+  'invite.cannotUse': 'This invitation cannot be used',
+  'invite.askNew': 'Ask the person who invited you to send a new invitation.',
+  'invite.summary': '{inviter} invited {email} to join {scope} as {role}.',
+  'invite.until': 'This invitation can be accepted until {at}.',
+  'invite.choosePassword': 'Choose a password',
+  'invite.createAndAccept': 'Create my account and accept',
+  'invite.otherTitle': 'This invitation is for someone else',
+  'invite.otherAccount': 'You are logged in as {signedInAs}, but this invitation is for {invited}.',
+  'invite.logOutThenOpen': 'Log out, then open the link from the invitation email again.',
+  'invite.logOut': 'Log out',
+  'invite.loginTitle': 'Log in to accept',
+  'invite.hasAccount':
+    '{invited} already has an account. {logIn} with it, and you will come back to this invitation.',
+  'invite.addressHasAccount':
+    'This address already has an account. {logIn}, and you will come back to this invitation.',
+  'invite.justCreated':
+    'An account was just created for this address. {logIn} with it, and you will come back to this invitation.',
+  'invite.logIn': 'Log in',
+  'invite.title': 'You are invited',
+  'invite.accept': 'Accept the invitation',
+  'change.revoked':
+    'This link is no longer valid: a newer change was asked for, or the account changed since.',
+  'change.askAgain': 'You can ask for the change again from your account.',
+  'change.loginTitle': 'Log in to confirm',
+  'change.logInFirst':
+    'To confirm this change of email, {logIn} to the account that asked for it. You will come back here.',
+  'change.logIn': 'log in',
+  'change.otherTitle': 'This link is for another account',
+  'change.otherAccount': 'You are logged in to another account than the one that asked for this change.',
+  'change.logOutThenOpen': 'Log out, log in to the right account, then open the link again.',
+  'change.confirmTitle': 'Confirm your new email',
+  'change.question': 'Change the email of your account from {from} to {to}?',
+  'change.confirm': 'Confirm the change',
+  'change.othersLoggedOut': 'Your other sessions will be logged out.',
+  'change.takenTitle': 'This address is taken',
+  'change.taken': 'This address now belongs to another account.',
+  'unsubscribe.title': 'Unsubscribe',
+  'unsubscribe.question': 'Stop receiving {appName} newsletters at this address?',
+  'unsubscribe.button': 'Unsubscribe',
+  'unsubscribe.accountMail': 'Emails about your account, such as password resets, still arrive.',
+  'unsubscribe.missingTitle': 'Something is missing',
+  'unsubscribe.missing':
+    'This request must carry {field}. Open the link from the email again and press the button.',
+  'unsubscribe.doneTitle': 'You are unsubscribed',
+  'unsubscribe.done': 'You will not receive {appName} newsletters at this address any more.',
+  'unsubscribe.again':
+    'Emails about your account, such as password resets, still arrive. You can subscribe again from your account page.',
+  'unsubscribe.invalidTitle': 'This link is not valid',
+  'unsubscribe.invalid':
+    'This unsubscribe link is damaged or no longer valid. Copy the whole link from the email and try again, or unsubscribe from your account page.',
 
   'error.title': 'Something went wrong',
   'error.generic': 'The request could not be processed.',

@@ -1,16 +1,31 @@
-import { DEFAULT_BRAND_COLOR } from '../config/presentation.ts';
+import { type Brand, DEFAULT_BRAND_COLOR } from '../config/presentation.ts';
 import { html, type SafeHtml } from '../html.ts';
-import { type Words, words } from '../i18n/locales.ts';
+import { type Locale, type Words, words } from '../i18n/locales.ts';
 import { renderTemplate, type TemplateValues } from '../templates/engine.ts';
-import { findEmailTemplate } from '../templates/load.ts';
+import { findEmailTemplate, type TemplateSet } from '../templates/load.ts';
 import type { EmailTemplateName } from '../templates/variables.ts';
-import type { EmailKind, RenderedEmail, TemplateEnv } from './templates.ts';
 
 /**
  * What every email shares: the frame (name or logo, the body, support address and legal footer),
  * the bodies of a link or a code, and the operator's files, which replace a kind's subject, HTML
  * or text when TEMPLATES_DIR has one (src/templates/load.ts found and checked them at start-up).
  */
+
+export interface RenderedEmail {
+  subject: string;
+  text: string;
+  html: string;
+  /** Extra headers the kind always carries, e.g. the RFC 8058 unsubscribe pair on newsletters. */
+  headers?: Record<string, string>;
+}
+
+export interface TemplateEnv {
+  appName: string;
+  /** The recipient's language; English when absent. */
+  locale?: Locale;
+  brand?: Brand;
+  templates?: TemplateSet;
+}
 
 /** A kind's built-in email before its frame: `body` is the inside of the HTML. */
 export interface Built {
@@ -21,7 +36,7 @@ export interface Built {
 }
 
 export function finish(
-  kind: EmailKind,
+  kind: string,
   env: TemplateEnv,
   params: Record<string, unknown>,
   build: (w: Words) => Built,
@@ -39,8 +54,12 @@ export function finish(
   const email: RenderedEmail = {
     // A subject is one header line: a line break in a user-supplied value must not start another.
     subject: subject.replace(/[\r\n]+/g, ' ').trim(),
-    text: textFile ? renderTemplate(textFile, { ...values, content: built.text }, 'text') : textFrame(env, w, built.text),
-    html: htmlFile ? renderTemplate(htmlFile, { ...values, content: built.body }, 'html') : htmlFrame(env, w, built.body),
+    text: textFile
+      ? renderTemplate(textFile, { ...values, content: built.text }, 'text')
+      : textFrame(env, w, built.text),
+    html: htmlFile
+      ? renderTemplate(htmlFile, { ...values, content: built.body }, 'html')
+      : htmlFrame(env, w, built.body),
   };
   return built.headers ? { ...email, headers: built.headers } : email;
 }
@@ -68,7 +87,8 @@ function templateValues(params: Record<string, unknown>, w: Words): TemplateValu
 }
 
 const color = (env: TemplateEnv) => env.brand?.color ?? DEFAULT_BRAND_COLOR;
-const said = (w: Words, validFor: number | string) => (typeof validFor === 'number' ? w.duration(validFor) : validFor);
+const said = (w: Words, validFor: number | string) =>
+  typeof validFor === 'number' ? w.duration(validFor) : validFor;
 
 export function linkBody(
   env: TemplateEnv,

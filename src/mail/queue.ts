@@ -1,7 +1,7 @@
 import type { Context } from '../context.ts';
 import type { Db } from '../db/schema.ts';
-import { enqueueEmail, enqueueEmails, type OutboxRow, type OutgoingEmail, outboxRow } from './outbox.ts';
 import { isLocale, type Locale } from '../i18n/locales.ts';
+import { enqueueEmail, enqueueEmails, type OutboxRow, type OutgoingEmail, outboxRow } from './outbox.ts';
 import { type EmailKind, type EmailParams, renderEmail } from './templates.ts';
 
 export interface QueueOptions {

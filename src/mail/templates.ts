@@ -1,9 +1,15 @@
-import type { Brand } from '../config/presentation.ts';
 import { html, SafeHtml } from '../html.ts';
-import type { Locale, Words } from '../i18n/locales.ts';
-import type { TemplateSet } from '../templates/load.ts';
+import type { Words } from '../i18n/locales.ts';
 import type { EMAIL_VARIABLES } from '../templates/variables.ts';
-import { type Built, codeBody, finish, lines, linkBody } from './email-frame.ts';
+import {
+  type Built,
+  codeBody,
+  finish,
+  lines,
+  linkBody,
+  type RenderedEmail,
+  type TemplateEnv,
+} from './email-frame.ts';
 
 /**
  * Every email oto sends: a subject, a plain-text body and an HTML body, in the recipient's
@@ -12,21 +18,7 @@ import { type Built, codeBody, finish, lines, linkBody } from './email-frame.ts'
  * TEMPLATES_DIR replaces a part of a kind (email-frame.ts applies it).
  */
 
-export interface RenderedEmail {
-  subject: string;
-  text: string;
-  html: string;
-  /** Extra headers the kind always carries, e.g. the RFC 8058 unsubscribe pair on newsletters. */
-  headers?: Record<string, string>;
-}
-
-export interface TemplateEnv {
-  appName: string;
-  /** The recipient's language; English when absent. */
-  locale?: Locale;
-  brand?: Brand;
-  templates?: TemplateSet;
-}
+export type { RenderedEmail, TemplateEnv } from './email-frame.ts';
 
 /** How long a link or code lasts: seconds, said in the recipient's language, or words as given. */
 type ValidFor = number | string;
@@ -108,7 +100,10 @@ const templates: { [K in EmailKind]: Kind<K> } = {
   // After a change from the account page the session that made it stays; after a reset none does.
   password_changed: (env, w, p) => {
     const a = { appName: env.appName };
-    const lead = w.t(p.keptThisSession ? 'email.password_changed.leadKept' : 'email.password_changed.leadAll', a);
+    const lead = w.t(
+      p.keptThisSession ? 'email.password_changed.leadKept' : 'email.password_changed.leadAll',
+      a,
+    );
     return {
       subject: w.t('email.password_changed.subject', a),
       text: lines(lead, '', `${w.t('email.notYou.reset')}: ${p.resetLink}`),
@@ -122,7 +117,12 @@ const templates: { [K in EmailKind]: Kind<K> } = {
     const action = { lead: w.t('email.email_change.lead', a), action: w.t('email.email_change.action') };
     return {
       subject: w.t('email.email_change.subject', a),
-      ...linkBody(env, w, { ...action, link: p.link, validFor: p.validFor }, w.t('email.email_change.ignore')),
+      ...linkBody(
+        env,
+        w,
+        { ...action, link: p.link, validFor: p.validFor },
+        w.t('email.email_change.ignore'),
+      ),
     };
   },
 
@@ -180,7 +180,11 @@ const templates: { [K in EmailKind]: Kind<K> } = {
     const a = { appName: env.appName };
     return {
       subject: w.t('email.account_enabled.subject', a),
-      text: lines(w.t('email.account_enabled.lead', a), '', `${w.t('email.account_enabled.login')}: ${p.loginLink}`),
+      text: lines(
+        w.t('email.account_enabled.lead', a),
+        '',
+        `${w.t('email.account_enabled.login')}: ${p.loginLink}`,
+      ),
       body: html`<p>${w.t('email.account_enabled.lead', a)}</p>
 <p><a href="${p.loginLink}">${w.t('email.account_enabled.login')}</a></p>`,
     };
@@ -204,7 +208,12 @@ const templates: { [K in EmailKind]: Kind<K> } = {
       'List-Unsubscribe': `<${p.unsubscribeLink}>`,
       'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
     },
-    text: lines(p.text, '', '--', `${w.t('email.newsletter.unsubscribe', { appName: env.appName })}: ${p.unsubscribeLink}`),
+    text: lines(
+      p.text,
+      '',
+      '--',
+      `${w.t('email.newsletter.unsubscribe', { appName: env.appName })}: ${p.unsubscribeLink}`,
+    ),
     // The newsletter's own HTML, written by the app's operator, is trusted as given.
     body: html`${p.html ? new SafeHtml(p.html) : html`<div style="white-space:pre-wrap">${p.text}</div>`}
 <hr><p style="font-size:12px;color:#666"><a href="${p.unsubscribeLink}">${w.t('email.newsletter.unsubscribeLink')}</a> ${w.t('email.newsletter.unsubscribeRest', { appName: env.appName })}</p>`,
@@ -235,7 +244,18 @@ function actionBody(
   ignore: string,
 ): Omit<Built, 'subject'> {
   if (p.code !== undefined)
-    return codeBody(env, w, { ...words, link: p.link, validFor: p.validFor, code: p.code, codeValidFor: p.codeValidFor ?? p.validFor }, ignore);
+    return codeBody(
+      env,
+      w,
+      {
+        ...words,
+        link: p.link,
+        validFor: p.validFor,
+        code: p.code,
+        codeValidFor: p.codeValidFor ?? p.validFor,
+      },
+      ignore,
+    );
   if (p.link === undefined) throw new TypeError('an action email needs a link or a code');
   return linkBody(env, w, { ...words, link: p.link, validFor: p.validFor }, ignore);
 }

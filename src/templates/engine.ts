@@ -47,7 +47,9 @@ export function parseTemplate(source: string): Template {
     last = match.index + match[0].length;
     const inner = match[1] ?? '';
     if (inner.startsWith('{') || inner.startsWith('&'))
-      throw new TemplateError(`line ${line}: raw output ({{{…}}} or {{&…}}) is not supported; values are always escaped`);
+      throw new TemplateError(
+        `line ${line}: raw output ({{{…}}} or {{&…}}) is not supported; values are always escaped`,
+      );
     const sigil = /^[#^/!]/.test(inner) ? (inner[0] ?? '') : '';
     if (sigil === '!') continue;
     const name = inner.slice(sigil.length).trim();
@@ -61,14 +63,17 @@ export function parseTemplate(source: string): Template {
       const top = open.pop();
       if (top === undefined) throw new TemplateError(`line ${line}: {{/${name}}} closes no section`);
       if (top.node.name !== name)
-        throw new TemplateError(`line ${line}: {{/${name}}} closes {{#${top.node.name}}} (line ${top.node.line})`);
+        throw new TemplateError(
+          `line ${line}: {{/${name}}} closes {{#${top.node.name}}} (line ${top.node.line})`,
+        );
       current = top.parent;
     } else {
       current.push({ kind: 'value', name, line });
     }
   }
   const rest = source.slice(last);
-  if (rest.includes('{{')) throw new TemplateError(`line ${lineAt(last + rest.indexOf('{{'))}: "{{" is never closed`);
+  if (rest.includes('{{'))
+    throw new TemplateError(`line ${lineAt(last + rest.indexOf('{{'))}: "{{" is never closed`);
   if (rest.length > 0) current.push({ kind: 'text', text: rest });
   const unclosed = open.pop();
   if (unclosed !== undefined)

@@ -64,14 +64,18 @@ export function loadTemplates(dir: string | null, locales: readonly string[]): T
       if (entry.isDirectory()) {
         if (entry.name === 'pages' && !folder.endsWith('pages')) read(relative, locale);
         else if (folder === '' && locales.includes(entry.name)) read(relative, entry.name);
-        else throw new TemplateError(`${join(dir, relative)}: unknown folder; expected pages/ or one of ${locales.join(', ')}`);
+        else
+          throw new TemplateError(
+            `${join(dir, relative)}: unknown folder; expected pages/ or one of ${locales.join(', ')}`,
+          );
         continue;
       }
       if (!/\.(html|txt)$/.test(entry.name)) continue;
       const inLocale = locale === '' ? relative : relative.slice(locale.length + 1);
       const known = variablesOf(inLocale);
       const path = join(dir, relative);
-      if (known === null) throw new TemplateError(`${path}: overrides no email or page (see docs/templates.md)`);
+      if (known === null)
+        throw new TemplateError(`${path}: overrides no email or page (see docs/templates.md)`);
       try {
         const template = parseTemplate(readFileSync(path, 'utf8'));
         checkTemplate(template, known);

@@ -5,7 +5,14 @@
  */
 
 /** The branding, in every email and page (BRAND_* settings, APP_NAME, SUPPORT_EMAIL, LEGAL_FOOTER). */
-export const BRAND_VARIABLES = ['appName', 'logoUrl', 'brandColor', 'supportEmail', 'legalFooter', 'locale'] as const;
+export const BRAND_VARIABLES = [
+  'appName',
+  'logoUrl',
+  'brandColor',
+  'supportEmail',
+  'legalFooter',
+  'locale',
+] as const;
 
 /** Each email kind by its file name (verify-email.html, verify-email.txt, verify-email.subject.txt). */
 export const EMAIL_VARIABLES = {

@@ -3,12 +3,12 @@ import { deleteOwnAccount } from '../../accounts/account-deletion.ts';
 import { exportAccount } from '../../accounts/account-export.ts';
 import type { Context } from '../../context.ts';
 import { html, type SafeHtml } from '../../html.ts';
-import { wrongCurrentPasswordProblem } from '../problem.ts';
+import type { Words } from '../../i18n/locales.ts';
 import { rateLimited } from '../rate-limit.ts';
 import { sendAccountExport } from '../routes/account-data.ts';
 import { assertSameOrigin, authenticate, clearSessionCookie } from '../session-auth.ts';
 import { byField, cooldownNotice, type FieldErrors, field, formString, notice } from './forms.ts';
-import { PAGE_ROUTE, pageSender, redirectAfterPost, seeOther } from './layout.ts';
+import { PAGE_ROUTE, pageSender, pageWords, redirectAfterPost, seeOther } from './layout.ts';
 import { loginPath } from './return-to.ts';
 
 /**
@@ -21,25 +21,30 @@ export async function accountDataPages(app: FastifyInstance, { ctx }: { ctx: Con
   const logInFirst = (reply: FastifyReply, path: string) =>
     seeOther(reply, loginPath(`${config.basePath}${path}`));
 
-  const deletePage = (reply: FastifyReply, status = 200, errors: FieldErrors = {}, before?: SafeHtml) =>
+  const deletePage = (
+    w: Words,
+    reply: FastifyReply,
+    status = 200,
+    errors: FieldErrors = {},
+    before?: SafeHtml,
+  ) =>
     page(
       reply,
-      'Delete your account',
-      html`${before ?? ''}<p>Deleting your account cannot be undone. It removes, at once:</p>
+      w.t('data.deleteTitle'),
+      html`${before ?? ''}<p>${w.t('data.cannotUndo')}</p>
 <ul>
-<li>your email address, password and newsletter preference;</li>
-<li>every session: you are logged out on all your devices;</li>
-<li>every link we emailed you that is still waiting to be used, and mail not sent yet;</li>
-<li>the invitations you sent that nobody accepted yet, which stop working.</li>
+<li>${w.t('data.removesEmail')}</li>
+<li>${w.t('data.removesSessions')}</li>
+<li>${w.t('data.removesLinks')}</li>
+<li>${w.t('data.removesInvitations')}</li>
 </ul>
-<p>What stays is the record of what happened to the account (logins, changes), under its
-anonymous id and without your email address. One last email tells you the account was deleted.</p>
-<p><a href="/account/export">Download your data</a> first if you want to keep a copy.</p>
+<p>${w.t('data.whatStays')}</p>
+<p>${w.html('data.downloadFirst', { download: html`<a href="/account/export">${w.t('data.downloadYourData')}</a>` })}</p>
 <form method="post" action="/account/delete" novalidate>
-${field({ name: 'currentPassword', label: 'Your password', type: 'password', autocomplete: 'current-password', errors: errors['currentPassword'] })}
-<button type="submit">Delete my account</button>
+${field({ name: 'currentPassword', label: w.t('security.yourPassword'), type: 'password', autocomplete: 'current-password', errors: errors['currentPassword'] })}
+<button type="submit">${w.t('data.delete')}</button>
 </form>
-<p><a href="/account">Keep my account</a></p>`,
+<p><a href="/account">${w.t('data.keep')}</a></p>`,
       status,
     );
 
@@ -55,7 +60,7 @@ ${field({ name: 'currentPassword', label: 'Your password', type: 'password', aut
   app.get('/account/delete', PAGE_ROUTE, async (request, reply) => {
     const auth = await authenticate(ctx, request);
     if (auth === null) return logInFirst(reply, '/account/delete');
-    return deletePage(reply);
+    return deletePage(pageWords(config, request), reply);
   });
 
   app.post('/account/delete', { config: rateLimited(ctx), ...PAGE_ROUTE }, async (request, reply) => {
@@ -71,30 +76,32 @@ ${field({ name: 'currentPassword', label: 'Your password', type: 'password', aut
       clearSessionCookie(reply, config);
       return redirectAfterPost(reply, config, '/account/deleted');
     }
+    const w = pageWords(config, request);
     switch (result.reason) {
       case 'invalid_input':
-        return deletePage(reply, 422, byField(result.errors));
+        return deletePage(w, reply, 422, byField(result.errors));
       case 'wrong_password':
-        return deletePage(reply, 401, {}, notice('bad', wrongCurrentPasswordProblem().title));
+        return deletePage(w, reply, 401, {}, notice('bad', w.t('data.wrongPassword')));
       case 'cooling_down':
-        return deletePage(reply, 429, {}, cooldownNotice(reply, result));
+        return deletePage(w, reply, 429, {}, cooldownNotice(reply, result, w));
     }
   });
 
   // Where a deletion lands: a page of its own, so reloading it does not post again.
-  app.get('/account/deleted', PAGE_ROUTE, async (_request, reply) =>
-    page(
+  app.get('/account/deleted', PAGE_ROUTE, async (request, reply) => {
+    const w = pageWords(config, request);
+    return page(
       reply,
-      'Your account was deleted',
-      html`${notice('good', 'Your account and its data were deleted. You are logged out.')}
-<p>You can <a href="/signup">sign up again</a> with the same address at any time.</p>`,
-    ),
-  );
+      w.t('data.deletedTitle'),
+      html`${notice('good', w.t('data.deleted'))}
+<p>${w.html('data.signUpAgain', { signUp: html`<a href="/signup">${w.t('data.signUpAgainLink')}</a>` })}</p>`,
+    );
+  });
 }
 
 /** The two entries at the bottom of the /account page. */
-export function accountDataLinks(): SafeHtml {
-  return html`<h2>Your data</h2>
-<p><a href="/account/export" download>Download my data</a> (JSON)</p>
-<p><a href="/account/delete">Delete my account</a></p>`;
+export function accountDataLinks(w: Words): SafeHtml {
+  return html`<h2>${w.t('data.yourData')}</h2>
+<p><a href="/account/export" download>${w.t('data.download')}</a> (JSON)</p>
+<p><a href="/account/delete">${w.t('data.delete')}</a></p>`;
 }

@@ -6,9 +6,9 @@ import {
   revokeOtherSessions,
   revokeOwnSession,
 } from '../../accounts/devices.ts';
-import { utcMinute } from '../../clock.ts';
 import type { Context } from '../../context.ts';
 import { html, type SafeHtml } from '../../html.ts';
+import type { Words } from '../../i18n/locales.ts';
 import { rateLimited } from '../rate-limit.ts';
 import { type Authenticated, assertSameOrigin, authenticate } from '../session-auth.ts';
 import {
@@ -21,7 +21,7 @@ import {
   notice,
   passwordHint,
 } from './forms.ts';
-import { PAGE_ROUTE, pageSender, redirectAfterPost } from './layout.ts';
+import { PAGE_ROUTE, pageSender, pageWords, redirectAfterPost } from './layout.ts';
 
 /**
  * The security sections of /account: change the password, see the sessions (this device marked),
@@ -30,50 +30,56 @@ import { PAGE_ROUTE, pageSender, redirectAfterPost } from './layout.ts';
  * own, with the reasons; passwords are never echoed back.
  */
 
-const SECTION_NOTICES: Record<string, (value: string) => SafeHtml> = {
-  password_changed: () => notice('good', 'Your password was changed. Your other devices were logged out.'),
-  session_revoked: () => notice('good', 'That device was logged out.'),
-  others_revoked: (n) =>
-    notice('good', `Logged out of all other devices (${n === '1' ? '1 session' : `${n} sessions`}).`),
+const SECTION_NOTICES: Record<string, (w: Words, value: string) => SafeHtml> = {
+  password_changed: (w) => notice('good', w.t('security.passwordChanged')),
+  session_revoked: (w) => notice('good', w.t('security.sessionRevoked')),
+  others_revoked: (w, n) => notice('good', w.t('security.othersRevoked', { count: Number(n) })),
 };
 
-export async function securitySections(ctx: Context, auth: Authenticated, query: unknown): Promise<SafeHtml> {
+export async function securitySections(
+  ctx: Context,
+  w: Words,
+  auth: Authenticated,
+  query: unknown,
+): Promise<SafeHtml> {
   const params = (typeof query === 'object' && query !== null ? query : {}) as Record<string, unknown>;
   const shown = Object.entries(SECTION_NOTICES).flatMap(([key, render]) => {
     const value = params[key];
-    return typeof value === 'string' && /^\d{1,6}$/.test(value) ? [render(value)] : [];
+    return typeof value === 'string' && /^\d{1,6}$/.test(value) ? [render(w, value)] : [];
   });
   const sessions = await listSessions(ctx, auth.user.id, auth.session.id);
   return html`${shown}
-<h2>Password</h2>
-${passwordForm(ctx)}
-<h2>Where you are logged in</h2>
-${sessionList(sessions)}
-${sessions.length > 1 ? othersForm() : html`<p class="hint">You are logged in on this device only.</p>`}`;
+<h2>${w.t('security.password')}</h2>
+${passwordForm(ctx, w)}
+<h2>${w.t('security.whereLoggedIn')}</h2>
+${sessionList(w, sessions)}
+${sessions.length > 1 ? othersForm(w) : html`<p class="hint">${w.t('security.thisDeviceOnly')}</p>`}`;
 }
 
-function passwordForm(ctx: Context, errors: FieldErrors = {}): SafeHtml {
+function passwordForm(ctx: Context, w: Words, errors: FieldErrors = {}): SafeHtml {
   return html`<form method="post" action="/account/password" novalidate>
-${field({ name: 'currentPassword', label: 'Current password', type: 'password', autocomplete: 'current-password', errors: errors['currentPassword'] })}
-${field({ name: 'newPassword', label: 'New password', type: 'password', autocomplete: 'new-password', hint: passwordHint(ctx.config), errors: errors['newPassword'] })}
-<button type="submit">Change my password</button>
+${field({ name: 'currentPassword', label: w.t('security.currentPassword'), type: 'password', autocomplete: 'current-password', errors: errors['currentPassword'] })}
+${field({ name: 'newPassword', label: w.t('field.newPassword'), type: 'password', autocomplete: 'new-password', hint: passwordHint(ctx.config, w), errors: errors['newPassword'] })}
+<button type="submit">${w.t('security.change')}</button>
 </form>
-<p class="hint">Your other devices will be logged out.</p>`;
+<p class="hint">${w.t('security.othersLoggedOut')}</p>`;
 }
 
-function othersForm(errors: FieldErrors = {}): SafeHtml {
+function othersForm(w: Words, errors: FieldErrors = {}): SafeHtml {
   return html`<form method="post" action="/account/sessions/revoke-others" novalidate>
-${field({ name: 'password', label: 'Your password', type: 'password', autocomplete: 'current-password', hint: 'To log out of every other device.', errors: errors['password'] })}
-<button type="submit" class="secondary">Log out of all other devices</button>
+${field({ name: 'password', label: w.t('security.yourPassword'), type: 'password', autocomplete: 'current-password', hint: w.t('security.othersHint'), errors: errors['password'] })}
+<button type="submit" class="secondary">${w.t('security.logOutOthers')}</button>
 </form>`;
 }
 
-function sessionList(sessions: DeviceSession[]): SafeHtml {
+function sessionList(w: Words, sessions: DeviceSession[]): SafeHtml {
   return html`<ul class="sessions">
 ${sessions.map(
-  (s) => html`<li><strong>${s.userAgent}</strong>${s.current ? html` <em>(this device)</em>` : ''}
-<span class="hint">${s.ip === null ? '' : html`From ${s.ip}. `}Logged in ${utcMinute(s.createdAt)}, last active ${utcMinute(s.lastSeenAt)}.</span>
-${s.current ? '' : buttonForm('/account/sessions/revoke', 'Log out', { id: s.id }, true)}</li>`,
+  (
+    s,
+  ) => html`<li><strong>${s.userAgent}</strong>${s.current ? html` <em>${w.t('security.thisDevice')}</em>` : ''}
+<span class="hint">${s.ip === null ? '' : html`${w.t('security.from', { ip: s.ip })} `}${w.t('security.loggedInAt', { createdAt: w.dateTime(s.createdAt), lastSeenAt: w.dateTime(s.lastSeenAt) })}</span>
+${s.current ? '' : buttonForm('/account/sessions/revoke', w.t('security.logOut'), { id: s.id }, true)}</li>`,
 )}
 </ul>`;
 }
@@ -81,18 +87,18 @@ ${s.current ? '' : buttonForm('/account/sessions/revoke', 'Log out', { id: s.id 
 export async function accountSecurityPages(app: FastifyInstance, { ctx }: { ctx: Context }) {
   const { config } = ctx;
   const page = pageSender(config);
-  const passwordPage = (reply: FastifyReply, body: SafeHtml, status: number) =>
+  const passwordPage = (w: Words, reply: FastifyReply, body: SafeHtml, status: number) =>
     page(
       reply,
-      'Change your password',
-      html`${body}<p><a href="/account">Back to your account</a></p>`,
+      w.t('security.changeTitle'),
+      html`${body}<p><a href="/account">${w.t('security.backToAccount')}</a></p>`,
       status,
     );
-  const othersPage = (reply: FastifyReply, body: SafeHtml, status: number) =>
+  const othersPage = (w: Words, reply: FastifyReply, body: SafeHtml, status: number) =>
     page(
       reply,
-      'Log out of all other devices',
-      html`${body}<p><a href="/account">Back to your account</a></p>`,
+      w.t('security.logOutOthers'),
+      html`${body}<p><a href="/account">${w.t('security.backToAccount')}</a></p>`,
       status,
     );
 
@@ -109,13 +115,19 @@ export async function accountSecurityPages(app: FastifyInstance, { ctx }: { ctx:
       ip: request.ip,
     });
     if (result.ok) return redirectAfterPost(reply, config, '/account?password_changed=1');
+    const w = pageWords(config, request);
     switch (result.reason) {
       case 'invalid_input':
-        return passwordPage(reply, passwordForm(ctx, byField(result.errors)), 422);
+        return passwordPage(w, reply, passwordForm(ctx, w, byField(result.errors)), 422);
       case 'wrong_password':
-        return passwordPage(reply, passwordForm(ctx, { currentPassword: ['is not correct'] }), 401);
+        return passwordPage(
+          w,
+          reply,
+          passwordForm(ctx, w, { currentPassword: [w.t('security.notCorrect')] }),
+          401,
+        );
       case 'cooling_down':
-        return passwordPage(reply, cooldownNotice(reply, result), 429);
+        return passwordPage(w, reply, cooldownNotice(reply, result, w), 429);
     }
   });
 
@@ -146,13 +158,14 @@ export async function accountSecurityPages(app: FastifyInstance, { ctx }: { ctx:
         ip: request.ip,
       });
       if (result.ok) return redirectAfterPost(reply, config, `/account?others_revoked=${result.revoked}`);
+      const w = pageWords(config, request);
       switch (result.reason) {
         case 'invalid_input':
-          return othersPage(reply, othersForm({ password: result.errors.map((e) => e.message) }), 422);
+          return othersPage(w, reply, othersForm(w, { password: result.errors.map((e) => e.message) }), 422);
         case 'wrong_password':
-          return othersPage(reply, othersForm({ password: ['is not correct'] }), 401);
+          return othersPage(w, reply, othersForm(w, { password: [w.t('security.notCorrect')] }), 401);
         case 'cooling_down':
-          return othersPage(reply, cooldownNotice(reply, result), 429);
+          return othersPage(w, reply, cooldownNotice(reply, result, w), 429);
       }
     },
   );

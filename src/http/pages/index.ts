@@ -1,12 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import type { Context } from '../../context.ts';
+import { decidePageLocale } from '../locale.ts';
 import { accountDataPages } from './account-data.ts';
 import { accountPages } from './account-pages.ts';
 import { accountSecurityPages } from './account-security.ts';
 import { emailChangePages } from './email-change.ts';
 import { pageErrorHandler } from './errors.ts';
 import { invitationPages } from './invitations.ts';
-import { decidePageLocale } from '../locale.ts';
 import { stylesheetRoute } from './layout.ts';
 import { logInPages } from './log-in.ts';
 import { resetPasswordPages } from './reset-password.ts';

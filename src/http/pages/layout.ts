@@ -141,7 +141,10 @@ function builtInDocument(config: Config, page: Page, w: Words, nav: SafeHtml, st
   const home = brand.logoUrl
     ? html`<img src="${brand.logoUrl}" alt="${config.appName}" height="32">`
     : html`${config.appName}`;
-  const footer = [brand.supportEmail ? w.t('page.support', { supportEmail: brand.supportEmail }) : '', brand.legalFooter ?? '']
+  const footer = [
+    brand.supportEmail ? w.t('page.support', { supportEmail: brand.supportEmail }) : '',
+    brand.legalFooter ?? '',
+  ]
     .filter(Boolean)
     .map((line) => html`<p class="hint">${line}</p>`);
   return html`<!doctype html>
@@ -202,7 +205,8 @@ export function pageWords(config: Config, request: FastifyRequest): Words {
 /** The route's path as the page files write it, below BASE_PATH (the library's basePath too). */
 function routePath(config: Config, request: FastifyRequest): string {
   const url = request.routeOptions.url ?? '/';
-  const path = config.basePath !== '' && url.startsWith(config.basePath) ? url.slice(config.basePath.length) : url;
+  const path =
+    config.basePath !== '' && url.startsWith(config.basePath) ? url.slice(config.basePath.length) : url;
   return path === '' ? '/' : path;
 }
 

@@ -10,6 +10,7 @@ import { verifyEmailByCode } from '../../accounts/verify-by-code.ts';
 import { verifyEmail } from '../../accounts/verify-email.ts';
 import { isoTime } from '../../clock.ts';
 import type { Context } from '../../context.ts';
+import { localeError, signUpLocale } from '../locale.ts';
 import {
   accountDisabledProblem,
   codeProblem,
@@ -18,7 +19,6 @@ import {
   invalidInput,
   tokenProblem,
 } from '../problem.ts';
-import { localeError, signUpLocale } from '../locale.ts';
 import { rateLimited } from '../rate-limit.ts';
 import * as schemas from '../schemas/accounts.ts';
 import { setSessionCookie } from '../session-auth.ts';

@@ -5,8 +5,8 @@ import { setUserLocale } from '../../accounts/user-locale.ts';
 import { findUserById, publicUser } from '../../accounts/users.ts';
 import { isoTime } from '../../clock.ts';
 import type { Context } from '../../context.ts';
-import { invalidInput } from '../problem.ts';
 import { localeError, supportedLocale } from '../locale.ts';
+import { invalidInput } from '../problem.ts';
 import * as schemas from '../schemas/sessions.ts';
 import { clearSessionCookie, requireSession } from '../session-auth.ts';
 

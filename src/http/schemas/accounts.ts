@@ -50,7 +50,8 @@ export const signUp = {
         locale: {
           type: 'string',
           maxLength: 35,
-          description: "The account's language (en, de); else the request's Accept-Language if oto speaks it.",
+          description:
+            "The account's language (en, de); else the request's Accept-Language if oto speaks it.",
         },
       },
     },

@@ -36,7 +36,11 @@ export const currentUser = {
 } as const;
 
 /** A language tag; whether oto speaks it is the route's to say (422), with the list. */
-export const localeTag = { type: 'string', maxLength: 35, pattern: '^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*$' } as const;
+export const localeTag = {
+  type: 'string',
+  maxLength: 35,
+  pattern: '^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*$',
+} as const;
 
 export const updateCurrentUser = {
   method: 'PATCH',
@@ -44,7 +48,8 @@ export const updateCurrentUser = {
   schema: {
     tags: ['sessions'],
     summary: "Change the logged-in user's settings: their language",
-    description: 'locale: one oto has a catalogue for (en, de), or null for DEFAULT_LOCALE; another answers 422.',
+    description:
+      'locale: one oto has a catalogue for (en, de), or null for DEFAULT_LOCALE; another answers 422.',
     body: {
       type: 'object',
       required: ['locale'],
