@@ -215,7 +215,7 @@ const templates: { [K in EmailKind]: Kind<K> } = {
       `${w.t('email.newsletter.unsubscribe', { appName: env.appName })}: ${p.unsubscribeLink}`,
     ),
     // The newsletter's own HTML, written by the app's operator, is trusted as given.
-    body: html`${p.html ? new SafeHtml(p.html) : html`<div style="white-space:pre-wrap">${p.text}</div>`}
+    body: html`${p.html ? new SafeHtml(p.html) : html`<div style="white-space:pre-wrap">${linkified(p.text)}</div>`}
 <hr><p style="font-size:12px;color:#666"><a href="${p.unsubscribeLink}">${w.t('email.newsletter.unsubscribeLink')}</a> ${w.t('email.newsletter.unsubscribeRest', { appName: env.appName })}</p>`,
   }),
 };
@@ -226,6 +226,13 @@ export function renderEmail<K extends EmailKind>(
   params: EmailParams[K],
 ): RenderedEmail {
   return finish(kind, env, params as Record<string, unknown>, (w) => templates[kind](env, w, params));
+}
+
+/** A text newsletter as HTML: its addresses become links, so both parts carry the same ones. */
+function linkified(text: string): SafeHtml[] {
+  return text
+    .split(/(https?:\/\/[^\s<>"]+)/)
+    .map((part, i) => (i % 2 === 1 ? html`<a href="${part}">${part}</a>` : html`${part}`));
 }
 
 interface CodeOrLink {
