@@ -48,6 +48,7 @@ export const PAGE_NAMES = [
   'account-locale',
   'account-password',
   'account-sessions-revoke',
+  'account-sessions-revoke-others',
   'account-subscription',
   'confirm-email',
   'forgot-password',
