@@ -1,8 +1,9 @@
+import type { Config } from '../config/config.ts';
 import type { Context } from '../context.ts';
 import type { Db } from '../db/schema.ts';
 import { isLocale, type Locale } from '../i18n/locales.ts';
 import { enqueueEmail, enqueueEmails, type OutboxRow, type OutgoingEmail, outboxRow } from './outbox.ts';
-import { type EmailKind, type EmailParams, renderEmail } from './templates.ts';
+import { type EmailKind, type EmailParams, renderEmail, type TemplateEnv } from './templates.ts';
 
 export interface QueueOptions {
   userId?: string | null;
@@ -78,16 +79,7 @@ function prepare<K extends EmailKind>(
   params: EmailParams[K],
   options: QueueOptions,
 ): OutgoingEmail {
-  const rendered = renderEmail(
-    kind,
-    {
-      appName: ctx.config.appName,
-      locale: recipientLocale(ctx, options.locale),
-      brand: ctx.config.presentation.brand,
-      templates: ctx.config.presentation.templates,
-    },
-    params,
-  );
+  const rendered = renderEmail(kind, templateEnv(ctx.config, recipientLocale(ctx, options.locale)), params);
   return {
     kind,
     to,
@@ -100,6 +92,16 @@ function prepare<K extends EmailKind>(
     html: rendered.html,
     headers: rendered.headers || options.headers ? { ...rendered.headers, ...options.headers } : null,
     sendId: options.sendId ?? null,
+  };
+}
+
+/** What every email of this config is rendered with: its name, branding and templates, in a language. */
+export function templateEnv(config: Config, locale: Locale): TemplateEnv {
+  return {
+    appName: config.appName,
+    locale,
+    brand: config.presentation.brand,
+    templates: config.presentation.templates,
   };
 }
 
