@@ -1,5 +1,6 @@
 import type { Context } from '../context.ts';
-import type { Locale } from '../i18n/locales.ts';
+import { LOCALES, type Locale } from '../i18n/locales.ts';
+import type { InputError } from './input.ts';
 
 /**
  * The user's language: what their emails and oto's pages speak (src/i18n/). A preference like the
@@ -13,4 +14,9 @@ export async function setUserLocale(ctx: Context, userId: string, locale: Locale
     .set({ locale, updated_at: ctx.clock.now() })
     .where('id', '=', userId)
     .execute();
+}
+
+/** What a request that names a language oto does not speak is told (422 invalid_input). */
+export function localeError(): InputError {
+  return { field: 'locale', message: `must be one of ${LOCALES.join(', ')}` };
 }

@@ -1,8 +1,7 @@
 import type { FastifyRequest } from 'fastify';
-import type { InputError } from '../accounts/input.ts';
 import type { Config } from '../config/config.ts';
 import type { Context } from '../context.ts';
-import { isLocale, LOCALES, type Locale } from '../i18n/locales.ts';
+import { isLocale, type Locale, supportedLocale } from '../i18n/locales.ts';
 import { negotiateLocale } from '../i18n/negotiate.ts';
 import { authenticate } from './session-auth.ts';
 
@@ -46,14 +45,4 @@ export function signUpLocale(
   if (explicit !== undefined && explicit !== '') return supportedLocale(explicit);
   const header = request.headers['accept-language'];
   return negotiateLocale(typeof header === 'string' ? header : undefined, config.presentation.defaultLocale);
-}
-
-/** A tag oto speaks, by its language: 'de-AT' is stored as 'de'. */
-export function supportedLocale(tag: string): Locale | undefined {
-  const language = tag.toLowerCase().split('-')[0];
-  return isLocale(language) ? language : undefined;
-}
-
-export function localeError(): InputError {
-  return { field: 'locale', message: `must be one of ${LOCALES.join(', ')}` };
 }

@@ -22,6 +22,12 @@ export function isLocale(value: unknown): value is Locale {
   return typeof value === 'string' && (LOCALES as readonly string[]).includes(value);
 }
 
+/** A tag oto speaks, by its language: 'de-AT' is 'de'; undefined for one it does not. */
+export function supportedLocale(tag: string): Locale | undefined {
+  const language = tag.toLowerCase().split('-')[0];
+  return isLocale(language) ? language : undefined;
+}
+
 type Values = Readonly<Record<string, string | number | SafeHtml>>;
 
 export interface Words {

@@ -1,10 +1,11 @@
 import type { FastifyInstance } from 'fastify';
 import { signUp } from '../../accounts/signup.ts';
+import { localeError } from '../../accounts/user-locale.ts';
 import { allowsCode } from '../../config/config.ts';
 import type { Context } from '../../context.ts';
 import { html } from '../../html.ts';
 import type { Words } from '../../i18n/locales.ts';
-import { localeError, signUpLocale } from '../locale.ts';
+import { signUpLocale } from '../locale.ts';
 import { rateLimited } from '../rate-limit.ts';
 import { assertSameOrigin } from '../session-auth.ts';
 import { byField, type FieldErrors, field, formString, notice, passwordHint } from './forms.ts';

@@ -5,12 +5,13 @@ import { requestPasswordReset, resetPassword } from '../../accounts/password-res
 import { resendVerification } from '../../accounts/resend-verification.ts';
 import { resetPasswordByCode } from '../../accounts/reset-by-code.ts';
 import { signUp } from '../../accounts/signup.ts';
+import { localeError } from '../../accounts/user-locale.ts';
 import { publicUser } from '../../accounts/users.ts';
 import { verifyEmailByCode } from '../../accounts/verify-by-code.ts';
 import { verifyEmail } from '../../accounts/verify-email.ts';
 import { isoTime } from '../../clock.ts';
 import type { Context } from '../../context.ts';
-import { localeError, signUpLocale } from '../locale.ts';
+import { signUpLocale } from '../locale.ts';
 import {
   accountDisabledProblem,
   codeProblem,

@@ -1,11 +1,11 @@
 import type { FastifyInstance } from 'fastify';
 import { logOut } from '../../accounts/logout.ts';
 import { lookupSession } from '../../accounts/sessions.ts';
-import { setUserLocale } from '../../accounts/user-locale.ts';
+import { localeError, setUserLocale } from '../../accounts/user-locale.ts';
 import { findUserById, publicUser } from '../../accounts/users.ts';
 import { isoTime } from '../../clock.ts';
 import type { Context } from '../../context.ts';
-import { localeError, supportedLocale } from '../locale.ts';
+import { supportedLocale } from '../../i18n/locales.ts';
 import { invalidInput } from '../problem.ts';
 import * as schemas from '../schemas/sessions.ts';
 import { clearSessionCookie, requireSession } from '../session-auth.ts';
