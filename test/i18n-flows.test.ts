@@ -204,6 +204,18 @@ for (const { dialect, skip } of DIALECTS) {
       );
       assert.equal(wrong.statusCode, 401);
       assert.match(wrong.body, /E-Mail-Adresse oder Passwort ist nicht korrekt\./);
+      const short = await form('/signup', { email: 'kurz@example.de', password: 'kurz' }, headers);
+      assert.equal(short.statusCode, 422);
+      assert.match(short.body, /Passwort muss mindestens 15 Zeichen lang sein \(es sind 4\)\./);
+      const english = await form('/signup', { email: 'short@example.com', password: 'short' });
+      assert.match(english.body, /Password must be at least 15 characters long \(it has 5\)\./);
+      const crossSite = await form(
+        '/login',
+        { email: 'a@b.de', password: 'x' },
+        { ...headers, origin: 'https://evil.test' },
+      );
+      assert.equal(crossSite.statusCode, 403);
+      assert.match(crossSite.body, /Anfragen von anderen Websites werden hier nicht angenommen\./);
       const bad = await t.app.inject({ method: 'GET', url: '/reset-password?token=nonsense', headers });
       assert.match(bad.body, /Dieser Link kann nicht verwendet werden/);
     });

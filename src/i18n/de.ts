@@ -311,7 +311,21 @@ export const de: Catalogue = {
   'unsubscribe.invalid':
     'Dieser Abbestell-Link ist beschädigt oder nicht mehr gültig. Kopieren Sie den ganzen Link aus der E-Mail und versuchen Sie es erneut, oder bestellen Sie auf Ihrer Kontoseite ab.',
 
+  'reason.required': 'ist erforderlich',
+  'reason.invalidEmail': 'ist keine gültige E-Mail-Adresse',
+  'reason.maxChars': 'darf höchstens {max} Zeichen lang sein',
+  'reason.maxBytes': 'darf höchstens {max} Bytes lang sein',
+  'reason.tooShort': 'muss mindestens {min} Zeichen lang sein (es sind {length})',
+  'reason.common': 'gehört zu den häufigsten Passwörtern, die Angreifer zuerst ausprobieren',
+  'reason.repeats': 'wiederholt ein oder zwei Zeichen, was Angreifer zuerst ausprobieren',
+  'reason.containsEmail': 'darf Ihre E-Mail-Adresse nicht enthalten',
+  'reason.containsAppName': 'darf den Namen dieses Dienstes ({appName}) nicht enthalten',
+  'reason.sameEmail': 'ist bereits die E-Mail-Adresse Ihres Kontos',
+  'reason.oneOf': 'muss eines von {list} sein',
+
   'error.title': 'Etwas ist schiefgelaufen',
   'error.generic': 'Die Anfrage konnte nicht verarbeitet werden.',
+  'error.rateLimited': 'Zu viele Anfragen. Versuchen Sie es später erneut.',
+  'error.crossOrigin': 'Anfragen von anderen Websites werden hier nicht angenommen.',
   'error.back': 'Zurück zur Startseite',
 };

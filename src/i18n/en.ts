@@ -300,7 +300,22 @@ export const en = {
   'unsubscribe.invalid':
     'This unsubscribe link is damaged or no longer valid. Copy the whole link from the email and try again, or unsubscribe from your account page.',
 
+  // ---- why a field was refused (the flows' reasons, src/http/pages/reasons.ts) ----
+  'reason.required': 'is required',
+  'reason.invalidEmail': 'is not a valid email address',
+  'reason.maxChars': 'must be at most {max} characters long',
+  'reason.maxBytes': 'must be at most {max} bytes long',
+  'reason.tooShort': 'must be at least {min} characters long (it has {length})',
+  'reason.common': 'is one of the most common passwords, which attackers try first',
+  'reason.repeats': 'repeats one or two characters, which attackers try first',
+  'reason.containsEmail': 'must not contain your email address',
+  'reason.containsAppName': 'must not contain the name of this service ({appName})',
+  'reason.sameEmail': 'is already the email of your account',
+  'reason.oneOf': 'must be one of {list}',
+
   'error.title': 'Something went wrong',
   'error.generic': 'The request could not be processed.',
+  'error.rateLimited': 'Too many requests. Try again later.',
+  'error.crossOrigin': 'Requests from other sites are not accepted here.',
   'error.back': 'Back to the start',
 } as const;

@@ -79,7 +79,7 @@ ${field({ name: 'currentPassword', label: w.t('security.yourPassword'), type: 'p
     const w = pageWords(config, request);
     switch (result.reason) {
       case 'invalid_input':
-        return deletePage(w, reply, 422, byField(result.errors));
+        return deletePage(w, reply, 422, byField(result.errors, w));
       case 'wrong_password':
         return deletePage(w, reply, 401, {}, notice('bad', w.t('data.wrongPassword')));
       case 'cooling_down':

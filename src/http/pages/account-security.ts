@@ -22,6 +22,7 @@ import {
   passwordHint,
 } from './forms.ts';
 import { PAGE_ROUTE, pageSender, pageWords, redirectAfterPost } from './layout.ts';
+import { localReason } from './reasons.ts';
 
 /**
  * The security sections of /account: change the password, see the sessions (this device marked),
@@ -118,7 +119,7 @@ export async function accountSecurityPages(app: FastifyInstance, { ctx }: { ctx:
     const w = pageWords(config, request);
     switch (result.reason) {
       case 'invalid_input':
-        return passwordPage(w, reply, passwordForm(ctx, w, byField(result.errors)), 422);
+        return passwordPage(w, reply, passwordForm(ctx, w, byField(result.errors, w)), 422);
       case 'wrong_password':
         return passwordPage(
           w,
@@ -161,7 +162,12 @@ export async function accountSecurityPages(app: FastifyInstance, { ctx }: { ctx:
       const w = pageWords(config, request);
       switch (result.reason) {
         case 'invalid_input':
-          return othersPage(w, reply, othersForm(w, { password: result.errors.map((e) => e.message) }), 422);
+          return othersPage(
+            w,
+            reply,
+            othersForm(w, { password: result.errors.map((e) => localReason(w, e.message)) }),
+            422,
+          );
         case 'wrong_password':
           return othersPage(w, reply, othersForm(w, { password: [w.t('security.notCorrect')] }), 401);
         case 'cooling_down':

@@ -6,6 +6,7 @@ import { html, type SafeHtml } from '../../html.ts';
 import type { Words } from '../../i18n/locales.ts';
 import type { ConsumeFailure } from '../../tokens/tokens.ts';
 import { type TokenProblemCode, tokenProblemCode } from '../problem.ts';
+import { localReason } from './reasons.ts';
 
 /**
  * Form pieces for server-rendered pages. Every field has a label; errors are tied to their field
@@ -80,10 +81,11 @@ export function passwordHint(config: Config, w: Words): string {
   return w.t('field.passwordHint', { minLength: config.passwords.minLength });
 }
 
-/** The flow's input errors, grouped by field for `field({ errors })`. */
-export function byField(errors: InputError[]): FieldErrors {
+/** The flow's input errors, grouped by field for `field({ errors })`, in the page's language. */
+export function byField(errors: InputError[], w: Words): FieldErrors {
   const grouped: Record<string, string[]> = {};
-  for (const { field: name, message } of errors) grouped[name] = [...(grouped[name] ?? []), message];
+  for (const { field: name, message } of errors)
+    grouped[name] = [...(grouped[name] ?? []), localReason(w, message)];
   return grouped;
 }
 

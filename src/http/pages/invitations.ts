@@ -22,6 +22,7 @@ import {
   queryString,
 } from './forms.ts';
 import { PAGE_ROUTE, pageSender, pageWords, redirectAfterPost } from './layout.ts';
+import { localReason } from './reasons.ts';
 import { loginPath } from './return-to.ts';
 
 /** Invitations: the page the emailed link opens, and its accept button or account form. */
@@ -133,7 +134,7 @@ ${buttonForm('/logout', w.t('invite.logOut'), {}, true)}`,
           409,
         );
       case 'invalid_password': {
-        const grouped: FieldErrors = { password: result.errors.map((e) => e.message) };
+        const grouped: FieldErrors = { password: result.errors.map((e) => localReason(w, e.message)) };
         const inspected = await inspectInvitation(ctx, tokenValue);
         const top = inspected.ok ? summary(w, inspected.invitation) : html``;
         return page(reply, w.t('invite.title'), html`${top}${acceptForm(w, tokenValue, grouped)}`, 422);

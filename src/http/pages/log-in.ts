@@ -67,7 +67,7 @@ ${field({ name: 'password', label: w.t('field.password'), type: 'password', auto
     }
     switch (result.reason) {
       case 'invalid_input':
-        return page(reply, title, loginForm(w, { email, returnTo }, byField(result.errors)), 422);
+        return page(reply, title, loginForm(w, { email, returnTo }, byField(result.errors, w)), 422);
       case 'invalid_credentials':
         return page(
           reply,

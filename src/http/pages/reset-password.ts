@@ -66,7 +66,7 @@ ${codeEntry(w)}`,
     const email = formString(request.body, 'email');
     const result = await requestPasswordReset(ctx, { email, ip: request.ip });
     if (!result.ok)
-      return page(reply, w.t('reset.forgotTitle'), forgotForm(w, { email }, byField(result.errors)), 422);
+      return page(reply, w.t('reset.forgotTitle'), forgotForm(w, { email }, byField(result.errors, w)), 422);
     return redirectAfterPost(reply, config, '/forgot-password?sent=1');
   });
 
@@ -108,7 +108,7 @@ ${codeEntry(w)}`,
     });
     if (result.ok) return redirectAfterPost(reply, config, '/login?reset=1');
     if (result.reason === 'invalid_password')
-      return page(reply, w.t('reset.chooseTitle'), codeEntry(w, { email }, byField(result.errors)), 422);
+      return page(reply, w.t('reset.chooseTitle'), codeEntry(w, { email }, byField(result.errors, w)), 422);
     if (result.reason === 'codes_not_accepted')
       return page(reply, w.t('code.notUsedTitle'), notice('bad', w.t('code.followLink')), 400);
     return page(reply, w.t('reset.chooseTitle'), codeEntry(w, { email }, {}, refusedCodeNotice(w)), 400);
@@ -178,7 +178,7 @@ ${codeEntry(w)}`,
     });
     if (result.ok) return redirectAfterPost(reply, config, '/login?reset=1');
     if (result.reason === 'invalid_password') {
-      return page(reply, w.t('reset.chooseTitle'), resetForm(w, token, byField(result.errors)), 422);
+      return page(reply, w.t('reset.chooseTitle'), resetForm(w, token, byField(result.errors, w)), 422);
     }
     return badResetLink(w, reply, result.reason, token);
   });

@@ -49,7 +49,7 @@ ${allowsCode(config.methods.verifyEmail) ? html`<p>${w.html('signUp.holdsCode', 
     // The page's form may carry a language (an operator's template can offer a choice); else the browser's.
     const locale = signUpLocale(config, request, formString(request.body, 'locale'));
     if (locale === undefined)
-      return page(reply, w.t('signUp.title'), signupForm(w, { email }, byField([localeError()])), 422);
+      return page(reply, w.t('signUp.title'), signupForm(w, { email }, byField([localeError()], w)), 422);
     const result = await signUp(ctx, {
       email,
       password: formString(request.body, 'password'),
@@ -58,7 +58,7 @@ ${allowsCode(config.methods.verifyEmail) ? html`<p>${w.html('signUp.holdsCode', 
       locale,
     });
     if (!result.ok)
-      return page(reply, w.t('signUp.title'), signupForm(w, { email }, byField(result.errors)), 422);
+      return page(reply, w.t('signUp.title'), signupForm(w, { email }, byField(result.errors, w)), 422);
     return redirectAfterPost(reply, config, '/signup?sent=1');
   });
 }

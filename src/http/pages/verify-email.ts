@@ -175,7 +175,12 @@ ${codeEntry(w)}`,
       browser: markAskingBrowser(reply, config),
     });
     if (!result.ok)
-      return page(reply, w.t('verify.newLinkTitle'), resendForm(w, { email }, byField(result.errors)), 422);
+      return page(
+        reply,
+        w.t('verify.newLinkTitle'),
+        resendForm(w, { email }, byField(result.errors, w)),
+        422,
+      );
     return redirectAfterPost(reply, config, '/verify-email?resent=1');
   });
 }
