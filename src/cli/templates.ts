@@ -2,8 +2,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Config } from '../config/config.ts';
 import { isLocale, LOCALES, type Locale } from '../i18n/locales.ts';
-import { EMAIL_KINDS, isEmailKind, renderSample } from '../mail/samples.ts';
-import type { EmailKind } from '../mail/templates.ts';
+import { renderSample } from '../mail/samples.ts';
+import { EMAIL_KINDS, type EmailKind, isEmailKind } from '../mail/templates.ts';
 import { exitWith } from './exit.ts';
 
 export interface PreviewOptions {

@@ -6,8 +6,8 @@ import { ID_PATTERN } from '../db/ids.ts';
 import type { OutboxMessage } from '../db/schema.ts';
 import { html, type SafeHtml } from '../html.ts';
 import { isLocale, LOCALES } from '../i18n/locales.ts';
-import { EMAIL_KINDS, isEmailKind, renderSample } from '../mail/samples.ts';
-import type { RenderedEmail } from '../mail/templates.ts';
+import { renderSample } from '../mail/samples.ts';
+import { EMAIL_KINDS, isEmailKind, type RenderedEmail } from '../mail/templates.ts';
 import { HttpProblem } from './problem.ts';
 
 /**

@@ -47,26 +47,6 @@ export function sampleParams(config: Config): { [K in EmailKind]: EmailParams[K]
   };
 }
 
-export function isEmailKind(value: string): value is EmailKind {
-  return Object.hasOwn(SAMPLE_KINDS, value);
-}
-
-const SAMPLE_KINDS: Record<EmailKind, true> = {
-  verify_email: true,
-  account_exists: true,
-  password_reset: true,
-  password_changed: true,
-  email_change: true,
-  email_change_notice: true,
-  account_deleted: true,
-  account_disabled: true,
-  account_enabled: true,
-  invitation: true,
-  newsletter: true,
-};
-
-export const EMAIL_KINDS = Object.keys(SAMPLE_KINDS) as EmailKind[];
-
 /** One kind, rendered with the sample values in a language, as its recipient would get it. */
 export function renderSample(config: Config, kind: EmailKind, locale: Locale): RenderedEmail {
   return renderEmail(kind, templateEnv(config, locale), sampleParams(config)[kind] as never);

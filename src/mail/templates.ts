@@ -44,22 +44,13 @@ export type EmailKind = keyof EmailParams;
 /** The operator's variables (src/templates/variables.ts) are each kind's parameters, no more, no less. */
 type FileName<K extends string> = K extends `${infer A}_${infer B}` ? `${A}-${FileName<B>}` : K;
 type SameNames<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
-const _variablesMatchParams: {
-  [K in EmailKind]: SameNames<keyof EmailParams[K], (typeof EMAIL_VARIABLES)[FileName<K>][number]>;
-} = {
-  verify_email: true,
-  account_exists: true,
-  password_reset: true,
-  password_changed: true,
-  email_change: true,
-  email_change_notice: true,
-  account_deleted: true,
-  account_disabled: true,
-  account_enabled: true,
-  invitation: true,
-  newsletter: true,
-};
-void _variablesMatchParams;
+/** Fails `tsc` when a kind's parameters and its variables in EMAIL_VARIABLES differ. */
+export type VariablesMatchParams = Assert<
+  {
+    [K in EmailKind]: SameNames<keyof EmailParams[K], (typeof EMAIL_VARIABLES)[FileName<K>][number]>;
+  }[EmailKind]
+>;
+type Assert<T extends true> = T;
 
 type Kind<K extends EmailKind> = (env: TemplateEnv, w: Words, params: EmailParams[K]) => Built;
 
@@ -219,6 +210,13 @@ const templates: { [K in EmailKind]: Kind<K> } = {
 <hr><p style="font-size:12px;color:#666"><a href="${p.unsubscribeLink}">${w.t('email.newsletter.unsubscribeLink')}</a> ${w.t('email.newsletter.unsubscribeRest', { appName: env.appName })}</p>`,
   }),
 };
+
+/** Every kind, in the order above. */
+export const EMAIL_KINDS = Object.keys(templates) as EmailKind[];
+
+export function isEmailKind(value: string): value is EmailKind {
+  return Object.hasOwn(templates, value);
+}
 
 export function renderEmail<K extends EmailKind>(
   kind: K,
