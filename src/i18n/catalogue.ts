@@ -62,7 +62,18 @@ function pick(catalogue: Catalogue, locale: string, key: MessageKey, values: Val
   const count = values['count'];
   if (typeof count !== 'number') throw new TypeError(`message ${key} needs a numeric count`);
   const forms = entry as Readonly<Record<string, string>>;
-  return forms[new Intl.PluralRules(locale).select(count)] ?? forms['other'] ?? '';
+  return forms[pluralRules(locale).select(count)] ?? forms['other'] ?? '';
+}
+
+// Making an Intl.PluralRules costs some 50 µs, more than the rest of an email: one per language.
+const plurals = new Map<string, Intl.PluralRules>();
+function pluralRules(locale: string): Intl.PluralRules {
+  let rules = plurals.get(locale);
+  if (rules === undefined) {
+    rules = new Intl.PluralRules(locale);
+    plurals.set(locale, rules);
+  }
+  return rules;
 }
 
 function fill(
@@ -71,14 +82,27 @@ function fill(
   text: (part: string) => string,
   value: (v: string | number | SafeHtml) => string,
 ): string {
-  return template
-    .split(/(\{[a-zA-Z]+\})/)
-    .map((part) => {
-      const name = /^\{([a-zA-Z]+)\}$/.exec(part)?.[1];
-      if (name === undefined) return text(part);
-      const given = values[name];
-      if (given === undefined) throw new TypeError(`message value {${name}} is missing`);
-      return value(given);
-    })
-    .join('');
+  let out = '';
+  partsOf(template).forEach((part, i) => {
+    // Odd places hold the names of values, even places the words between them.
+    if (i % 2 === 0) {
+      out += text(part);
+      return;
+    }
+    const given = values[part];
+    if (given === undefined) throw new TypeError(`message value {${part}} is missing`);
+    out += value(given);
+  });
+  return out;
+}
+
+/** A message split once into words and value names: `a {b} c` is ['a ', 'b', ' c']. */
+const parsed = new Map<string, readonly string[]>();
+function partsOf(template: string): readonly string[] {
+  let parts = parsed.get(template);
+  if (parts === undefined) {
+    parts = template.split(/\{([a-zA-Z]+)\}/);
+    parsed.set(template, parts);
+  }
+  return parts;
 }

@@ -46,10 +46,12 @@ export function finish(
   const name = kind.replaceAll('_', '-') as EmailTemplateName;
   const find = (part: 'subject' | 'html' | 'text') =>
     env.templates && findEmailTemplate(env.templates, w.locale, name, part);
-  const values = { ...brandValues(env, w), ...templateValues(params, w) };
   const subjectFile = find('subject');
   const htmlFile = find('html');
   const textFile = find('text');
+  // Only an operator's file needs the values by name (and most emails have none).
+  const values =
+    subjectFile || htmlFile || textFile ? { ...brandValues(env, w), ...templateValues(params, w) } : {};
   const subject = subjectFile ? renderTemplate(subjectFile, values, 'text') : built.subject;
   const email: RenderedEmail = {
     // A subject is one header line: a line break in a user-supplied value must not start another.
