@@ -99,6 +99,7 @@ for (const { dialect, skip } of DIALECTS) {
         emailVerified: true,
         subscribed: true,
         createdAt: new Date(user.created_at).toISOString(),
+        locale: null,
       });
       const byBearer = await t.app.inject({
         method: 'GET',
