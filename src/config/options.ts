@@ -42,6 +42,8 @@ export interface OtoSettings {
   /** id:secret,… for the signed unsubscribe links (OTO_SIGNING_KEYS); `oto keys generate` makes one. */
   signingKeys?: string;
   dbPoolSize?: number;
+  /** How long a query waits for a pooled connection before it fails as a 503 (DB_POOL_TIMEOUT, 5s). */
+  dbPoolTimeout?: Duration;
   tokenTtl?: {
     verifyEmail?: Duration;
     passwordReset?: Duration;
@@ -125,6 +127,7 @@ export const OPTION_VARIABLES: Readonly<Record<string, string>> = {
   apiKeys: 'OTO_API_KEYS',
   signingKeys: 'OTO_SIGNING_KEYS',
   dbPoolSize: 'DB_POOL_SIZE',
+  dbPoolTimeout: 'DB_POOL_TIMEOUT',
   'tokenTtl.verifyEmail': 'TOKEN_TTL_VERIFY_EMAIL',
   'tokenTtl.passwordReset': 'TOKEN_TTL_PASSWORD_RESET',
   'tokenTtl.emailChange': 'TOKEN_TTL_EMAIL_CHANGE',

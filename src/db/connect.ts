@@ -6,6 +6,8 @@ import { openSqlite } from './sqlite/open.ts';
 
 export interface StorageOptions {
   poolSize?: number;
+  /** PostgreSQL: how long a query waits for a pooled connection, or a new one, before it fails. */
+  poolTimeoutMs?: number;
   /** SQLite: how the background checkpointer runs (the defaults suit production). */
   checkpoints?: CheckpointerOptions;
 }
@@ -16,6 +18,10 @@ export const schemaOf = (target: DatabaseTarget): string | undefined =>
 
 export function openStorage(target: DatabaseTarget, options: StorageOptions = {}): Storage {
   return target.kind === 'postgres'
-    ? openPostgres(target.url, options.poolSize ?? 10, target.schema)
+    ? openPostgres(target.url, {
+        poolSize: options.poolSize ?? 10,
+        timeoutMs: options.poolTimeoutMs ?? 5000,
+        schema: target.schema,
+      })
     : openSqlite(target.path, options.checkpoints);
 }
