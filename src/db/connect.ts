@@ -6,7 +6,10 @@ import { openSqlite } from './sqlite/open.ts';
 
 export interface StorageOptions {
   poolSize?: number;
-  /** PostgreSQL: how long a query waits for a pooled connection, or a new one, before it fails. */
+  /**
+   * How long a query waits for the database before it fails as unavailable (a 503): on PostgreSQL
+   * for a pooled connection, or a new one; on SQLite for the file's write lock held elsewhere.
+   */
   poolTimeoutMs?: number;
   /** SQLite: how the background checkpointer runs (the defaults suit production). */
   checkpoints?: CheckpointerOptions;
@@ -23,5 +26,5 @@ export function openStorage(target: DatabaseTarget, options: StorageOptions = {}
         timeoutMs: options.poolTimeoutMs ?? 5000,
         schema: target.schema,
       })
-    : openSqlite(target.path, options.checkpoints);
+    : openSqlite(target.path, options.checkpoints, options.poolTimeoutMs);
 }
