@@ -58,7 +58,11 @@ describe('oto serve --workers 2 on PostgreSQL', {
     server = await startOto(env, { args: ['--workers', '2'] });
     await until(() => server.stdout.join('').includes('oto listening'));
     const config = loadConfig({ ...env, LOG_LEVEL: 'silent' });
-    ctx = createContext(config, openStorage(config.database, { poolSize: 2 }), createLogger({ level: 'silent' }));
+    ctx = createContext(
+      config,
+      openStorage(config.database, { poolSize: 2 }),
+      createLogger({ level: 'silent' }),
+    );
   });
 
   after(async () => {
@@ -69,7 +73,8 @@ describe('oto serve --workers 2 on PostgreSQL', {
   });
 
   test('requests are answered by two worker processes, neither of them the primary', async () => {
-    for (let i = 0; i < 10; i++) await post('/v1/tokens/inspect', { purpose: 'workers', token: 'x'.repeat(43) });
+    for (let i = 0; i < 10; i++)
+      await post('/v1/tokens/inspect', { purpose: 'workers', token: 'x'.repeat(43) });
     // Log lines reach stdout in batches, a quarter of a second apart at most.
     await until(() => requestLines('/v1/tokens/inspect').length === 10);
     const pids = new Set(requestLines('/v1/tokens/inspect').map((line) => line['pid']));
@@ -102,7 +107,9 @@ describe('oto serve --workers 2 on PostgreSQL', {
   test('two parallel reset requests: only the newer link works', async () => {
     await insertUser(ctx, 'twice@example.com', { verified: true });
     smtp.clear();
-    const requests = await Promise.all([1, 2].map(() => post('/v1/password-resets', { email: 'twice@example.com' })));
+    const requests = await Promise.all(
+      [1, 2].map(() => post('/v1/password-resets', { email: 'twice@example.com' })),
+    );
     assert.deepEqual(
       requests.map((r) => r.status),
       [202, 202],
@@ -112,7 +119,9 @@ describe('oto serve --workers 2 on PostgreSQL', {
     assert.equal(new Set(tokens).size, 2, 'two different links');
     const answers = [];
     for (const token of tokens) {
-      answers.push(await post('/v1/password-resets/confirm', { token, password: 'a new long passphrase 42' }));
+      answers.push(
+        await post('/v1/password-resets/confirm', { token, password: 'a new long passphrase 42' }),
+      );
     }
     assert.deepEqual(answers.map((a) => a.status).sort(), [200, 410]);
     assert.equal(answers.find((a) => a.status === 410)?.body['code'], 'token_superseded');
@@ -148,7 +157,10 @@ describe('oto serve --workers 2 on PostgreSQL', {
     const newcomers = () =>
       requestLines('/v1/tokens/inspect').filter((line) => !before.has(Number(line['pid']))).length;
     for (let i = 0; i < 100 && newcomers() === 0; i++) {
-      assert.equal((await post('/v1/tokens/inspect', { purpose: 'workers', token: 'y'.repeat(43) })).status, 200);
+      assert.equal(
+        (await post('/v1/tokens/inspect', { purpose: 'workers', token: 'y'.repeat(43) })).status,
+        200,
+      );
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     assert.ok(newcomers() > 0, 'a new worker answers');
@@ -202,7 +214,9 @@ describe('oto serve --workers 2 on PostgreSQL', {
       outgoing.on('response', (incoming) => {
         let text = '';
         incoming.setEncoding('utf8').on('data', (chunk) => (text += chunk));
-        incoming.on('end', () => resolve({ status: incoming.statusCode ?? 0, body: JSON.parse(text || '{}') }));
+        incoming.on('end', () =>
+          resolve({ status: incoming.statusCode ?? 0, body: JSON.parse(text || '{}') }),
+        );
       });
       outgoing.end(JSON.stringify(payload));
     });
@@ -218,7 +232,10 @@ test('oto serve --workers 2 on SQLite refuses to start, and says why', async () 
 test('--workers and WEB_CONCURRENCY take a number or auto, and refuse anything else', async () => {
   const bad = await oto(['serve', '--workers', '0'], { DATABASE_URL: 'sqlite::memory:' });
   assert.equal(bad.status, 1);
-  assert.match(bad.stderr, /configuration error: --workers: must be auto or a whole number from 1 to 256, got "0"/);
+  assert.match(
+    bad.stderr,
+    /configuration error: --workers: must be auto or a whole number from 1 to 256, got "0"/,
+  );
   const env = await oto(['serve'], { DATABASE_URL: 'sqlite::memory:', WEB_CONCURRENCY: 'many' });
   assert.match(env.stderr, /WEB_CONCURRENCY: must be auto or a whole number/);
   assert.equal(loadConfig({ WEB_CONCURRENCY: 'auto' }).httpWorkers >= 1, true);

@@ -1,7 +1,7 @@
 import cluster, { type Worker } from 'node:cluster';
 import type { Config } from '../config/config.ts';
-import { createLogger, type Logger } from '../logging.ts';
 import { DEV_MAILBOX_PATH } from '../http/dev-mailbox.ts';
+import { createLogger, type Logger } from '../logging.ts';
 import { mailConfigProblem, usesDevTransport } from '../mail/transport.ts';
 import { exitWith, signingKeysOrExit } from './runtime.ts';
 
@@ -172,5 +172,6 @@ function announce(config: Config, logger: Logger, options: ServeOptions, port: n
   );
   if (usesDevTransport(config))
     process.stdout.write(`dev mailbox: ${config.publicUrl}${config.basePath}${DEV_MAILBOX_PATH}\n`);
-  if (!options.worker) process.stdout.write('worker disabled in this process: run `oto worker` to deliver mail\n');
+  if (!options.worker)
+    process.stdout.write('worker disabled in this process: run `oto worker` to deliver mail\n');
 }

@@ -22,7 +22,8 @@ program
     const { serve } = await import('./serve.ts');
     const { parseWorkers } = await import('../config/web.ts');
     const raw = options.workers;
-    const workers = raw === undefined ? config.httpWorkers : settingOrExit(() => parseWorkers('--workers', raw));
+    const workers =
+      raw === undefined ? config.httpWorkers : settingOrExit(() => parseWorkers('--workers', raw));
     await serve(config, { worker: options.worker && config.worker.enabled, workers });
   });
 

@@ -283,7 +283,12 @@ class Lease implements DatabaseConnection {
   /** When the holder began to wait for the connection (performance.now()): its lock waits end from here. */
   waitingSince: number;
 
-  constructor(driver: NodeSqliteDriver, connection: SqliteConnection, release: () => void, waitingSince: number) {
+  constructor(
+    driver: NodeSqliteDriver,
+    connection: SqliteConnection,
+    release: () => void,
+    waitingSince: number,
+  ) {
     this.#driver = driver;
     this.connection = connection;
     this.#release = release;
