@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
-import { runLoad } from './load.ts';
+import { type Figures, runLoad } from './load.ts';
 import type { Need, Scenario } from './scenarios.ts';
 import type { BenchStore } from './seed.ts';
 
@@ -30,21 +30,22 @@ export interface WorkersPass {
 export async function compareWorkers(pass: WorkersPass): Promise<string[]> {
   const lines: string[] = [];
   for (const scenario of pass.scenarios) {
-    const rps: number[] = [];
+    const runs: Figures[] = [];
     for (const workers of [1, 2]) {
       pass.log(`postgres, --workers ${workers}: ${scenario.label}`);
-      rps.push(await measure(pass, scenario, workers));
+      runs.push(await measure(pass, scenario, workers));
     }
-    const [one, two] = rps as [number, number];
+    const [one, two] = runs as [Figures, Figures];
+    const failed = (f: Figures) => f.non2xx + f.errors;
     lines.push(
-      `--workers 2 against 1 (postgres), ${scenario.label}: ${Math.round(one)} → ${Math.round(two)} req/s ` +
-        `(×${(two / one).toFixed(2)})`,
+      `--workers 2 against 1 (postgres), ${scenario.label}: ${Math.round(one.rps)} → ${Math.round(two.rps)} req/s ` +
+        `(×${(two.rps / one.rps).toFixed(2)}; non-2xx+errors ${failed(one)} and ${failed(two)})`,
     );
   }
   return lines;
 }
 
-async function measure(pass: WorkersPass, scenario: Scenario, workers: number): Promise<number> {
+async function measure(pass: WorkersPass, scenario: Scenario, workers: number): Promise<Figures> {
   const server = await startServe(pass.env, workers);
   try {
     const warm = await scenario.prepare(pass.store, { ...pass.need, requests: 0 });
@@ -58,7 +59,7 @@ async function measure(pass: WorkersPass, scenario: Scenario, workers: number): 
     });
     const bodies = await scenario.prepare(pass.store, pass.need);
     await pass.store.settle();
-    const figures = await runLoad({
+    return await runLoad({
       url: server.url,
       path: scenario.path,
       headers: scenario.headers,
@@ -66,7 +67,6 @@ async function measure(pass: WorkersPass, scenario: Scenario, workers: number): 
       connections: pass.connections,
       duration: pass.duration,
     });
-    return figures.rps;
   } finally {
     server.child.kill('SIGTERM');
     await once(server.child, 'exit');

@@ -60,7 +60,10 @@ interface Slot {
   /** Deaths in a row, each within STABLE_AFTER_MS of its start. */
   failures: number;
   restart: NodeJS.Timeout | undefined;
+  /** Whether a worker of this slot ever listened: until then, its death ends the instance. */
   listening: boolean;
+  /** Whether the current worker listens (and so handles the shutdown message). */
+  serving: boolean;
 }
 
 export function runPrimary(config: Config, options: ServeOptions): void {
@@ -89,6 +92,7 @@ export function runPrimary(config: Config, options: ServeOptions): void {
     failures: 0,
     restart: undefined,
     listening: false,
+    serving: false,
   }));
   let stopping = false;
   let port = config.port;
@@ -99,8 +103,10 @@ export function runPrimary(config: Config, options: ServeOptions): void {
     slot.startedAt = Date.now();
     const worker = cluster.fork({ [SLOT_ENV]: String(index) });
     slot.worker = worker;
+    slot.serving = false;
     worker.on('listening', (address) => {
       port = address.port;
+      slot.serving = true;
       if (slot.listening) return;
       slot.listening = true;
       if (slots.every((s) => s.listening)) announce(config, logger, options, port);
@@ -131,14 +137,23 @@ export function runPrimary(config: Config, options: ServeOptions): void {
   /** Asks every worker to drain, waits for them (at most SHUTDOWN_TIMEOUT and a grace), and exits. */
   const stop = async (failed: 0 | 1) => {
     stopping = true;
-    const workers = slots.flatMap((slot) => {
+    const codes: Promise<number>[] = [];
+    const workers: Worker[] = [];
+    for (const slot of slots) {
       clearTimeout(slot.restart);
-      return slot.worker ? [slot.worker] : [];
-    });
-    const codes = workers.map(
-      (worker) => new Promise<number>((resolve) => worker.once('exit', (code) => resolve(code ?? 1))),
-    );
-    for (const worker of workers) if (worker.isConnected()) worker.send(SHUTDOWN_MESSAGE);
+      const worker = slot.worker;
+      if (!worker) continue;
+      workers.push(worker);
+      if (slot.serving) {
+        codes.push(new Promise((resolve) => worker.once('exit', (code) => resolve(code ?? 1))));
+        if (worker.isConnected()) worker.send(SHUTDOWN_MESSAGE);
+      } else {
+        // Still starting (a restart), so nothing in flight, and perhaps not yet listening for
+        // the message: it just ends.
+        codes.push(new Promise((resolve) => worker.once('exit', () => resolve(0))));
+        worker.process.kill('SIGTERM');
+      }
+    }
     const killer = setTimeout(() => {
       logger.warn('workers still running past the shutdown deadline: killing them');
       for (const worker of workers) worker.process.kill('SIGKILL');
