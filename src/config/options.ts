@@ -186,7 +186,15 @@ export const OPTION_VARIABLES: Readonly<Record<string, string>> = {
 
 /** Variables that only the service reads (the listening socket, the worker switch, the database URL
  * and the mail server, which createOto takes as richer options of their own). */
-export const SERVICE_ONLY_VARIABLES = ['PORT', 'HOST', 'RUN_WORKER', 'DATABASE_URL', 'SMTP_URL', 'NODE_ENV'];
+export const SERVICE_ONLY_VARIABLES = [
+  'PORT',
+  'HOST',
+  'RUN_WORKER',
+  'DATABASE_URL',
+  'SMTP_URL',
+  'NODE_ENV',
+  'WEB_CONCURRENCY',
+];
 
 const VARIABLE_OPTIONS = new Map(Object.entries(OPTION_VARIABLES).map(([option, name]) => [name, option]));
 
