@@ -184,7 +184,7 @@ export const OPTION_VARIABLES: Readonly<Record<string, string>> = {
   'webhooks.pollInterval': 'WEBHOOK_POLL_INTERVAL',
 };
 
-/** Variables that only the service reads (the listening socket, the worker switch, the database URL
+/** Variables that only the service reads (the listening socket, the worker switches, the database URL
  * and the mail server, which createOto takes as richer options of their own). */
 export const SERVICE_ONLY_VARIABLES = [
   'PORT',
