@@ -241,3 +241,15 @@ test('--workers and WEB_CONCURRENCY take a number or auto, and refuse anything e
   assert.equal(loadConfig({ WEB_CONCURRENCY: 'auto' }).httpWorkers >= 1, true);
   assert.equal(loadConfig({}).httpWorkers, 1);
 });
+
+test('a worker that cannot start stops the whole instance with exit code 1, instead of restarting', async () => {
+  // Nothing listens on port 9 of this host: each worker's first connection is refused.
+  const run = await oto(['serve', '--workers', '2'], {
+    DATABASE_URL: 'postgres://postgres@127.0.0.1:9/none',
+    OTO_SIGNING_KEYS: KEY_A,
+    PORT: '0',
+  });
+  assert.equal(run.status, 1);
+  assert.match(run.stdout, /"msg":"worker failed to start"/);
+  assert.doesNotMatch(run.stdout, /restarting it/);
+});

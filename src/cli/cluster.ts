@@ -69,7 +69,7 @@ interface Slot {
 export function runPrimary(config: Config, options: ServeOptions): void {
   // SQLite: one writer per file at a time, and the group-commit driver makes that writer commit
   // for every request in flight in its process at once; a second process would only wait on the
-  // file lock in a polling retry loop (docs/production.md#several-workers).
+  // file lock in a polling retry loop (docs/production.md#several-workers-on-one-machine).
   if (config.database.kind === 'sqlite') {
     exitWith(
       `oto: --workers ${options.workers} (WEB_CONCURRENCY) needs PostgreSQL: SQLite has one writer per file, ` +
