@@ -3,7 +3,7 @@ import { type ApiKey, apiKeys } from './api-keys.ts';
 import { boolean, duration, type Env, fail, integer, read } from './env.ts';
 import { type DkimSettings, dkimSettings, senders } from './mail.ts';
 import { type Presentation, presentation } from './presentation.ts';
-import { basePath, linkTemplate, publicOrigin, trustProxy } from './web.ts';
+import { basePath, linkTemplate, publicOrigin, trustProxy, webConcurrency } from './web.ts';
 
 /** `schema`: PostgreSQL only, the schema oto's tables live in (DATABASE_SCHEMA), beside the app's own. */
 export type DatabaseTarget =
@@ -29,6 +29,10 @@ export interface Config {
   readonly presentation: Presentation;
   readonly database: DatabaseTarget;
   readonly dbPoolSize: number;
+  /** How long a request waits for a pooled PostgreSQL connection before it is answered 503. */
+  readonly dbPoolTimeoutMs: number;
+  /** HTTP worker processes of `oto serve` (WEB_CONCURRENCY, `--workers`; src/cli/cluster.ts). */
+  readonly httpWorkers: number;
   /** false: the socket address is the client IP; otherwise handed to Fastify's trustProxy. */
   readonly trustProxy: boolean | number | string;
   readonly logLevel: string;
@@ -185,6 +189,8 @@ export function loadConfig(env: Env = process.env): Config {
     presentation: presentation(env, production),
     database,
     dbPoolSize: integer(env, 'DB_POOL_SIZE', 10, 1, 500),
+    dbPoolTimeoutMs: duration(env, 'DB_POOL_TIMEOUT', '5s') * 1000,
+    httpWorkers: webConcurrency(env),
     trustProxy: trustProxy(env),
     logLevel: read(env, 'LOG_LEVEL') ?? 'info',
     apiKeys: apiKeys(env),
