@@ -26,11 +26,13 @@ export function pageLocale(config: Config, request: FastifyRequest): Locale {
 }
 
 export function browserLocale(config: Config, request: FastifyRequest): Locale {
+  return browserChoice(config, request) ?? config.presentation.defaultLocale;
+}
+
+/** The language Accept-Language asks for among those oto speaks, or null. */
+function browserChoice(config: Config, request: FastifyRequest): Locale | null {
   const header = request.headers['accept-language'];
-  return (
-    negotiateLocale(typeof header === 'string' ? header : undefined, config.presentation.defaultLocale) ??
-    config.presentation.defaultLocale
-  );
+  return negotiateLocale(typeof header === 'string' ? header : undefined, config.presentation.defaultLocale);
 }
 
 /**
@@ -43,6 +45,5 @@ export function signUpLocale(
   explicit: string | undefined,
 ): Locale | null | undefined {
   if (explicit !== undefined && explicit !== '') return supportedLocale(explicit);
-  const header = request.headers['accept-language'];
-  return negotiateLocale(typeof header === 'string' ? header : undefined, config.presentation.defaultLocale);
+  return browserChoice(config, request);
 }
