@@ -206,3 +206,31 @@ for (const { dialect, skip } of DIALECTS) {
     });
   });
 }
+
+describe('the documented names are the real ones', () => {
+  test('docs/templates.md names every email kind with its variables, and every page', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { EMAIL_VARIABLES, PAGE_NAMES } = await import('../src/templates/variables.ts');
+    const docs = readFileSync(new URL('../docs/templates.md', import.meta.url), 'utf8');
+    for (const [kind, variables] of Object.entries(EMAIL_VARIABLES)) {
+      const row = docs.split('\n').find((line) => line.startsWith(`| \`${kind}\` |`));
+      assert.ok(row, `docs/templates.md has a row for ${kind}`);
+      for (const variable of variables)
+        assert.ok(row.includes(`\`${variable}\``), `${kind}: ${variable} documented`);
+    }
+    for (const page of PAGE_NAMES) assert.ok(docs.includes(`\`${page}\``), `page ${page} documented`);
+  });
+
+  test('every page path is a route of the service, by GET or POST', async () => {
+    const { PAGE_PATHS } = await import('../src/templates/variables.ts');
+    const t = await startTestApp('sqlite');
+    try {
+      for (const url of PAGE_PATHS) {
+        const found = (['GET', 'POST'] as const).some((method) => t.app.hasRoute({ method, url }));
+        assert.ok(found, `${url} is a route`);
+      }
+    } finally {
+      await t.close();
+    }
+  });
+});

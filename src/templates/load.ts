@@ -93,7 +93,7 @@ export function loadTemplates(dir: string | null, locales: readonly string[]): T
 /** The variables a file may use, from its name; null for a name that overrides nothing. */
 function variablesOf(file: string): ReadonlySet<string> | null {
   const page = /^pages\/([a-z-]+)\.html$/.exec(file)?.[1];
-  if (file === 'layout.html' || (page !== undefined && (PAGE_NAMES as readonly string[]).includes(page)))
+  if (file === 'layout.html' || (page !== undefined && PAGE_NAMES.includes(page)))
     return new Set([...BRAND_VARIABLES, ...PAGE_VARIABLES]);
   const email = /^([a-z-]+)(\.subject\.txt|\.html|\.txt)$/.exec(file);
   const kind = email?.[1];

@@ -39,31 +39,33 @@ export const BODY_VARIABLES = ['content'] as const;
  * file replaces the whole document around the page's own content (its forms and notices).
  * `layout.html` does so for every page without a file of its own.
  */
-export const PAGE_NAMES = [
-  'home',
-  'account',
-  'account-delete',
-  'account-deleted',
-  'account-export',
-  'account-locale',
-  'account-password',
-  'account-sessions-revoke',
-  'account-sessions-revoke-others',
-  'account-subscription',
-  'confirm-email',
-  'forgot-password',
-  'invite',
-  'login',
-  'logout',
-  'reset-password',
-  'reset-password-code',
-  'reset-password-resend',
-  'signup',
-  'unsubscribe',
-  'verify-email',
-  'verify-email-code',
-  'verify-email-resend',
+export const PAGE_PATHS = [
+  '/',
+  '/account',
+  '/account/delete',
+  '/account/deleted',
+  '/account/export',
+  '/account/locale',
+  '/account/password',
+  '/account/sessions/revoke',
+  '/account/sessions/revoke-others',
+  '/account/subscription',
+  '/confirm-email',
+  '/forgot-password',
+  '/invite',
+  '/login',
+  '/logout',
+  '/reset-password',
+  '/reset-password/code',
+  '/reset-password/resend',
+  '/signup',
+  '/unsubscribe',
+  '/verify-email',
+  '/verify-email/code',
+  '/verify-email/resend',
 ] as const;
+
+export const PAGE_NAMES: readonly string[] = PAGE_PATHS.map(pageName);
 
 export const PAGE_VARIABLES = ['title', 'content', 'nav', 'stylesheet', 'lang'] as const;
 
