@@ -21,6 +21,8 @@ const SAMPLES: { [K in EmailKind]: EmailParams[K] } = {
   account_enabled: { loginLink: LINK },
   invitation: { link: LINK, validFor: '7 days', inviter: 'Ada', scope: 'Team', role: 'member' },
   newsletter: { subject: 'Our news', text: 'Hello', unsubscribeLink: LINK },
+  sign_in: { link: LINK, validFor: '15 minutes', code: '123456', codeValidFor: '10 minutes' },
+  sign_in_new_account: { link: LINK, validFor: '15 minutes' },
 };
 
 describe('templates', () => {
