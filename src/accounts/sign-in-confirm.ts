@@ -35,7 +35,9 @@ export type SignInLinkResult =
   | { ok: false; reason: 'not_enabled' | 'account_disabled' | ConsumeFailure }
   | { ok: false; reason: 'confirmation_required'; requestedAt: Millis };
 
-export type SignInCodeResult = SignedIn | { ok: false; reason: 'not_enabled' | 'codes_not_accepted' | 'code_invalid' };
+export type SignInCodeResult =
+  | SignedIn
+  | { ok: false; reason: 'not_enabled' | 'codes_not_accepted' | 'code_invalid' };
 
 export type SignInLinkState =
   | { state: 'active'; sameBrowser: boolean; requestedAt: Millis }
@@ -67,7 +69,8 @@ export async function signInWithLink(ctx: Context, input: LinkConfirmation): Pro
   if (!askedHere(info, input.nonce) && !input.confirm)
     return { ok: false, reason: 'confirmation_required', requestedAt: info.createdAt };
   return transact(ctx, async (trx): Promise<SignInLinkResult> => {
-    const owner = info.userId !== null ? await accountOwner(trx, info.userId) : await offerOwner(ctx, trx, info);
+    const owner =
+      info.userId !== null ? await accountOwner(trx, info.userId) : await offerOwner(ctx, trx, info);
     if (owner === 'unknown' || owner === 'account_disabled') return { ok: false, reason: owner };
     const consumed = await ctx.tokens.consume(trx, {
       purpose: PURPOSE.signIn,
@@ -144,7 +147,11 @@ async function accountOwner(trx: Db, userId: string): Promise<Owner | 'unknown' 
 }
 
 /** The address an offer's token was sent to, from its data. */
-async function offerOwner(ctx: Context, trx: Db, info: TokenInfo): Promise<Owner | 'unknown' | 'account_disabled'> {
+async function offerOwner(
+  ctx: Context,
+  trx: Db,
+  info: TokenInfo,
+): Promise<Owner | 'unknown' | 'account_disabled'> {
   const email = info.data?.['email'];
   return typeof email === 'string' ? newAccountOwner(ctx, trx, email) : 'unknown';
 }

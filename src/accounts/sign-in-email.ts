@@ -27,7 +27,10 @@ import { cleanEmail, normalizeEmail } from './users.ts';
  * cookie, and the token keeps it (data.browser). docs/security.md says more.
  */
 
-export type SignInRequestResult = { ok: true } | { ok: false; errors: InputError[] };
+export type SignInRequestResult =
+  | { ok: true }
+  | { ok: false; reason: 'invalid_input'; errors: InputError[] }
+  | { ok: false; reason: 'not_enabled' };
 
 export interface SignInRequest {
   email: string;
@@ -37,8 +40,9 @@ export interface SignInRequest {
 }
 
 export async function requestSignInEmail(ctx: Context, input: SignInRequest): Promise<SignInRequestResult> {
+  if (!ctx.config.signIn.email) return { ok: false, reason: 'not_enabled' };
   const errors = checkEmail(input.email);
-  if (errors.length > 0) return { ok: false, errors };
+  if (errors.length > 0) return { ok: false, reason: 'invalid_input', errors };
   const startedAt = performance.now();
   const sent = await ctx.db.transaction().execute(async (trx) => {
     const user = await lockRecipientAndFindUser(ctx, trx, normalizeEmail(input.email));
@@ -65,9 +69,7 @@ async function sendFor(
   if (user === undefined && !ctx.config.signIn.signUp) return 'nothing';
   if (user?.disabled_at != null || !(await underCap(ctx, trx, recipient, 'signIn'))) return 'nothing';
   const owner =
-    user === undefined
-      ? { subject: newAccountSubject(normalizeEmail(input.email)) }
-      : { userId: user.id };
+    user === undefined ? { subject: newAccountSubject(normalizeEmail(input.email)) } : { userId: user.id };
   const binding = user === undefined ? newAccountBinding(normalizeEmail(input.email)) : signInBinding(user);
   const method = ctx.config.methods.signInEmail;
   // Earlier links and codes stay valid until they expire (a second request must not strand the

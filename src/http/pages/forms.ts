@@ -124,3 +124,8 @@ export function linkWords(revokedBecause: string): LinkWords {
 
 /** The words for a verification or reset link. */
 export const ACCOUNT_LINK_WORDS = linkWords('a newer one was sent, or the account changed since');
+
+/** HH:MM in UTC, said as such: the server does not know the reader's time zone. */
+export function clockTime(at: number): string {
+  return `${new Date(at).toISOString().slice(11, 16)} UTC`;
+}

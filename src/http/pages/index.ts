@@ -9,6 +9,7 @@ import { invitationPages } from './invitations.ts';
 import { stylesheetRoute } from './layout.ts';
 import { logInPages } from './log-in.ts';
 import { resetPasswordPages } from './reset-password.ts';
+import { signInEmailPages } from './sign-in-email.ts';
 import { signUpPages } from './sign-up.ts';
 import { unsubscribePages } from './unsubscribe.ts';
 import { verifyEmailPages } from './verify-email.ts';
@@ -30,6 +31,7 @@ export async function pages(app: FastifyInstance, { ctx }: { ctx: Context }) {
     flows.setErrorHandler(pageErrorHandler(ctx.config));
     await flows.register(signUpPages, { ctx });
     await flows.register(logInPages, { ctx });
+    await flows.register(signInEmailPages, { ctx });
     await flows.register(resetPasswordPages, { ctx });
     await flows.register(verifyEmailPages, { ctx });
     await flows.register(invitationPages, { ctx });

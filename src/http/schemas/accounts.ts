@@ -1,4 +1,5 @@
 import { problemSchema } from './problem.ts';
+import { userSchema } from './sessions.ts';
 
 /** The account flows' JSON API (routes/accounts.ts): one route's method, URL under /v1 and schema each. */
 
@@ -99,16 +100,7 @@ export const logIn = {
       200: {
         type: 'object',
         properties: {
-          user: {
-            type: 'object',
-            properties: {
-              id: { type: 'string' },
-              email: { type: 'string' },
-              emailVerified: { type: 'boolean' },
-              subscribed: { type: 'boolean' },
-              createdAt: { type: 'string' },
-            },
-          },
+          user: userSchema,
           sessionToken: { type: 'string' },
           expiresAt: { type: 'string' },
         },
