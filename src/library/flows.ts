@@ -265,7 +265,7 @@ export function libraryFlows(ctx: Context): LibraryFlows {
   };
 }
 
-function sessionOf(created: CreatedSession): { session: SessionView; sessionToken: string } {
+export function sessionOf(created: CreatedSession): { session: SessionView; sessionToken: string } {
   return { session: sessionView(created.session), sessionToken: created.token };
 }
 
