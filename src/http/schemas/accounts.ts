@@ -5,14 +5,14 @@ import { userSchema } from './sessions.ts';
 
 // Generous caps that stop huge strings before any work; the real limits (254 characters for an
 // email, 1 KiB for a password) are checked by the flows, with a clear message.
-const email = { type: 'string', maxLength: 1024 } as const;
+export const email = { type: 'string', maxLength: 1024 } as const;
 
 const password = { type: 'string', maxLength: 4096 } as const;
 
-const token = { type: 'string', maxLength: 512 } as const;
+export const token = { type: 'string', maxLength: 512 } as const;
 
 // Digits, perhaps pasted with spaces or dashes; the code engine decides (src/tokens/codes.ts).
-const code = {
+export const code = {
   type: 'string',
   maxLength: 40,
   description: 'The code from the email; spaces are ignored.',

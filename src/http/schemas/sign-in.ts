@@ -1,15 +1,9 @@
+import { code, email, token } from './accounts.ts';
 import { problemSchema } from './problem.ts';
 import { userSchema } from './sessions.ts';
 
 /** Passwordless sign-in by email (routes/sign-in.ts), when SIGN_IN_EMAIL is on (404 otherwise). */
 
-const email = { type: 'string', maxLength: 1024 } as const;
-const token = { type: 'string', maxLength: 512 } as const;
-const code = {
-  type: 'string',
-  maxLength: 40,
-  description: 'The code from the email; spaces are ignored.',
-} as const;
 
 const errors = {
   400: problemSchema,
