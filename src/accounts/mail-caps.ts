@@ -30,7 +30,7 @@ export const CAPPED_KINDS = {
   verify: ['verify_email', 'account_exists'],
   reset: ['password_reset'],
   // Sign-in links open an account as a reset does; an offer to create one is a sign-up's email.
-  signIn: ['sign_in', 'sign_in_new_account'],
+  signIn: ['sign_in', 'sign_in_new_account', 'action_code'],
 } as const satisfies Record<string, readonly EmailKind[]>;
 
 export type CapName = keyof typeof CAPPED_KINDS;

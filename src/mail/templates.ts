@@ -35,6 +35,8 @@ export interface EmailParams {
   sign_in: { link?: string; validFor: string; code?: string; codeValidFor?: string };
   /** Sign-in asked for an address without an account, with SIGN_UP_PASSWORDLESS: creating one. */
   sign_in_new_account: { link?: string; validFor: string; code?: string; codeValidFor?: string };
+  /** A code for one sensitive action of an account without a password (action-codes.ts). */
+  action_code: { action: string; code: string; codeValidFor: string };
 }
 
 export type EmailKind = keyof EmailParams;
@@ -210,6 +212,18 @@ const templates: { [K in EmailKind]: Template<K> } = {
       code: p.code,
       codeValidFor: p.codeValidFor,
       ignore: 'If you did not ask for this, ignore this email: no account will be created.',
+    }),
+
+  action_code: (env, p) =>
+    actionEmail(env, {
+      subject: `Your ${env.appName} confirmation code`,
+      lead: `Someone signed in to your ${env.appName} account asked to ${p.action}. If it was you, type this code:`,
+      action: 'Confirm',
+      validFor: p.codeValidFor,
+      code: p.code,
+      codeValidFor: p.codeValidFor,
+      ignore:
+        'If you did not ask for this, ignore this email and log out of your other devices: someone else may be signed in.',
     }),
 
   // RFC 8058 one-click unsubscribe: mail clients show an Unsubscribe button that POSTs

@@ -8,9 +8,12 @@ import {
 } from '../../accounts/devices.ts';
 import { utcMinute } from '../../clock.ts';
 import type { Context } from '../../context.ts';
+import type { User } from '../../db/schema.ts';
 import { html, type SafeHtml } from '../../html.ts';
 import { rateLimited } from '../rate-limit.ts';
 import { type Authenticated, assertSameOrigin, authenticate } from '../session-auth.ts';
+import { emailMeACode, proofField } from './action-codes.ts';
+import { refusedCodeNotice } from './code-forms.ts';
 import {
   buttonForm,
   byField,
@@ -49,7 +52,7 @@ export async function securitySections(ctx: Context, auth: Authenticated, query:
 ${passwordForm(ctx)}
 <h2>Where you are logged in</h2>
 ${sessionList(sessions)}
-${sessions.length > 1 ? othersForm() : html`<p class="hint">You are logged in on this device only.</p>`}`;
+${sessions.length > 1 ? html`${othersForm(auth.user)}${emailMeACode(auth.user, 'revoke_other_sessions', params['code_sent'] === '1')}` : html`<p class="hint">You are logged in on this device only.</p>`}`;
 }
 
 function passwordForm(ctx: Context, errors: FieldErrors = {}): SafeHtml {
@@ -61,9 +64,9 @@ ${field({ name: 'newPassword', label: 'New password', type: 'password', autocomp
 <p class="hint">Your other devices will be logged out.</p>`;
 }
 
-function othersForm(errors: FieldErrors = {}): SafeHtml {
+function othersForm(user: User, errors: FieldErrors = {}): SafeHtml {
   return html`<form method="post" action="/account/sessions/revoke-others" novalidate>
-${field({ name: 'password', label: 'Your password', type: 'password', autocomplete: 'current-password', hint: 'To log out of every other device.', errors: errors['password'] })}
+${proofField(user, field({ name: 'password', label: 'Your password', type: 'password', autocomplete: 'current-password', hint: 'To log out of every other device.', errors: errors['password'] }), errors['code'])}
 <button type="submit" class="secondary">Log out of all other devices</button>
 </form>`;
 }
@@ -143,14 +146,25 @@ export async function accountSecurityPages(app: FastifyInstance, { ctx }: { ctx:
         user: auth.user,
         sessionId: auth.session.id,
         password: formString(request.body, 'password'),
+        code: formString(request.body, 'code'),
         ip: request.ip,
       });
       if (result.ok) return redirectAfterPost(reply, config, `/account?others_revoked=${result.revoked}`);
       switch (result.reason) {
         case 'invalid_input':
-          return othersPage(reply, othersForm({ password: result.errors.map((e) => e.message) }), 422);
+          return othersPage(
+            reply,
+            othersForm(auth.user, { password: result.errors.map((e) => e.message) }),
+            422,
+          );
         case 'wrong_password':
-          return othersPage(reply, othersForm({ password: ['is not correct'] }), 401);
+          return othersPage(reply, othersForm(auth.user, { password: ['is not correct'] }), 401);
+        case 'code_invalid':
+          return othersPage(
+            reply,
+            html`${refusedCodeNotice()}${othersForm(auth.user)}${emailMeACode(auth.user, 'revoke_other_sessions', false)}`,
+            400,
+          );
         case 'cooling_down':
           return othersPage(reply, cooldownNotice(reply, result), 429);
       }

@@ -3,6 +3,7 @@ import type { Context } from '../../context.ts';
 import { accountDataPages } from './account-data.ts';
 import { accountPages } from './account-pages.ts';
 import { accountSecurityPages } from './account-security.ts';
+import { actionCodePages } from './action-codes.ts';
 import { emailChangePages } from './email-change.ts';
 import { pageErrorHandler } from './errors.ts';
 import { invitationPages } from './invitations.ts';
@@ -38,5 +39,6 @@ export async function pages(app: FastifyInstance, { ctx }: { ctx: Context }) {
     await flows.register(emailChangePages, { ctx });
     await flows.register(accountDataPages, { ctx });
     await flows.register(accountSecurityPages, { ctx });
+    await flows.register(actionCodePages, { ctx });
   });
 }

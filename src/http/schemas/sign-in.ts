@@ -4,7 +4,6 @@ import { userSchema } from './sessions.ts';
 
 /** Passwordless sign-in by email (routes/sign-in.ts), when SIGN_IN_EMAIL is on (404 otherwise). */
 
-
 const errors = {
   400: problemSchema,
   403: problemSchema,
