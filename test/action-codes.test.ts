@@ -125,5 +125,53 @@ for (const { dialect, skip } of DIALECTS) {
       });
       assert.equal(del.statusCode, 422);
     });
+    test('the /account/delete page offers "Email me a code" and deletes with the code', async () => {
+      const email = `page-${dialect}@example.com`;
+      const { sessions, user } = await passwordless(email);
+      const cookies = { [t.config.sessions.cookieName]: sessions[0]! };
+      const headers = { origin: t.config.publicUrl };
+      const form = await t.app.inject({ method: 'GET', url: '/account/delete', cookies });
+      assert.match(
+        form.body,
+        /name="code"[^>]*autocomplete="one-time-code"|autocomplete="one-time-code"[^>]*/,
+      );
+      assert.match(form.body, /Email me a code/);
+      assert.doesNotMatch(form.body, /name="currentPassword"/);
+      t.clock.advance(1000);
+      const asked = await t.app.inject({
+        method: 'POST',
+        url: '/account/action-code',
+        payload: { action: 'delete_account' },
+        cookies,
+        headers,
+      });
+      assert.equal(asked.statusCode, 303);
+      assert.equal(asked.headers.location, '/account/delete?code_sent=1');
+      const code = codeIn(await inbox.last(t.ctx, email, 'action_code'));
+      const wrong = await t.app.inject({
+        method: 'POST',
+        url: '/account/delete',
+        payload: { code: otherCode(code) },
+        cookies,
+        headers,
+      });
+      assert.equal(wrong.statusCode, 400);
+      assert.match(wrong.body, /That code is not valid/);
+      const res = await t.app.inject({
+        method: 'POST',
+        url: '/account/delete',
+        payload: { code },
+        cookies,
+        headers,
+      });
+      assert.equal(res.statusCode, 303);
+      assert.equal(res.headers.location, '/account/deleted');
+      const gone = await t.ctx.db
+        .selectFrom('users')
+        .select('id')
+        .where('id', '=', user.id)
+        .executeTakeFirst();
+      assert.equal(gone, undefined);
+    });
   });
 }
