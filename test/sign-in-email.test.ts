@@ -260,4 +260,40 @@ for (const { dialect, skip } of DIALECTS) {
       assert.equal(login.json().user.hasPassword, true);
     });
   });
+  describe(`sign-in by email under a base path (${dialect})`, { skip }, () => {
+    test('the nonce cookie lives under the base path, and the link points there', async () => {
+      const inbox = await startInbox();
+      const app = await startTestApp(dialect, {
+        ...inbox.env,
+        OTO_SIGNING_KEYS: KEY_A,
+        RATE_LIMIT_PER_MINUTE: '0',
+        SIGN_IN_EMAIL: 'true',
+        BASE_PATH: '/auth',
+      });
+      try {
+        const email = `based-${dialect}@example.com`;
+        await insertUser(app.ctx, email);
+        const res = await app.app.inject({
+          method: 'POST',
+          url: '/auth/v1/sign-in/email',
+          payload: { email },
+        });
+        assert.equal(res.statusCode, 202);
+        const cookie = res.cookies.find((c) => c.name === '__Secure-oto-sign-in');
+        assert.equal(cookie?.path, '/auth');
+        const link = tokenLink(await inbox.last(app.ctx, email, 'sign_in'));
+        assert.equal(link.pathname, '/auth/sign-in/email');
+        const signedIn = await app.app.inject({
+          method: 'POST',
+          url: '/auth/v1/sign-in/email/confirm',
+          payload: { token: tokenOf(link) },
+          cookies: { [cookie!.name]: cookie!.value },
+        });
+        assert.equal(signedIn.statusCode, 200);
+      } finally {
+        await app.close();
+        await inbox.close();
+      }
+    });
+  });
 }
