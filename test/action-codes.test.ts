@@ -74,6 +74,19 @@ for (const { dialect, skip } of DIALECTS) {
       assert.equal((await as('POST', '/v1/me/sessions/revoke-others', { code })).json().code, 'code_invalid');
     });
 
+    test('change of email with the code; without it nothing is mailed to the new address', async () => {
+      const email = `change-${dialect}@example.com`;
+      const newEmail = `changed-${dialect}@example.com`;
+      const { as } = await passwordless(email);
+      const refused = await as('POST', '/v1/me/email', { newEmail, code: '000000' });
+      assert.equal(refused.json().code, 'code_invalid');
+      assert.deepEqual(await inbox.to(t.ctx, newEmail), []);
+      const code = await codeFor(as, email, 'change_email');
+      const res = await as('POST', '/v1/me/email', { newEmail, code });
+      assert.equal(res.statusCode, 202);
+      await inbox.last(t.ctx, newEmail, 'email_change');
+    });
+
     test('delete the account with its code; 5 wrong codes revoke it first', async () => {
       const email = `delete-${dialect}@example.com`;
       const { as, user } = await passwordless(email);

@@ -119,7 +119,7 @@ export interface LibraryFlows {
     action: SensitiveAction;
   }): Promise<SendActionCodeResult | Unknown>;
   requestEmailChange(
-    input: { userId: string; newEmail: string; password: string } & Origin,
+    input: { userId: string; newEmail: string; password?: string; code?: string } & Origin,
   ): Promise<Awaited<ReturnType<typeof requestEmailChange>> | Unknown>;
   confirmEmailChange(
     input: { token: string; userId: string; sessionId: string } & Origin,
@@ -228,7 +228,8 @@ export function libraryFlows(ctx: Context): LibraryFlows {
       return requestEmailChange(ctx, {
         user: found,
         newEmail: input.newEmail,
-        password: input.password,
+        password: input.password ?? '',
+        code: input.code,
         ip: ip(input),
       });
     },

@@ -14,6 +14,8 @@ import { PAGE_ROUTE, redirectAfterPost } from './layout.ts';
  * not nest). Where each action's form sits, to come back to after the code is sent.
  */
 const ACTION_PAGES: Record<SensitiveAction, string> = {
+  // oto has no page of its own for asking a change of email (the API's POST /v1/me/email).
+  change_email: '/account',
   delete_account: '/account/delete',
   revoke_other_sessions: '/account',
 };

@@ -129,7 +129,9 @@ export const requestActionCode = {
       type: 'object',
       required: ['action'],
       additionalProperties: false,
-      properties: { action: { type: 'string', enum: ['delete_account', 'revoke_other_sessions'] } },
+      properties: {
+        action: { type: 'string', enum: ['change_email', 'delete_account', 'revoke_other_sessions'] },
+      },
     },
     response: {
       202: { type: 'object', properties: { status: { type: 'string' }, message: { type: 'string' } } },
