@@ -231,9 +231,7 @@ for (const { dialect, skip } of DIALECTS) {
  */
 for (const { dialect, skip } of DIALECTS) {
   // The code of a verification, and of a sign-in by email (src/accounts/sign-in-confirm.ts), each on
-  // an app of its own: whichever flow was measured second on one shared app (after the other's 750
-  // accounts and codes) had its accounts 4-51% slower on SQLite, p < 0.01 (a busy 2-core machine),
-  // and passed on a fresh one. Why the second is slower is not known yet.
+  // an app of its own, so that neither measures the other's 750 accounts and codes.
   for (const [flow, url, purpose] of [
     ['verification', '/v1/users/verify', 'verify_email'],
     ['sign-in', '/v1/sign-in/email/confirm', 'sign_in'],
