@@ -87,6 +87,24 @@ for (const { dialect, skip } of DIALECTS) {
       await inbox.last(t.ctx, newEmail, 'email_change');
     });
 
+    test('set a first password with the code for it; then log in with it', async () => {
+      const email = `first-password-${dialect}@example.com`;
+      const { as } = await passwordless(email);
+      const newPassword = 'a first passphrase for this account';
+      const without = await as('POST', '/v1/me/password', { newPassword, code: '000000' });
+      assert.equal(without.json().code, 'code_invalid');
+      const code = await codeFor(as, email, 'change_password');
+      const res = await as('POST', '/v1/me/password', { newPassword, code });
+      assert.equal(res.statusCode, 200);
+      const login = await t.app.inject({
+        method: 'POST',
+        url: '/v1/sessions',
+        payload: { email, password: newPassword },
+      });
+      assert.equal(login.statusCode, 200);
+      assert.equal(login.json().user.hasPassword, true);
+    });
+
     test('delete the account with its code; 5 wrong codes revoke it first', async () => {
       const email = `delete-${dialect}@example.com`;
       const { as, user } = await passwordless(email);

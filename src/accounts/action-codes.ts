@@ -14,12 +14,18 @@ import { lockRecipient, underCap } from './mail-caps.ts';
  * and is spent in the transaction of the action it authorises (spendActionCode, first thing).
  */
 
-export const SENSITIVE_ACTIONS = ['change_email', 'delete_account', 'revoke_other_sessions'] as const;
+export const SENSITIVE_ACTIONS = [
+  'change_email',
+  'change_password',
+  'delete_account',
+  'revoke_other_sessions',
+] as const;
 export type SensitiveAction = (typeof SENSITIVE_ACTIONS)[number];
 
 /** How the email names each action. */
 const ACTION_WORDS: Record<SensitiveAction, string> = {
   change_email: 'change the email address of your account',
+  change_password: 'set a password for your account',
   delete_account: 'delete your account',
   revoke_other_sessions: 'log out of all your other devices',
 };

@@ -102,7 +102,13 @@ export interface LibraryFlows {
   ): Promise<ResetByCodeResult>;
   /** `sessionId` is the session that asks: it stays; every other one ends. */
   changePassword(
-    input: { userId: string; sessionId: string; currentPassword: string; newPassword: string } & Origin,
+    input: {
+      userId: string;
+      sessionId: string;
+      currentPassword?: string;
+      code?: string;
+      newPassword: string;
+    } & Origin,
   ): Promise<ChangePasswordResult | Unknown>;
   /** The user's live sessions; `currentSessionId` marks the one of the request, first. */
   listSessions(input: { userId: string; currentSessionId?: string }): Promise<DeviceSessionView[]>;
@@ -195,7 +201,8 @@ export function libraryFlows(ctx: Context): LibraryFlows {
       return changePassword(ctx, {
         user: found,
         sessionId: input.sessionId,
-        currentPassword: input.currentPassword,
+        currentPassword: input.currentPassword ?? '',
+        code: input.code,
         newPassword: input.newPassword,
         ip: ip(input),
       });

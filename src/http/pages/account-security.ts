@@ -49,15 +49,16 @@ export async function securitySections(ctx: Context, auth: Authenticated, query:
   const sessions = await listSessions(ctx, auth.user.id, auth.session.id);
   return html`${shown}
 <h2>Password</h2>
-${passwordForm(ctx)}
+${passwordForm(ctx, auth.user)}
+${emailMeACode(auth.user, 'change_password', params['code_sent'] === '1')}
 <h2>Where you are logged in</h2>
 ${sessionList(sessions)}
 ${sessions.length > 1 ? html`${othersForm(auth.user)}${emailMeACode(auth.user, 'revoke_other_sessions', params['code_sent'] === '1')}` : html`<p class="hint">You are logged in on this device only.</p>`}`;
 }
 
-function passwordForm(ctx: Context, errors: FieldErrors = {}): SafeHtml {
+function passwordForm(ctx: Context, user: User, errors: FieldErrors = {}): SafeHtml {
   return html`<form method="post" action="/account/password" novalidate>
-${field({ name: 'currentPassword', label: 'Current password', type: 'password', autocomplete: 'current-password', errors: errors['currentPassword'] })}
+${proofField(user, field({ name: 'currentPassword', label: 'Current password', type: 'password', autocomplete: 'current-password', errors: errors['currentPassword'] }), errors['code'])}
 ${field({ name: 'newPassword', label: 'New password', type: 'password', autocomplete: 'new-password', hint: passwordHint(ctx.config), errors: errors['newPassword'] })}
 <button type="submit">Change my password</button>
 </form>
@@ -108,15 +109,22 @@ export async function accountSecurityPages(app: FastifyInstance, { ctx }: { ctx:
       user: auth.user,
       sessionId: auth.session.id,
       currentPassword: formString(request.body, 'currentPassword'),
+      code: formString(request.body, 'code'),
       newPassword: formString(request.body, 'newPassword'),
       ip: request.ip,
     });
     if (result.ok) return redirectAfterPost(reply, config, '/account?password_changed=1');
     switch (result.reason) {
       case 'invalid_input':
-        return passwordPage(reply, passwordForm(ctx, byField(result.errors)), 422);
+        return passwordPage(reply, passwordForm(ctx, auth.user, byField(result.errors)), 422);
       case 'wrong_password':
-        return passwordPage(reply, passwordForm(ctx, { currentPassword: ['is not correct'] }), 401);
+        return passwordPage(
+          reply,
+          passwordForm(ctx, auth.user, { currentPassword: ['is not correct'] }),
+          401,
+        );
+      case 'code_invalid':
+        return passwordPage(reply, html`${refusedCodeNotice()}${passwordForm(ctx, auth.user)}`, 400);
       case 'cooling_down':
         return passwordPage(reply, cooldownNotice(reply, result), 429);
     }

@@ -16,6 +16,7 @@ import { PAGE_ROUTE, redirectAfterPost } from './layout.ts';
 const ACTION_PAGES: Record<SensitiveAction, string> = {
   // oto has no page of its own for asking a change of email (the API's POST /v1/me/email).
   change_email: '/account',
+  change_password: '/account',
   delete_account: '/account/delete',
   revoke_other_sessions: '/account',
 };

@@ -24,20 +24,24 @@ import { clearSessionCookie, requireSession } from '../session-auth.ts';
  * log out every other one.
  */
 export async function accountSecurityRoutes(app: FastifyInstance, { ctx }: { ctx: Context }) {
-  app.route<{ Body: { currentPassword: string; newPassword: string } }>({
+  app.route<{ Body: { currentPassword?: string; code?: string; newPassword: string } }>({
     ...schemas.changePassword,
     config: rateLimited(ctx),
     handler: async (request) => {
       const { user, session } = await requireSession(ctx, request);
+      const { currentPassword, code, newPassword } = request.body;
       const result = await changePassword(ctx, {
         user,
         sessionId: session.id,
-        ...request.body,
+        currentPassword: currentPassword ?? '',
+        code,
+        newPassword,
         ip: request.ip,
       });
       if (result.ok) return { status: 'password_changed', revokedSessions: result.revokedSessions };
       if (result.reason === 'invalid_input') throw invalidInput(result.errors);
       if (result.reason === 'wrong_password') throw wrongCurrentPasswordProblem();
+      if (result.reason === 'code_invalid') throw codeProblem('code_invalid');
       throw cooldownProblem(result);
     },
   });

@@ -22,14 +22,15 @@ export const changePassword = {
     tags: ['accounts'],
     summary: 'Change the password of the logged-in account',
     description:
-      'Needs the current password (wrong: 401 invalid_credentials, counted toward the login cool-down). ' +
-      'The new one must meet the password policy (422 with the reasons). Ends every other session and ' +
+      'Needs the current password (wrong: 401 invalid_credentials, counted toward the login cool-down), ' +
+      'or, for an account without a password, the code from POST /v1/me/action-codes. The new one must meet the password policy (422 with the reasons). Ends every other session and ' +
       'every pending reset link, and emails a notice. The session that asked stays logged in.',
     body: {
       type: 'object',
-      required: ['currentPassword', 'newPassword'],
+      required: ['newPassword'],
       additionalProperties: false,
-      properties: { currentPassword: password, newPassword: password },
+      properties: { currentPassword: password, code, newPassword: password },
+      anyOf: [{ required: ['currentPassword'] }, { required: ['code'] }],
     },
     response: {
       200: {
@@ -130,7 +131,10 @@ export const requestActionCode = {
       required: ['action'],
       additionalProperties: false,
       properties: {
-        action: { type: 'string', enum: ['change_email', 'delete_account', 'revoke_other_sessions'] },
+        action: {
+          type: 'string',
+          enum: ['change_email', 'change_password', 'delete_account', 'revoke_other_sessions'],
+        },
       },
     },
     response: {
