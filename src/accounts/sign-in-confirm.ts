@@ -109,11 +109,12 @@ export async function signInWithCode(
   if (account === undefined && (email === null || !ctx.config.signIn.signUp))
     return answerCodeCheck(ctx, startedAt, false, refused());
   const result = await transact(ctx, async (trx): Promise<SignInCodeResult> => {
+    // The account as read above: the consume's binding refuses a code if its password changed since.
     const owner =
       account === undefined
         ? await newAccountOwner(ctx, trx, cleanEmail(email ?? ''))
-        : await accountOwner(trx, account.id);
-    if (owner === 'unknown' || owner === 'account_disabled') return refused();
+        : { user: account, binding: signInBinding(account) };
+    if (owner === 'account_disabled') return refused();
     const consumed = await ctx.codes.consume(trx, {
       purpose: PURPOSE.signIn,
       ...(owner.user === undefined ? { subject: owner.subject } : { userId: owner.user.id }),
