@@ -2,7 +2,7 @@ import type { FlowPurpose } from '../purposes.ts';
 import { type ApiKey, apiKeys } from './api-keys.ts';
 import { boolean, duration, type Env, fail, integer, read } from './env.ts';
 import { type DkimSettings, dkimSettings, senders } from './mail.ts';
-import { basePath, linkTemplate, publicOrigin, trustProxy } from './web.ts';
+import { basePath, linkTemplate, publicOrigin, trustProxy, webConcurrency } from './web.ts';
 
 /** `schema`: PostgreSQL only, the schema oto's tables live in (DATABASE_SCHEMA), beside the app's own. */
 export type DatabaseTarget =
@@ -26,6 +26,10 @@ export interface Config {
   readonly appName: string;
   readonly database: DatabaseTarget;
   readonly dbPoolSize: number;
+  /** How long a request waits for a pooled PostgreSQL connection before it is answered 503. */
+  readonly dbPoolTimeoutMs: number;
+  /** HTTP worker processes of `oto serve` (WEB_CONCURRENCY, `--workers`; src/cli/cluster.ts). */
+  readonly httpWorkers: number;
   /** false: the socket address is the client IP; otherwise handed to Fastify's trustProxy. */
   readonly trustProxy: boolean | number | string;
   readonly logLevel: string;
@@ -184,6 +188,8 @@ export function loadConfig(env: Env = process.env): Config {
     appName,
     database,
     dbPoolSize: integer(env, 'DB_POOL_SIZE', 10, 1, 500),
+    dbPoolTimeoutMs: duration(env, 'DB_POOL_TIMEOUT', '5s') * 1000,
+    httpWorkers: webConcurrency(env),
     trustProxy: trustProxy(env),
     logLevel: read(env, 'LOG_LEVEL') ?? 'info',
     apiKeys: apiKeys(env),

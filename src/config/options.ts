@@ -42,6 +42,8 @@ export interface OtoSettings {
   /** id:secret,… for the signed unsubscribe links (OTO_SIGNING_KEYS); `oto keys generate` makes one. */
   signingKeys?: string;
   dbPoolSize?: number;
+  /** How long a query waits for a pooled connection before it fails as a 503 (DB_POOL_TIMEOUT, 5s). */
+  dbPoolTimeout?: Duration;
   tokenTtl?: {
     verifyEmail?: Duration;
     passwordReset?: Duration;
@@ -131,6 +133,7 @@ export const OPTION_VARIABLES: Readonly<Record<string, string>> = {
   apiKeys: 'OTO_API_KEYS',
   signingKeys: 'OTO_SIGNING_KEYS',
   dbPoolSize: 'DB_POOL_SIZE',
+  dbPoolTimeout: 'DB_POOL_TIMEOUT',
   'tokenTtl.verifyEmail': 'TOKEN_TTL_VERIFY_EMAIL',
   'tokenTtl.passwordReset': 'TOKEN_TTL_PASSWORD_RESET',
   'tokenTtl.emailChange': 'TOKEN_TTL_EMAIL_CHANGE',
@@ -192,9 +195,17 @@ export const OPTION_VARIABLES: Readonly<Record<string, string>> = {
   'webhooks.pollInterval': 'WEBHOOK_POLL_INTERVAL',
 };
 
-/** Variables that only the service reads (the listening socket, the worker switch, the database URL
+/** Variables that only the service reads (the listening socket, the worker switches, the database URL
  * and the mail server, which createOto takes as richer options of their own). */
-export const SERVICE_ONLY_VARIABLES = ['PORT', 'HOST', 'RUN_WORKER', 'DATABASE_URL', 'SMTP_URL', 'NODE_ENV'];
+export const SERVICE_ONLY_VARIABLES = [
+  'PORT',
+  'HOST',
+  'RUN_WORKER',
+  'DATABASE_URL',
+  'SMTP_URL',
+  'NODE_ENV',
+  'WEB_CONCURRENCY',
+];
 
 const VARIABLE_OPTIONS = new Map(Object.entries(OPTION_VARIABLES).map(([option, name]) => [name, option]));
 

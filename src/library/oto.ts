@@ -93,7 +93,10 @@ export function createOto(options: OtoOptions = {}): Oto {
 
   const logger = options.logger ?? createLogger({ level: config.logLevel });
   const schema = schemaOf(config.database);
-  const storage: Storage = openStorage(config.database, { poolSize: config.dbPoolSize });
+  const storage: Storage = openStorage(config.database, {
+    poolSize: config.dbPoolSize,
+    poolTimeoutMs: config.dbPoolTimeoutMs,
+  });
   const ctx = createContext(config, storage, logger);
   for (const [option, event] of Object.entries(EVENT_HANDLERS)) {
     const handler = options[option as keyof EventHandlers];
