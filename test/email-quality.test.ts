@@ -32,6 +32,12 @@ const SAMPLES: { [K in EmailKind]: EmailParams[K][] } = {
   invitation: [
     { link: LINK, validFor: 604_800, inviter: 'Ada <ada@example.com>', scope: 'Team & Co', role: 'member' },
   ],
+  sign_in: [
+    { link: LINK, validFor: 900 },
+    { validFor: 900, code: '123456', codeValidFor: 600 },
+  ],
+  sign_in_new_account: [{ link: LINK, validFor: 900, code: '123456', codeValidFor: 600 }],
+  action_code: [{ action: 'change_password', code: '123456', codeValidFor: 600 }],
   newsletter: [
     {
       subject: 'News',

@@ -55,6 +55,7 @@ export interface OtoSettings {
     passwordReset?: Duration;
     emailChange?: Duration;
     invitation?: Duration;
+    signIn?: Duration;
     /** Tokens issued through oto.tokens or the token API without a ttl. */
     default?: Duration;
   };
@@ -65,10 +66,11 @@ export interface OtoSettings {
     confirmEmail?: string;
     invite?: string;
     unsubscribe?: string;
+    signIn?: string;
   };
   mailFrom?: string;
   newsletterFrom?: string;
-  mailCaps?: { verifyPerHour?: number; resetPerHour?: number };
+  mailCaps?: { verifyPerHour?: number; resetPerHour?: number; signInPerHour?: number };
   dkim?: { domain: string; selector: string; privateKeyFile: string };
   /** Webhook delivery (docs/webhooks.md). */
   webhooks?: {
@@ -113,6 +115,10 @@ export interface OtoSettings {
     resetPassword?: 'link' | 'code' | 'both';
     signInEmail?: 'link' | 'code' | 'both';
   };
+  /** Passwordless sign-in by email (SIGN_IN_EMAIL), off by default. */
+  signInEmail?: boolean;
+  /** Lets sign-in by email create an account for an unknown address (SIGN_UP_PASSWORDLESS). */
+  signUpPasswordless?: boolean;
 }
 
 type Scalar = string | number | boolean | readonly string[];
@@ -144,16 +150,19 @@ export const OPTION_VARIABLES: Readonly<Record<string, string>> = {
   'tokenTtl.passwordReset': 'TOKEN_TTL_PASSWORD_RESET',
   'tokenTtl.emailChange': 'TOKEN_TTL_EMAIL_CHANGE',
   'tokenTtl.invitation': 'TOKEN_TTL_INVITATION',
+  'tokenTtl.signIn': 'TOKEN_TTL_SIGN_IN',
   'tokenTtl.default': 'TOKEN_TTL_DEFAULT',
   'links.verifyEmail': 'LINK_VERIFY_EMAIL',
   'links.resetPassword': 'LINK_RESET_PASSWORD',
   'links.confirmEmail': 'LINK_CONFIRM_EMAIL',
   'links.invite': 'LINK_INVITE',
   'links.unsubscribe': 'LINK_UNSUBSCRIBE',
+  'links.signIn': 'LINK_SIGN_IN',
   mailFrom: 'MAIL_FROM',
   newsletterFrom: 'NEWSLETTER_FROM',
   'mailCaps.verifyPerHour': 'MAIL_CAP_VERIFY_PER_HOUR',
   'mailCaps.resetPerHour': 'MAIL_CAP_RESET_PER_HOUR',
+  'mailCaps.signInPerHour': 'MAIL_CAP_SIGN_IN_PER_HOUR',
   'dkim.domain': 'DKIM_DOMAIN',
   'dkim.selector': 'DKIM_SELECTOR',
   'dkim.privateKeyFile': 'DKIM_PRIVATE_KEY_FILE',
@@ -187,6 +196,8 @@ export const OPTION_VARIABLES: Readonly<Record<string, string>> = {
   'methods.verifyEmail': 'VERIFY_EMAIL_METHOD',
   'methods.resetPassword': 'RESET_PASSWORD_METHOD',
   'methods.signInEmail': 'SIGN_IN_EMAIL_METHOD',
+  signInEmail: 'SIGN_IN_EMAIL',
+  signUpPasswordless: 'SIGN_UP_PASSWORDLESS',
   'webhooks.timeout': 'WEBHOOK_TIMEOUT',
   'webhooks.secretGrace': 'WEBHOOK_SECRET_GRACE',
   'webhooks.allowPrivate': 'WEBHOOK_ALLOW_PRIVATE',

@@ -9,7 +9,9 @@ import { en } from './en.ts';
  */
 
 type Shape<T> = T extends string ? string : { readonly [F in keyof T]: string };
-export type Catalogue = { readonly [K in keyof typeof en]: Shape<(typeof en)[K]> };
+/** The type of a catalogue (or part of one) with the keys, and plural shapes, of an English one. */
+export type CatalogueOf<T> = { readonly [K in keyof T]: Shape<T[K]> };
+export type Catalogue = CatalogueOf<typeof en>;
 export type MessageKey = keyof Catalogue;
 type Values = Readonly<Record<string, string | number | SafeHtml>>;
 

@@ -1,92 +1,9 @@
 import type { Catalogue } from './catalogue.ts';
+import { deMail } from './de-mail.ts';
 
 /** German. Typed by English's keys (Catalogue): a key English has and this lacks fails `tsc`. */
 export const de: Catalogue = {
-  'duration.day': { one: '{count} Tag', other: '{count} Tagen' },
-  'duration.hour': { one: '{count} Stunde', other: '{count} Stunden' },
-  'duration.minute': { one: '{count} Minute', other: '{count} Minuten' },
-  'duration.second': { one: '{count} Sekunde', other: '{count} Sekunden' },
-
-  'email.support': 'Fragen? Schreiben Sie an {supportEmail}.',
-  'email.pasteLink': 'Oder kopieren Sie diese Adresse in Ihren Browser: {link}',
-  'email.linkExpires': 'Dieser Link funktioniert einmal und läuft in {validFor} ab.',
-  'email.codeExpires': 'Der Code funktioniert einmal und läuft in {codeValidFor} ab.',
-  'email.bothExpire':
-    'Der Link funktioniert einmal und läuft in {validFor} ab; der Code läuft in {codeValidFor} ab.',
-  'email.yourCode': 'Ihr Code: {code}',
-  'email.yourCodeLabel': 'Ihr Code:',
-  'email.orTypeCode': 'Oder geben Sie diesen Code ein: {code}',
-  'email.orTypeCodeLabel': 'Oder geben Sie diesen Code ein:',
-
-  'email.verify_email.subject': 'Bestätigen Sie Ihre E-Mail-Adresse für {appName}',
-  'email.verify_email.lead':
-    'Jemand hat sich mit dieser Adresse bei {appName} registriert. Wenn Sie das waren, bestätigen Sie Ihre E-Mail-Adresse:',
-  'email.verify_email.action': 'E-Mail-Adresse bestätigen',
-  'email.verify_email.ignore':
-    'Wenn Sie sich nicht registriert haben, ignorieren Sie diese E-Mail: Es wird kein Konto aktiviert.',
-
-  'email.account_exists.subject': 'Ihr Konto bei {appName}',
-  'email.account_exists.lead':
-    'Jemand hat versucht, sich mit dieser Adresse bei {appName} zu registrieren. Zu dieser Adresse gibt es bereits ein Konto.',
-  'email.account_exists.login': 'Anmelden',
-  'email.account_exists.reset': 'Passwort vergessen? Setzen Sie es zurück',
-  'email.account_exists.ignore':
-    'Wenn Sie das nicht waren, können Sie diese E-Mail ignorieren. Es hat sich nichts geändert.',
-
-  'email.password_reset.subject': 'Setzen Sie Ihr Passwort für {appName} zurück',
-  'email.password_reset.lead':
-    'Jemand möchte das Passwort Ihres Kontos bei {appName} zurücksetzen. So wählen Sie ein neues:',
-  'email.password_reset.action': 'Neues Passwort wählen',
-  'email.password_reset.ignore':
-    'Wenn Sie das nicht angefordert haben, ignorieren Sie diese E-Mail: Ihr Passwort bleibt, wie es ist.',
-
-  'email.password_changed.subject': 'Ihr Passwort für {appName} wurde geändert',
-  'email.password_changed.leadKept':
-    'Das Passwort Ihres Kontos bei {appName} wurde soeben geändert, und alle anderen Sitzungen wurden abgemeldet.',
-  'email.password_changed.leadAll':
-    'Das Passwort Ihres Kontos bei {appName} wurde soeben geändert, und alle Sitzungen wurden abgemeldet.',
-  'email.notYou.reset': 'Wenn Sie das nicht waren, setzen Sie Ihr Passwort jetzt zurück',
-
-  'email.email_change.subject': 'Bestätigen Sie Ihre neue E-Mail-Adresse für {appName}',
-  'email.email_change.lead':
-    'Jemand möchte die E-Mail-Adresse eines Kontos bei {appName} in {newEmail} ändern. Wenn Sie das waren, bestätigen Sie:',
-  'email.email_change.action': 'Diese E-Mail-Adresse bestätigen',
-  'email.email_change.ignore':
-    'Wenn Sie das nicht angefordert haben, ignorieren Sie diese E-Mail: Es ändert sich nichts.',
-
-  'email.email_change_notice.subject':
-    'Für Ihr Konto bei {appName} wurde eine neue E-Mail-Adresse angefordert',
-  'email.email_change_notice.lead':
-    'Jemand möchte die E-Mail-Adresse Ihres Kontos bei {appName} in {newEmail} ändern.',
-  'email.email_change_notice.only':
-    'Die Änderung wird erst wirksam, wenn die neue Adresse über den an sie gesendeten Link bestätigt wird.',
-
-  'email.account_deleted.subject': 'Ihr Konto bei {appName} wurde gelöscht',
-  'email.account_deleted.lead':
-    'Ihr Konto bei {appName} wurde gelöscht, mit seinen Sitzungen, Links und E-Mail-Einstellungen.',
-  'email.account_deleted.nothingMore': 'An diese Adresse wird nichts mehr gesendet.',
-  'email.account_deleted.again': 'Sie können sich jederzeit wieder mit dieser Adresse registrieren',
-
-  'email.account_disabled.subject': 'Ihr Konto bei {appName} wurde gesperrt',
-  'email.account_disabled.lead':
-    'Ihr Konto bei {appName} wurde von den Betreibern gesperrt, und alle Sitzungen wurden abgemeldet.',
-  'email.account_disabled.cannot': 'Sie können sich erst wieder anmelden, wenn es entsperrt wird.',
-  'email.account_disabled.contact':
-    'Wenn Sie das für einen Fehler halten, wenden Sie sich an den Support von {appName}',
-
-  'email.account_enabled.subject': 'Ihr Konto bei {appName} wurde wieder freigeschaltet',
-  'email.account_enabled.lead':
-    'Ihr Konto bei {appName} wurde wieder freigeschaltet: Sie können sich mit Ihrem Passwort anmelden.',
-  'email.account_enabled.login': 'Anmelden',
-
-  'email.invitation.subject': '{inviter} hat Sie zu {scope} bei {appName} eingeladen',
-  'email.invitation.lead': '{inviter} hat Sie eingeladen, {scope} bei {appName} als {role} beizutreten.',
-  'email.invitation.action': 'Einladung ansehen',
-  'email.invitation.ignore': 'Wenn Sie nicht beitreten möchten, ignorieren Sie diese E-Mail.',
-
-  'email.newsletter.unsubscribe': 'Newsletter von {appName} abbestellen',
-  'email.newsletter.unsubscribeLink': 'Abbestellen',
-  'email.newsletter.unsubscribeRest': 'Sie erhalten diesen Newsletter von {appName}.',
+  ...deMail,
 
   'page.nav.account': 'Konto',
   'page.nav.logIn': 'Anmelden',
@@ -322,6 +239,34 @@ export const de: Catalogue = {
   'reason.containsAppName': 'darf den Namen dieses Dienstes ({appName}) nicht enthalten',
   'reason.sameEmail': 'ist bereits die E-Mail-Adresse Ihres Kontos',
   'reason.oneOf': 'muss eines von {list} sein',
+
+  'logIn.noPassword': 'Kein Passwort?',
+  'logIn.signInEmail': 'E-Mail-Adresse für einen Anmeldelink',
+  'logIn.emailMeLink': 'Anmeldelink per E-Mail senden',
+  'signIn.button': 'Anmelden',
+  'signIn.byEmailTitle': 'Per E-Mail anmelden',
+  'signIn.checkTitle': 'Prüfen Sie Ihren Posteingang',
+  'signIn.sent':
+    'Wenn sich diese Adresse anmelden kann, ist eine E-Mail mit einem Anmeldelink unterwegs. Öffnen Sie ihn in diesem Browser.',
+  'signIn.elsewhereTitle': 'Auf diesem Gerät anmelden?',
+  'signIn.elsewhere': 'Diese Anmeldung wurde um {at} in einem anderen Browser angefordert.',
+  'signIn.otherDevice':
+    'Wenn Sie sie auf einem anderen Gerät angefordert haben, öffnen Sie den Link dort, oder geben Sie den Code aus der E-Mail in dem Browser ein, der sie angefordert hat.',
+  'signIn.codeSafest':
+    'Den Code einzugeben ist am sichersten: Ein Link, den jemand anderes angefordert hat, würde Sie bei dessen Konto anmelden.',
+  'signIn.yesHere': 'Ja, hier anmelden, ich habe das um {at} angefordert',
+  'signIn.revoked':
+    'Dieser Link ist nicht mehr gültig: Sie haben sich seitdem mit einem anderen Link oder Code angemeldet.',
+  'signIn.askNew': 'Fordern Sie einen neuen an:',
+  'signIn.pressButton': 'Drücken Sie die Schaltfläche, um sich anzumelden.',
+  'actionCode.hint':
+    'Ihr Konto hat kein Passwort: Fordern Sie mit „Code per E-Mail senden“ einen Code an. Leerzeichen spielen keine Rolle.',
+  'actionCode.sent': 'Ein Code ist an Ihre E-Mail-Adresse unterwegs.',
+  'actionCode.emailMe': 'Code per E-Mail senden',
+  'account.password': 'Passwort',
+  'account.noPassword': 'Keines: Sie melden sich per E-Mail an. {setOne}',
+  'account.setPassword': 'Passwort festlegen',
+  'account.passwordSet': 'Festgelegt',
 
   'error.title': 'Etwas ist schiefgelaufen',
   'error.generic': 'Die Anfrage konnte nicht verarbeitet werden.',

@@ -1,93 +1,15 @@
+import { enMail } from './en-mail.ts';
+
 /**
- * English, the source of truth: every user-facing word of oto's emails and pages. Other
- * catalogues are typed from this one (Catalogue in index.ts), so a missing key fails the type
- * check, and checkCatalogue fails at load for one built any other way.
+ * English, the source of truth: every user-facing word of oto's pages, and of its emails
+ * (en-mail.ts). Other catalogues are typed from this one (Catalogue in catalogue.ts), so a missing
+ * key fails the type check, and checkCatalogue fails at load for one built any other way.
  *
  * `{name}` is filled from the caller's values; an object of plural forms is chosen with
  * Intl.PluralRules on `count`. The words are plain text: the html template escapes them.
  */
 export const en = {
-  // ---- durations (validFor in emails, the reset page) ----
-  'duration.day': { one: '{count} day', other: '{count} days' },
-  'duration.hour': { one: '{count} hour', other: '{count} hours' },
-  'duration.minute': { one: '{count} minute', other: '{count} minutes' },
-  'duration.second': { one: '{count} second', other: '{count} seconds' },
-
-  // ---- the frame of every email ----
-  'email.support': 'Questions? Write to {supportEmail}.',
-  'email.pasteLink': 'Or paste this address into your browser: {link}',
-  'email.linkExpires': 'This link works once and expires in {validFor}.',
-  'email.codeExpires': 'The code works once and expires in {codeValidFor}.',
-  'email.bothExpire': 'The link works once and expires in {validFor}; the code expires in {codeValidFor}.',
-  'email.yourCode': 'Your code: {code}',
-  'email.yourCodeLabel': 'Your code:',
-  'email.orTypeCode': 'Or type this code: {code}',
-  'email.orTypeCodeLabel': 'Or type this code:',
-
-  'email.verify_email.subject': 'Confirm your email for {appName}',
-  'email.verify_email.lead':
-    'Someone signed up for {appName} with this address. If it was you, confirm your email:',
-  'email.verify_email.action': 'Confirm my email',
-  'email.verify_email.ignore': 'If you did not sign up, ignore this email: no account will be activated.',
-
-  'email.account_exists.subject': 'Your {appName} account',
-  'email.account_exists.lead':
-    'Someone tried to sign up for {appName} with this address, which already has an account.',
-  'email.account_exists.login': 'Log in',
-  'email.account_exists.reset': 'Forgot your password? Reset it',
-  'email.account_exists.ignore': 'If this was not you, you can ignore this email. Nothing has changed.',
-
-  'email.password_reset.subject': 'Reset your {appName} password',
-  'email.password_reset.lead':
-    'Someone asked to reset the password of your {appName} account. To choose a new one:',
-  'email.password_reset.action': 'Choose a new password',
-  'email.password_reset.ignore':
-    'If you did not ask for this, ignore this email: your password stays as it is.',
-
-  'email.password_changed.subject': 'Your {appName} password was changed',
-  'email.password_changed.leadKept':
-    'The password of your {appName} account was just changed, and every other session was logged out.',
-  'email.password_changed.leadAll':
-    'The password of your {appName} account was just changed, and every session was logged out.',
-  'email.notYou.reset': 'If this was not you, reset your password now',
-
-  'email.email_change.subject': 'Confirm your new email for {appName}',
-  'email.email_change.lead':
-    'Someone asked to change the email of a {appName} account to {newEmail}. If it was you, confirm:',
-  'email.email_change.action': 'Confirm this email',
-  'email.email_change.ignore': 'If you did not ask for this, ignore this email: nothing will change.',
-
-  'email.email_change_notice.subject': 'A change of email was requested for your {appName} account',
-  'email.email_change_notice.lead':
-    'Someone asked to change the email of your {appName} account to {newEmail}.',
-  'email.email_change_notice.only':
-    'The change happens only if the new address is confirmed from the link sent to it.',
-
-  'email.account_deleted.subject': 'Your {appName} account was deleted',
-  'email.account_deleted.lead':
-    'Your {appName} account was deleted, with its sessions, links and email preferences.',
-  'email.account_deleted.nothingMore': 'Nothing more will be sent to this address.',
-  'email.account_deleted.again': 'You can sign up again with this address at any time',
-
-  'email.account_disabled.subject': 'Your {appName} account was disabled',
-  'email.account_disabled.lead':
-    'Your {appName} account was disabled by its operators, and every session was logged out.',
-  'email.account_disabled.cannot': 'You cannot log in until it is enabled again.',
-  'email.account_disabled.contact': "If you think this is a mistake, contact {appName}'s support",
-
-  'email.account_enabled.subject': 'Your {appName} account was enabled again',
-  'email.account_enabled.lead':
-    'Your {appName} account was enabled again: you can log in with your password.',
-  'email.account_enabled.login': 'Log in',
-
-  'email.invitation.subject': '{inviter} invited you to {scope} on {appName}',
-  'email.invitation.lead': '{inviter} invited you to join {scope} on {appName} as {role}.',
-  'email.invitation.action': 'See the invitation',
-  'email.invitation.ignore': 'If you do not want to join, ignore this email.',
-
-  'email.newsletter.unsubscribe': 'Unsubscribe from {appName} newsletters',
-  'email.newsletter.unsubscribeLink': 'Unsubscribe',
-  'email.newsletter.unsubscribeRest': 'from {appName} newsletters.',
+  ...enMail,
 
   // ---- the frame of every page ----
   'page.nav.account': 'Account',
@@ -312,6 +234,34 @@ export const en = {
   'reason.containsAppName': 'must not contain the name of this service ({appName})',
   'reason.sameEmail': 'is already the email of your account',
   'reason.oneOf': 'must be one of {list}',
+
+  // ---- sign-in by email, and codes for accounts without a password ----
+  'logIn.noPassword': 'No password?',
+  'logIn.signInEmail': 'Email for a sign-in link',
+  'logIn.emailMeLink': 'Email me a sign-in link',
+  'signIn.button': 'Sign in',
+  'signIn.byEmailTitle': 'Sign in by email',
+  'signIn.checkTitle': 'Check your inbox',
+  'signIn.sent':
+    'If this address can sign in, an email with a sign-in link is on its way. Open it in this browser.',
+  'signIn.elsewhereTitle': 'Sign in on this device?',
+  'signIn.elsewhere': 'This sign-in was requested in another browser, at {at}.',
+  'signIn.otherDevice':
+    'If you asked for it on another device, open the link there, or type the code from the email in the browser that asked.',
+  'signIn.codeSafest':
+    'Typing the code is safest: a link someone else requested would sign you in to their account.',
+  'signIn.yesHere': 'Yes, sign me in here, I requested this at {at}',
+  'signIn.revoked': 'This link is no longer valid: you signed in with another link or code since.',
+  'signIn.askNew': 'Ask for a new one:',
+  'signIn.pressButton': 'Press the button to sign in.',
+  'actionCode.hint':
+    'Your account has no password: ask for a code with "Email me a code". Spaces do not matter.',
+  'actionCode.sent': 'A code is on its way to your email.',
+  'actionCode.emailMe': 'Email me a code',
+  'account.password': 'Password',
+  'account.noPassword': 'None: you sign in by email. {setOne}',
+  'account.setPassword': 'Set a password',
+  'account.passwordSet': 'Set',
 
   'error.title': 'Something went wrong',
   'error.generic': 'The request could not be processed.',

@@ -39,6 +39,9 @@ export function sampleParams(config: Config): { [K in EmailKind]: EmailParams[K]
       scope: config.appName,
       role: 'member',
     },
+    sign_in: { link: link('/sign-in/email'), validFor: config.tokenTtl.sign_in, ...code },
+    sign_in_new_account: { link: link('/sign-in/email'), validFor: config.tokenTtl.sign_in, ...code },
+    action_code: { action: 'delete_account', ...code },
     newsletter: {
       subject: `News from ${config.appName}`,
       text: `What is new this month, at ${pageLink(config, '/')}`,

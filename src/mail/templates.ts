@@ -20,6 +20,9 @@ import {
 
 export type { RenderedEmail, TemplateEnv } from './email-frame.ts';
 
+/** The actions an account without a password confirms with an emailed code (accounts/action-codes.ts). */
+type SensitiveActionName = 'change_email' | 'change_password' | 'delete_account' | 'revoke_other_sessions';
+
 /** How long a link or code lasts: seconds, said in the recipient's language, or words as given. */
 type ValidFor = number | string;
 
@@ -37,6 +40,12 @@ export interface EmailParams {
   account_enabled: { loginLink: string };
   invitation: { link: string; validFor: ValidFor; inviter: string; scope: string; role: string };
   newsletter: { subject: string; text: string; html?: string | null; unsubscribeLink: string };
+  /** Passwordless sign-in: a link, a code, or both (SIGN_IN_EMAIL_METHOD). */
+  sign_in: { link?: string; validFor: ValidFor; code?: string; codeValidFor?: ValidFor };
+  /** Sign-in asked for an address without an account, with SIGN_UP_PASSWORDLESS: creating one. */
+  sign_in_new_account: { link?: string; validFor: ValidFor; code?: string; codeValidFor?: ValidFor };
+  /** A code for one sensitive action of an account without a password (action-codes.ts). */
+  action_code: { action: SensitiveActionName; code: string; codeValidFor: ValidFor };
 }
 
 export type EmailKind = keyof EmailParams;
@@ -187,6 +196,37 @@ const templates: { [K in EmailKind]: Kind<K> } = {
     return {
       subject: w.t('email.invitation.subject', a),
       ...linkBody(env, w, { ...action, link: p.link, validFor: p.validFor }, w.t('email.invitation.ignore')),
+    };
+  },
+
+  sign_in: (env, w, p) => {
+    const a = { appName: env.appName };
+    const action = { lead: w.t('email.sign_in.lead', a), action: w.t('email.sign_in.action') };
+    return {
+      subject: w.t('email.sign_in.subject', a),
+      ...actionBody(env, w, p, action, w.t('email.sign_in.ignore')),
+    };
+  },
+
+  sign_in_new_account: (env, w, p) => {
+    const a = { appName: env.appName };
+    const action = {
+      lead: w.t('email.sign_in_new_account.lead', a),
+      action: w.t('email.sign_in_new_account.action'),
+    };
+    return {
+      subject: w.t('email.sign_in_new_account.subject', a),
+      ...actionBody(env, w, p, action, w.t('email.sign_in_new_account.ignore')),
+    };
+  },
+
+  action_code: (env, w, p) => {
+    const a = { appName: env.appName, action: w.t(`email.action_code.${p.action}`) };
+    const action = { lead: w.t('email.action_code.lead', a), action: '' };
+    const code = { validFor: p.codeValidFor, code: p.code, codeValidFor: p.codeValidFor };
+    return {
+      subject: w.t('email.action_code.subject', a),
+      ...actionBody(env, w, code, action, w.t('email.action_code.ignore')),
     };
   },
 

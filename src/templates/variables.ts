@@ -27,6 +27,9 @@ export const EMAIL_VARIABLES = {
   'account-enabled': ['loginLink'],
   invitation: ['link', 'validFor', 'inviter', 'scope', 'role'],
   newsletter: ['subject', 'text', 'html', 'unsubscribeLink'],
+  'sign-in': ['link', 'validFor', 'code', 'codeValidFor'],
+  'sign-in-new-account': ['link', 'validFor', 'code', 'codeValidFor'],
+  'action-code': ['action', 'code', 'codeValidFor'],
 } as const;
 
 export type EmailTemplateName = keyof typeof EMAIL_VARIABLES;
@@ -42,6 +45,7 @@ export const BODY_VARIABLES = ['content'] as const;
 export const PAGE_PATHS = [
   '/',
   '/account',
+  '/account/action-code',
   '/account/delete',
   '/account/deleted',
   '/account/export',
@@ -58,6 +62,9 @@ export const PAGE_PATHS = [
   '/reset-password',
   '/reset-password/code',
   '/reset-password/resend',
+  '/sign-in/email',
+  '/sign-in/email/code',
+  '/sign-in/email/request',
   '/signup',
   '/unsubscribe',
   '/verify-email',

@@ -2,11 +2,14 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { deleteOwnAccount } from '../../accounts/account-deletion.ts';
 import { exportAccount } from '../../accounts/account-export.ts';
 import type { Context } from '../../context.ts';
+import type { User } from '../../db/schema.ts';
 import { html, type SafeHtml } from '../../html.ts';
 import type { Words } from '../../i18n/locales.ts';
 import { rateLimited } from '../rate-limit.ts';
 import { sendAccountExport } from '../routes/account-data.ts';
 import { assertSameOrigin, authenticate, clearSessionCookie } from '../session-auth.ts';
+import { emailMeACode, proofField } from './action-codes.ts';
+import { refusedCodeNotice } from './code-forms.ts';
 import { byField, cooldownNotice, type FieldErrors, field, formString, notice } from './forms.ts';
 import { PAGE_ROUTE, pageSender, pageWords, redirectAfterPost, seeOther } from './layout.ts';
 import { loginPath } from './return-to.ts';
@@ -24,9 +27,11 @@ export async function accountDataPages(app: FastifyInstance, { ctx }: { ctx: Con
   const deletePage = (
     w: Words,
     reply: FastifyReply,
+    user: User,
     status = 200,
     errors: FieldErrors = {},
     before?: SafeHtml,
+    codeSent = false,
   ) =>
     page(
       reply,
@@ -41,9 +46,10 @@ export async function accountDataPages(app: FastifyInstance, { ctx }: { ctx: Con
 <p>${w.t('data.whatStays')}</p>
 <p>${w.html('data.downloadFirst', { download: html`<a href="/account/export">${w.t('data.downloadYourData')}</a>` })}</p>
 <form method="post" action="/account/delete" novalidate>
-${field({ name: 'currentPassword', label: w.t('security.yourPassword'), type: 'password', autocomplete: 'current-password', errors: errors['currentPassword'] })}
+${proofField(w, user, field({ name: 'currentPassword', label: w.t('security.yourPassword'), type: 'password', autocomplete: 'current-password', errors: errors['currentPassword'] }), errors['code'])}
 <button type="submit">${w.t('data.delete')}</button>
 </form>
+${emailMeACode(w, user, 'delete_account', codeSent)}
 <p><a href="/account">${w.t('data.keep')}</a></p>`,
       status,
     );
@@ -57,10 +63,18 @@ ${field({ name: 'currentPassword', label: w.t('security.yourPassword'), type: 'p
     return sendAccountExport(reply, data);
   });
 
-  app.get('/account/delete', PAGE_ROUTE, async (request, reply) => {
+  app.get<{ Querystring: { code_sent?: string } }>('/account/delete', PAGE_ROUTE, async (request, reply) => {
     const auth = await authenticate(ctx, request);
     if (auth === null) return logInFirst(reply, '/account/delete');
-    return deletePage(pageWords(config, request), reply);
+    return deletePage(
+      pageWords(config, request),
+      reply,
+      auth.user,
+      200,
+      {},
+      undefined,
+      request.query.code_sent === '1',
+    );
   });
 
   app.post('/account/delete', { config: rateLimited(ctx), ...PAGE_ROUTE }, async (request, reply) => {
@@ -70,6 +84,7 @@ ${field({ name: 'currentPassword', label: w.t('security.yourPassword'), type: 'p
     const result = await deleteOwnAccount(ctx, {
       user: auth.user,
       currentPassword: formString(request.body, 'currentPassword'),
+      code: formString(request.body, 'code'),
       ip: request.ip,
     });
     if (result.ok || result.reason === 'unknown') {
@@ -79,11 +94,13 @@ ${field({ name: 'currentPassword', label: w.t('security.yourPassword'), type: 'p
     const w = pageWords(config, request);
     switch (result.reason) {
       case 'invalid_input':
-        return deletePage(w, reply, 422, byField(result.errors, w));
+        return deletePage(w, reply, auth.user, 422, byField(result.errors, w));
       case 'wrong_password':
-        return deletePage(w, reply, 401, {}, notice('bad', w.t('data.wrongPassword')));
+        return deletePage(w, reply, auth.user, 401, {}, notice('bad', w.t('data.wrongPassword')));
+      case 'code_invalid':
+        return deletePage(w, reply, auth.user, 400, {}, refusedCodeNotice(w));
       case 'cooling_down':
-        return deletePage(w, reply, 429, {}, cooldownNotice(reply, result, w));
+        return deletePage(w, reply, auth.user, 429, {}, cooldownNotice(reply, result, w));
     }
   });
 

@@ -39,6 +39,7 @@ export async function accountPages(app: FastifyInstance, { ctx }: { ctx: Context
     const body = html`<dl>
 <dt>${w.t('account.email')}</dt><dd>${user.email}</dd>
 <dt>${w.t('account.verified')}</dt><dd>${w.t(user.email_verified_at === null ? 'account.no' : 'account.yes')}</dd>
+<dt>${w.t('account.password')}</dt><dd>${user.password_hash === null ? w.html('account.noPassword', { setOne: html`<a href="/forgot-password">${w.t('account.setPassword')}</a>` }) : w.t('account.passwordSet')}</dd>
 <dt>${w.t('account.newsletters')}</dt><dd>${w.t(user.unsubscribed_at === null ? 'account.subscribed' : 'account.unsubscribed')} ${subscriptionControl(w, user)}</dd>
 <dt>${w.t('account.memberSince')}</dt><dd>${w.date(user.created_at)}</dd>
 <dt>${w.t('account.sessionEnds')}</dt><dd>${w.t('account.sessionEndsAt', { at: w.dateTime(session.expiresAt) })}</dd>

@@ -7,10 +7,13 @@ import {
   revokeOwnSession,
 } from '../../accounts/devices.ts';
 import type { Context } from '../../context.ts';
+import type { User } from '../../db/schema.ts';
 import { html, type SafeHtml } from '../../html.ts';
 import type { Words } from '../../i18n/locales.ts';
 import { rateLimited } from '../rate-limit.ts';
 import { type Authenticated, assertSameOrigin, authenticate } from '../session-auth.ts';
+import { emailMeACode, proofField } from './action-codes.ts';
+import { refusedCodeNotice } from './code-forms.ts';
 import {
   buttonForm,
   byField,
@@ -51,24 +54,25 @@ export async function securitySections(
   const sessions = await listSessions(ctx, auth.user.id, auth.session.id);
   return html`${shown}
 <h2>${w.t('security.password')}</h2>
-${passwordForm(ctx, w)}
+${passwordForm(ctx, w, auth.user)}
+${emailMeACode(w, auth.user, 'change_password', params['code_sent'] === '1')}
 <h2>${w.t('security.whereLoggedIn')}</h2>
 ${sessionList(w, sessions)}
-${sessions.length > 1 ? othersForm(w) : html`<p class="hint">${w.t('security.thisDeviceOnly')}</p>`}`;
+${sessions.length > 1 ? html`${othersForm(w, auth.user)}${emailMeACode(w, auth.user, 'revoke_other_sessions', params['code_sent'] === '1')}` : html`<p class="hint">${w.t('security.thisDeviceOnly')}</p>`}`;
 }
 
-function passwordForm(ctx: Context, w: Words, errors: FieldErrors = {}): SafeHtml {
+function passwordForm(ctx: Context, w: Words, user: User, errors: FieldErrors = {}): SafeHtml {
   return html`<form method="post" action="/account/password" novalidate>
-${field({ name: 'currentPassword', label: w.t('security.currentPassword'), type: 'password', autocomplete: 'current-password', errors: errors['currentPassword'] })}
+${proofField(w, user, field({ name: 'currentPassword', label: w.t('security.currentPassword'), type: 'password', autocomplete: 'current-password', errors: errors['currentPassword'] }), errors['code'])}
 ${field({ name: 'newPassword', label: w.t('field.newPassword'), type: 'password', autocomplete: 'new-password', hint: passwordHint(ctx.config, w), errors: errors['newPassword'] })}
 <button type="submit">${w.t('security.change')}</button>
 </form>
 <p class="hint">${w.t('security.othersLoggedOut')}</p>`;
 }
 
-function othersForm(w: Words, errors: FieldErrors = {}): SafeHtml {
+function othersForm(w: Words, user: User, errors: FieldErrors = {}): SafeHtml {
   return html`<form method="post" action="/account/sessions/revoke-others" novalidate>
-${field({ name: 'password', label: w.t('security.yourPassword'), type: 'password', autocomplete: 'current-password', hint: w.t('security.othersHint'), errors: errors['password'] })}
+${proofField(w, user, field({ name: 'password', label: w.t('security.yourPassword'), type: 'password', autocomplete: 'current-password', hint: w.t('security.othersHint'), errors: errors['password'] }), errors['code'])}
 <button type="submit" class="secondary">${w.t('security.logOutOthers')}</button>
 </form>`;
 }
@@ -112,6 +116,7 @@ export async function accountSecurityPages(app: FastifyInstance, { ctx }: { ctx:
       user: auth.user,
       sessionId: auth.session.id,
       currentPassword: formString(request.body, 'currentPassword'),
+      code: formString(request.body, 'code'),
       newPassword: formString(request.body, 'newPassword'),
       ip: request.ip,
     });
@@ -119,14 +124,16 @@ export async function accountSecurityPages(app: FastifyInstance, { ctx }: { ctx:
     const w = pageWords(config, request);
     switch (result.reason) {
       case 'invalid_input':
-        return passwordPage(w, reply, passwordForm(ctx, w, byField(result.errors, w)), 422);
+        return passwordPage(w, reply, passwordForm(ctx, w, auth.user, byField(result.errors, w)), 422);
       case 'wrong_password':
         return passwordPage(
           w,
           reply,
-          passwordForm(ctx, w, { currentPassword: [w.t('security.notCorrect')] }),
+          passwordForm(ctx, w, auth.user, { currentPassword: [w.t('security.notCorrect')] }),
           401,
         );
+      case 'code_invalid':
+        return passwordPage(w, reply, html`${refusedCodeNotice(w)}${passwordForm(ctx, w, auth.user)}`, 400);
       case 'cooling_down':
         return passwordPage(w, reply, cooldownNotice(reply, result, w), 429);
     }
@@ -156,6 +163,7 @@ export async function accountSecurityPages(app: FastifyInstance, { ctx }: { ctx:
         user: auth.user,
         sessionId: auth.session.id,
         password: formString(request.body, 'password'),
+        code: formString(request.body, 'code'),
         ip: request.ip,
       });
       if (result.ok) return redirectAfterPost(reply, config, `/account?others_revoked=${result.revoked}`);
@@ -165,11 +173,23 @@ export async function accountSecurityPages(app: FastifyInstance, { ctx }: { ctx:
           return othersPage(
             w,
             reply,
-            othersForm(w, { password: result.errors.map((e) => localReason(w, e.message)) }),
+            othersForm(w, auth.user, { password: result.errors.map((e) => localReason(w, e.message)) }),
             422,
           );
         case 'wrong_password':
-          return othersPage(w, reply, othersForm(w, { password: [w.t('security.notCorrect')] }), 401);
+          return othersPage(
+            w,
+            reply,
+            othersForm(w, auth.user, { password: [w.t('security.notCorrect')] }),
+            401,
+          );
+        case 'code_invalid':
+          return othersPage(
+            w,
+            reply,
+            html`${refusedCodeNotice(w)}${othersForm(w, auth.user)}${emailMeACode(w, auth.user, 'revoke_other_sessions', false)}`,
+            400,
+          );
         case 'cooling_down':
           return othersPage(w, reply, cooldownNotice(reply, result, w), 429);
       }

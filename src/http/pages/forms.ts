@@ -18,6 +18,8 @@ export type FieldErrors = Record<string, string[] | undefined>;
 
 export interface FieldOptions {
   name: string;
+  /** Defaults to f-<name>; set it when two forms of a page share a field name. */
+  id?: string;
   label: string;
   type?: 'email' | 'password' | 'text';
   value?: string;
@@ -30,7 +32,7 @@ export interface FieldOptions {
 }
 
 export function field(options: FieldOptions): SafeHtml {
-  const id = `f-${options.name}`;
+  const id = options.id ?? `f-${options.name}`;
   const errors = options.errors ?? [];
   const type = options.type ?? 'text';
   const value = type === 'password' ? '' : (options.value ?? '');

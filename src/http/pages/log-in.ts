@@ -25,7 +25,17 @@ ${field({ name: 'email', label: w.t('field.email'), type: 'email', value: values
 ${field({ name: 'password', label: w.t('field.password'), type: 'password', autocomplete: 'current-password', errors: errors['password'] })}
 <button type="submit">${w.t('logIn.submit')}</button>
 </form>
-<p><a href="/forgot-password">${w.t('logIn.forgot')}</a> · <a href="/signup">${w.t('logIn.create')}</a></p>`;
+<p><a href="/forgot-password">${w.t('logIn.forgot')}</a> · <a href="/signup">${w.t('logIn.create')}</a></p>
+${config.signIn.email ? signInByEmail(w) : ''}`;
+
+  // Sign-in by email (pages/sign-in-email.ts): the address, and the link or code comes by email.
+  const signInByEmail = (w: Words) => html`<section aria-labelledby="sign-in-email-heading">
+<h2 id="sign-in-email-heading">${w.t('logIn.noPassword')}</h2>
+<form method="post" action="/sign-in/email/request" novalidate>
+${field({ name: 'email', id: 'f-sign-in-email', label: w.t('logIn.signInEmail'), type: 'email', autocomplete: 'email' })}
+<button type="submit" class="secondary">${w.t('logIn.emailMeLink')}</button>
+</form>
+</section>`;
 
   const loginNotices = (w: Words): Record<string, SafeHtml> => ({
     verified: notice('good', w.t('logIn.verified')),
