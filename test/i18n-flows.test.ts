@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
 import { PUBLIC_URL, startTestApp, type TestApp } from './helpers/app.ts';
+import { KEY_A } from './helpers/flows.ts';
 import { type Inbox, pathOf, startInbox, tokenLink, tokenOf } from './helpers/inbox.ts';
 import { DIALECTS } from './helpers/storage.ts';
 
@@ -193,6 +194,33 @@ for (const { dialect, skip } of DIALECTS) {
         headers: { 'accept-language': 'de' },
       });
       assert.match(after.body, /<h1>Your account<\/h1>/);
+    });
+
+    test('sign-in by email: the page and the email in German for a German account', async () => {
+      await t.close();
+      t = await startTestApp(dialect, { ...inbox.env, SIGN_IN_EMAIL: 'true', OTO_SIGNING_KEYS: KEY_A });
+      await verifiedUser('ida@example.de', { locale: 'de' });
+      const login = await t.app.inject({
+        method: 'GET',
+        url: '/login',
+        headers: { 'accept-language': 'de' },
+      });
+      assert.match(login.body, /<h2 id="sign-in-email-heading">Kein Passwort\?<\/h2>/);
+      const asked = await form(
+        '/sign-in/email/request',
+        { email: 'ida@example.de' },
+        { 'accept-language': 'de' },
+      );
+      assert.equal(asked.statusCode, 303);
+      const mail = await inbox.last(t.ctx, 'ida@example.de', 'sign_in');
+      assert.equal(mail.subject, 'Bei oto anmelden');
+      assert.match(mail.text, /läuft in \d+ (Minuten|Stunden?) ab/);
+      const sent = await t.app.inject({
+        method: 'GET',
+        url: '/sign-in/email?sent=1',
+        headers: { 'accept-language': 'de' },
+      });
+      assert.match(sent.body, /<h1>Prüfen Sie Ihren Posteingang<\/h1>/);
     });
 
     test('a German form error page and a bad link page speak German', async () => {

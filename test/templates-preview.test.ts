@@ -3,6 +3,8 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, afterEach, beforeEach, describe, test } from 'node:test';
+import { LOCALES } from '../src/i18n/locales.ts';
+import { EMAIL_KINDS } from '../src/mail/templates.ts';
 import { startTestApp, type TestApp } from './helpers/app.ts';
 import { oto } from './helpers/cli.ts';
 import { htmlProblems } from './helpers/html-check.ts';
@@ -32,7 +34,11 @@ describe('oto templates preview', () => {
     const dir = join(out, 'all');
     const run = await oto(['templates', 'preview', 'all', '--out', dir], { DATABASE_URL: ':memory:' });
     assert.equal(run.status, 0, run.stderr);
-    assert.equal(readdirSync(dir).length, 11 * 2 * 2, '11 kinds, 2 languages, html and txt');
+    assert.equal(
+      readdirSync(dir).length,
+      EMAIL_KINDS.length * LOCALES.length * 2,
+      'every kind, every language, html and txt',
+    );
     assert.ok(readdirSync(dir).includes('account-deleted.en.txt'));
 
     const unknown = await oto(['templates', 'preview', 'welcome', '--out', dir], {
@@ -61,7 +67,10 @@ for (const { dialect, skip } of DIALECTS) {
       assert.match(mailbox.body, /<a href="\/dev\/mailbox\/preview">Preview all templates<\/a>/);
       const list = await t.app.inject({ method: 'GET', url: '/dev/mailbox/preview' });
       assert.equal(list.statusCode, 200);
-      assert.equal([...list.body.matchAll(/href="\/dev\/mailbox\/preview\/[a-z_]+\/(en|de)"/g)].length, 22);
+      assert.equal(
+        [...list.body.matchAll(/href="\/dev\/mailbox\/preview\/[a-z_]+\/(en|de)"/g)].length,
+        EMAIL_KINDS.length * LOCALES.length,
+      );
 
       const german = await t.app.inject({ method: 'GET', url: '/dev/mailbox/preview/password_reset/de' });
       assert.equal(german.statusCode, 200);
