@@ -1,0 +1,238 @@
+import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import { Readable, Writable } from 'node:stream';
+
+/**
+ * A web Request handed to Fastify's router (app.routing) as the request and response objects of
+ * node:http, and the web Response those give back; oto.fetch (fetch.ts) runs on it.
+ *
+ * Why not Fastify's inject: light-my-request's mock request and response (a full ServerResponse)
+ * cost about 250 µs of CPU a request more than node:http under load, and its extra turns of the
+ * event loop before a request reaches its handler split the SQLite group commit into smaller
+ * groups (docs/benchmark.md). These objects carry only what Fastify, its plugins and oto read: the
+ * request line, the headers, the peer's address and the buffered body; a status, headers and body
+ * chunks back.
+ */
+
+/**
+ * Bodies are buffered before routing; none of oto's routes takes more than 64 KiB. A bigger one is
+ * not read at all: Fastify is told its size, and refuses it with oto's 413 problem.
+ */
+export const MAX_BUFFERED_BODY = 1024 * 1024;
+
+/** Hop-by-hop headers: about one connection, and no connection is passed on. */
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'te', 'trailer']);
+
+/** Statuses whose responses never carry a body (RFC 9110). */
+const NO_BODY_STATUS = new Set([101, 204, 205, 304]);
+
+/** What Fastify and proxy-addr read off req.socket: the peer, and whether TLS carried it. */
+class BridgeSocket {
+  readonly remoteAddress: string;
+  readonly encrypted: boolean;
+  constructor(remoteAddress: string, encrypted: boolean) {
+    this.remoteAddress = remoteAddress;
+    this.encrypted = encrypted;
+  }
+  // Listeners for a connection's events: there is no connection, so they never fire.
+  on(): this {
+    return this;
+  }
+  once(): this {
+    return this;
+  }
+  removeListener(): this {
+    return this;
+  }
+  destroy(): void {}
+}
+
+/** The IncomingMessage side: the request line, headers, socket, and the body as a readable. */
+class BridgeRequest extends Readable {
+  readonly method: string;
+  url: string;
+  readonly headers: IncomingHttpHeaders;
+  readonly socket: BridgeSocket;
+  readonly httpVersion = '1.1';
+  readonly httpVersionMajor = 1;
+  readonly httpVersionMinor = 1;
+  readonly aborted = false;
+  readonly complete = true;
+  #body: Buffer | null;
+
+  constructor(
+    method: string,
+    url: string,
+    headers: IncomingHttpHeaders,
+    socket: BridgeSocket,
+    body: Buffer | null,
+  ) {
+    super();
+    this.method = method;
+    this.url = url;
+    this.headers = headers;
+    this.socket = socket;
+    this.#body = body;
+  }
+
+  override _read(): void {
+    if (this.#body !== null && this.#body.length > 0) this.push(this.#body);
+    this.#body = null;
+    this.push(null);
+  }
+}
+
+/** The ServerResponse side: collects the status, headers and body, and resolves the Response. */
+class BridgeResponse extends Writable {
+  statusCode = 200;
+  statusMessage = '';
+  headersSent = false;
+  readonly sendDate = false;
+  #headers: OutgoingHttpHeaders = {};
+  readonly #chunks: Buffer[] = [];
+  readonly #headOnly: boolean;
+  readonly #resolve: (response: Response) => void;
+
+  constructor(headOnly: boolean, resolve: (response: Response) => void, reject: (error: Error) => void) {
+    super();
+    this.#headOnly = headOnly;
+    this.#resolve = resolve;
+    // Destroyed before its end (a stream that failed after its headers went out): no Response.
+    this.once('close', () => {
+      if (!this.writableFinished) reject(new Error('oto.fetch: the response was aborted'));
+    });
+  }
+
+  setHeader(name: string, value: number | string | readonly string[]): this {
+    this.#headers[name.toLowerCase()] = value as OutgoingHttpHeaders[string];
+    return this;
+  }
+  appendHeader(name: string, value: string | readonly string[]): this {
+    const key = name.toLowerCase();
+    const now = this.#headers[key];
+    const more = typeof value === 'string' ? [value] : [...value];
+    this.#headers[key] = now === undefined ? more : [...(Array.isArray(now) ? now : [String(now)]), ...more];
+    return this;
+  }
+  getHeader(name: string): OutgoingHttpHeaders[string] {
+    return this.#headers[name.toLowerCase()];
+  }
+  getHeaders(): OutgoingHttpHeaders {
+    return { ...this.#headers };
+  }
+  getHeaderNames(): string[] {
+    return Object.keys(this.#headers);
+  }
+  hasHeader(name: string): boolean {
+    return this.#headers[name.toLowerCase()] !== undefined;
+  }
+  removeHeader(name: string): void {
+    delete this.#headers[name.toLowerCase()];
+  }
+  writeHead(status: number, message?: string | OutgoingHttpHeaders, headers?: OutgoingHttpHeaders): this {
+    this.statusCode = status;
+    const given = typeof message === 'object' ? message : headers;
+    if (typeof message === 'string') this.statusMessage = message;
+    if (given !== undefined) for (const name in given) this.setHeader(name, given[name] as string);
+    this.headersSent = true;
+    return this;
+  }
+  // Trailers have no place in a buffered Response.
+  addTrailers(): void {}
+  flushHeaders(): void {
+    this.headersSent = true;
+  }
+
+  override _write(chunk: Buffer, _encoding: BufferEncoding, done: () => void): void {
+    this.headersSent = true;
+    this.#chunks.push(chunk);
+    done();
+  }
+
+  override _final(done: () => void): void {
+    this.headersSent = true;
+    this.#resolve(this.#response());
+    done();
+  }
+
+  #response(): Response {
+    const pairs: [string, string][] = [];
+    let repeats = false;
+    for (const name in this.#headers) {
+      const value = this.#headers[name];
+      if (value === undefined || name === 'content-length' || HOP_BY_HOP.has(name)) continue;
+      if (Array.isArray(value)) {
+        repeats = true;
+        for (const one of value) pairs.push([name, one]);
+      } else pairs.push([name, String(value)]);
+    }
+    const empty = this.#headOnly || NO_BODY_STATUS.has(this.statusCode) || this.#chunks.length === 0;
+    const body = empty ? null : this.#chunks.length === 1 ? this.#chunks[0]! : Buffer.concat(this.#chunks);
+    // A record is the init undici takes fastest; pairs only when a header repeats (Set-Cookie).
+    const headers = repeats ? pairs : Object.fromEntries(pairs);
+    return new Response(body, { status: this.statusCode, headers });
+  }
+}
+
+export type Routing = (req: IncomingMessage, res: ServerResponse) => void;
+
+/** Routes one web Request through Fastify's router, as if node:http had received it from clientIp. */
+export async function routeRequest(routing: Routing, request: Request, clientIp: string): Promise<Response> {
+  const { method } = request;
+  const href = request.url;
+  const headers: IncomingHttpHeaders = {};
+  for (const [name, value] of request.headers) if (!HOP_BY_HOP.has(name)) headers[name] = value;
+  if (headers.host === undefined) headers.host = hostOf(href);
+  let body: Buffer | null = null;
+  if (request.body !== null && method !== 'GET' && method !== 'HEAD') {
+    const read = await bufferedBody(request);
+    body = read.bytes;
+    headers['content-length'] = String(read.length);
+  }
+  const socket = new BridgeSocket(clientIp, href.startsWith('https:'));
+  const req = new BridgeRequest(method, pathOf(href), headers, socket, body);
+  return new Promise<Response>((resolve, reject) => {
+    const res = new BridgeResponse(method === 'HEAD', resolve, reject);
+    routing(req as unknown as IncomingMessage, res as unknown as ServerResponse);
+  });
+}
+
+/**
+ * The body's bytes, or none with the length read so far once it passes MAX_BUFFERED_BODY: Fastify
+ * compares the declared length with the route's limit before it reads anything.
+ */
+async function bufferedBody(request: Request): Promise<{ bytes: Buffer | null; length: number }> {
+  const declared = Number(request.headers.get('content-length'));
+  if (declared > MAX_BUFFERED_BODY) {
+    await request.body?.cancel();
+    return { bytes: null, length: declared };
+  }
+  const reader = (request.body as ReadableStream<Uint8Array>).getReader();
+  const chunks: Uint8Array[] = [];
+  let length = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    length += value.byteLength;
+    if (length > MAX_BUFFERED_BODY) {
+      await reader.cancel();
+      return { bytes: null, length };
+    }
+    chunks.push(value);
+  }
+  const bytes = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, length);
+  return { bytes: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), length };
+}
+
+/** The path and query of an absolute URL, without its fragment, which never goes over the wire. */
+function pathOf(href: string): string {
+  const start = href.indexOf('/', href.indexOf('//') + 2);
+  if (start === -1) return '/';
+  const hash = href.indexOf('#', start);
+  return hash === -1 ? href.slice(start) : href.slice(start, hash);
+}
+
+function hostOf(href: string): string {
+  const from = href.indexOf('//') + 2;
+  const end = href.indexOf('/', from);
+  return end === -1 ? href.slice(from) : href.slice(from, end);
+}
