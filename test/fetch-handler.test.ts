@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
+import { Readable } from 'node:stream';
 import { describe, it } from 'node:test';
 import Fastify from 'fastify';
-import { createOto, type Oto, type OutgoingMessage } from '../src/index.ts';
+import { createOto, type Oto, type OtoOptions, type OutgoingMessage } from '../src/index.ts';
 import { MAX_BUFFERED_BODY, type Routing, routeRequest } from '../src/library/fetch-bridge.ts';
 import { contextOf } from '../src/library/oto.ts';
 import { KEY_A } from './helpers/flows.ts';
@@ -23,6 +24,9 @@ describe('the bridge from a Request to Fastify', () => {
     });
     app.delete('/thing', async (_request, reply) => reply.status(204).send());
     app.get('/not-modified', async (_request, reply) => reply.status(304).send('ignored'));
+    app.get('/streamed', async (_request, reply) =>
+      reply.type('text/plain').send(Readable.from(['one ', 'two ', 'three'])),
+    );
     app.post('/echo', async (request) => ({ body: request.body, ip: request.ip, url: request.url }));
     await app.ready();
     return { routing: app.routing as Routing, close: () => app.close() };
@@ -51,6 +55,8 @@ describe('the bridge from a Request to Fastify', () => {
       );
       assert.equal(gone.status, 204);
       assert.equal(gone.body, null);
+      const streamed = await routeRequest(routing, new Request('http://x.test/streamed'), '10.0.0.1');
+      assert.equal(await streamed.text(), 'one two three');
       const same = await routeRequest(routing, new Request('http://x.test/not-modified'), '10.0.0.1');
       assert.equal(same.status, 304);
       assert.equal(same.body, null);
@@ -103,7 +109,7 @@ interface Harness {
   close(): Promise<void>;
 }
 
-async function harness(dialect: 'sqlite' | 'postgres'): Promise<Harness> {
+async function harness(dialect: 'sqlite' | 'postgres', options: OtoOptions = {}): Promise<Harness> {
   const database = await createTestDatabase(dialect);
   await database.storage.close();
   const sent: OutgoingMessage[] = [];
@@ -118,6 +124,7 @@ async function harness(dialect: 'sqlite' | 'postgres'): Promise<Harness> {
         sent.push(message);
       },
     },
+    ...options,
   });
   await oto.migrate();
   return {
@@ -192,6 +199,11 @@ for (const { dialect, skip } of DIALECTS) {
         assert.equal(head.status, 200);
         assert.match(head.headers.get('content-type') ?? '', /^text\/html/);
         assert.equal(head.body, null);
+
+        // A file the API's documentation serves, which Fastify pipes in as a stream.
+        const script = await h.oto.fetch(new Request(`${PUBLIC_URL}/docs/static/swagger-ui-bundle.js`));
+        assert.equal(script.status, 200);
+        assert.ok((await script.text()).length > 100_000);
       } finally {
         await h.close();
       }
@@ -275,6 +287,34 @@ for (const { dialect, skip } of DIALECTS) {
         assert.equal(out.body, null);
         assert.match(out.headers.getSetCookie()[0] ?? '', /Expires=Thu, 01 Jan 1970/);
         assert.equal(await h.oto.sessions.lookup(login.sessionToken), null);
+      } finally {
+        await h.close();
+      }
+    });
+
+    it('serves under the base path only, and answers elsewhere with a 404 problem', async () => {
+      const h = await harness(dialect, { basePath: '/auth' });
+      try {
+        const ready = await h.oto.fetch(new Request(`${PUBLIC_URL}/auth/readyz`));
+        assert.equal(ready.status, 200);
+        const page = await h.oto.fetch(new Request(`${PUBLIC_URL}/auth/login`));
+        assert.equal(page.status, 200);
+        assert.match(await page.text(), /action="\/auth\/login"/);
+        const outside = await h.oto.fetch(new Request(`${PUBLIC_URL}/readyz`));
+        assert.equal(outside.status, 404);
+        assert.equal(outside.headers.get('content-type'), 'application/problem+json; charset=utf-8');
+        assert.equal(((await outside.json()) as { code: string }).code, 'not_found');
+
+        // Fastify's onResponse hooks ran for each of them: the request metrics counted them.
+        const metrics = await (await h.oto.fetch(new Request(`${PUBLIC_URL}/auth/metrics`))).text();
+        assert.match(
+          metrics,
+          /oto_http_request_duration_seconds_count\{method="GET",route="\/auth\/login",status_code="200"\} 1\n/,
+        );
+        assert.match(
+          metrics,
+          /oto_http_request_duration_seconds_count\{method="GET",route="unmatched",status_code="404"\} 1\n/,
+        );
       } finally {
         await h.close();
       }
