@@ -96,7 +96,8 @@ class BridgeResponse extends Stream {
   destroyed = false;
   readonly sendDate = false;
   #headers: OutgoingHttpHeaders = {};
-  readonly #chunks: Buffer[] = [];
+  /** Strings stay strings while they are the only chunk: undici encodes them once, into the body. */
+  readonly #chunks: (Buffer | string)[] = [];
   readonly #headOnly: boolean;
   readonly #resolve: (response: Response) => void;
   readonly #reject: (error: Error) => void;
@@ -152,12 +153,12 @@ class BridgeResponse extends Stream {
     if (this.writableEnded)
       throw Object.assign(new Error('write after end'), { code: 'ERR_STREAM_WRITE_AFTER_END' });
     this.headersSent = true;
-    if (chunk !== null && chunk !== undefined && chunk.length > 0)
+    if (chunk !== null && chunk !== undefined && chunk.length > 0) {
+      const utf8 = typeof encoding !== 'string' || encoding === 'utf8' || encoding === 'utf-8';
       this.#chunks.push(
-        typeof chunk === 'string'
-          ? Buffer.from(chunk, typeof encoding === 'string' ? (encoding as BufferEncoding) : 'utf8')
-          : chunk,
+        typeof chunk === 'string' && !utf8 ? Buffer.from(chunk, encoding as BufferEncoding) : chunk,
       );
+    }
     const callback = typeof encoding === 'function' ? encoding : done;
     if (typeof callback === 'function') process.nextTick(callback as () => void);
     return true;
@@ -199,21 +200,26 @@ class BridgeResponse extends Stream {
   }
 
   #response(): Response {
-    const pairs: [string, string][] = [];
-    let repeats = false;
+    // A record is the init undici takes fastest; pairs only when a header repeats (Set-Cookie).
+    const record: Record<string, string> = {};
+    let pairs: [string, string][] | null = null;
     for (const name in this.#headers) {
       const value = this.#headers[name];
       if (value === undefined || name === 'content-length' || HOP_BY_HOP.has(name)) continue;
       if (Array.isArray(value)) {
-        repeats = true;
+        pairs ??= Object.entries(record);
         for (const one of value) pairs.push([name, one]);
-      } else pairs.push([name, String(value)]);
+      } else if (pairs === null) record[name] = String(value);
+      else pairs.push([name, String(value)]);
     }
     const empty = this.#headOnly || NO_BODY_STATUS.has(this.statusCode) || this.#chunks.length === 0;
-    const body = empty ? null : this.#chunks.length === 1 ? this.#chunks[0]! : Buffer.concat(this.#chunks);
-    // A record is the init undici takes fastest; pairs only when a header repeats (Set-Cookie).
-    const headers = repeats ? pairs : Object.fromEntries(pairs);
-    return new Response(body, { status: this.statusCode, headers });
+    const chunks = this.#chunks;
+    const body = empty
+      ? null
+      : chunks.length === 1
+        ? chunks[0]!
+        : Buffer.concat(chunks.map((chunk) => (typeof chunk === 'string' ? Buffer.from(chunk) : chunk)));
+    return new Response(body, { status: this.statusCode, headers: pairs ?? record });
   }
 }
 
