@@ -266,6 +266,25 @@ for (const { dialect, skip } of DIALECTS) {
           await h.oto.signUp({ email: 'still@example.com', password: PASSWORD }).then((r) => r.ok),
           true,
         );
+
+        // A body that breaks off midway is the client's fault: a 400 problem, not a 500.
+        let pulls = 0;
+        const broken = new ReadableStream<Uint8Array>({
+          pull(controller) {
+            if (pulls++ === 0) controller.enqueue(new TextEncoder().encode('{"email":'));
+            else controller.error(new Error('connection reset'));
+          },
+        });
+        const cut = await h.oto.fetch(
+          new Request(`${PUBLIC_URL}/v1/users`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: broken,
+            duplex: 'half',
+          } as RequestInit),
+        );
+        assert.equal(cut.status, 400);
+        assert.equal(cut.headers.get('content-type'), 'application/problem+json; charset=utf-8');
       } finally {
         await h.close();
       }
