@@ -164,6 +164,15 @@ const logIn = (h: Harness, email: string, password: string, clientIp: string) =>
     { clientIp },
   );
 
+/** A sign-up whose body comes as a stream of unknown length, as a runtime hands an upload over. */
+const signUpStreaming = (body: ReadableStream<Uint8Array>) =>
+  new Request(`${PUBLIC_URL}/v1/users`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body,
+    duplex: 'half',
+  } as RequestInit);
+
 for (const { dialect, skip } of DIALECTS) {
   describe(`oto.fetch (${dialect})`, { skip }, () => {
     it('logs in from a form post: a redirect with its Location and cookie, the audit keeps the client IP', async () => {
@@ -248,14 +257,7 @@ for (const { dialect, skip } of DIALECTS) {
             controller.enqueue(new Uint8Array(64 * 1024).fill(32));
           },
         });
-        const streamed = await h.oto.fetch(
-          new Request(`${PUBLIC_URL}/v1/users`, {
-            method: 'POST',
-            headers: { 'content-type': 'application/json' },
-            body: endless,
-            duplex: 'half',
-          } as RequestInit),
-        );
+        const streamed = await h.oto.fetch(signUpStreaming(endless));
         assert.equal(streamed.status, 413);
         assert.equal(((await streamed.json()) as { status: number }).status, 413);
         assert.ok(
@@ -275,14 +277,7 @@ for (const { dialect, skip } of DIALECTS) {
             else controller.error(new Error('connection reset'));
           },
         });
-        const cut = await h.oto.fetch(
-          new Request(`${PUBLIC_URL}/v1/users`, {
-            method: 'POST',
-            headers: { 'content-type': 'application/json' },
-            body: broken,
-            duplex: 'half',
-          } as RequestInit),
-        );
+        const cut = await h.oto.fetch(signUpStreaming(broken));
         assert.equal(cut.status, 400);
         assert.equal(cut.headers.get('content-type'), 'application/problem+json; charset=utf-8');
       } finally {
