@@ -26,6 +26,7 @@ import {
 } from './lib/scenarios.ts';
 import { type BenchStore, openBenchStore } from './lib/seed.ts';
 import { readSettings, wants } from './lib/settings.ts';
+import { compareWorkers } from './lib/workers.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const settings = readSettings();
@@ -114,6 +115,11 @@ async function benchDialect(dialect: 'sqlite' | 'postgres', database: BenchDatab
       await throughput(dialect, server, store, url, tokenConsume);
       await measureLibrary(dialect, store, database.url);
     }
+    if (settings.workers && dialect === 'postgres') {
+      const env = serverEnv(database.url);
+      const pass = { env, store, scenarios: THROUGHPUT, need: need(supply(dialect)), log, ...settings };
+      report.notes.push(...(await compareWorkers(pass)));
+    }
     const consume = await primaryConsume(url);
     if (wants(settings, 'scale')) await scale(dialect, server, store, url, consume);
     if (wants(settings, 'purge')) await purge(dialect, server, store, url, consume);
@@ -129,22 +135,26 @@ function startServer(databaseUrl: string, dialect: string, script = 'server.ts')
     label: `oto ${dialect} (${script})`,
     // As `npm start` and the oto command run it.
     execArgv: ['--max-semi-space-size=8'],
-    env: {
-      DATABASE_URL: databaseUrl,
-      DB_POOL_SIZE: String(settings.poolSize),
-      OTO_API_KEYS: API_KEY,
-      OTO_SIGNING_KEYS: `bench:${randomBytes(32).toString('base64url')}`,
-      PUBLIC_URL: 'http://localhost:3000',
-      LOG_LEVEL: settings.logLevel,
-      RUN_WORKER: 'false',
-      // Every request comes from 127.0.0.1: a per-IP limit of 20 a minute would refuse nearly
-      // all of them. The limiter still runs (and costs what it costs), with a ceiling out of reach.
-      RATE_LIMIT_PER_MINUTE: '1000000',
-      // Likewise per-recipient caps: each request must do the whole work, not stop at the cap.
-      MAIL_CAP_VERIFY_PER_HOUR: '1000',
-      MAIL_CAP_RESET_PER_HOUR: '1000',
-    },
+    env: serverEnv(databaseUrl),
   });
+}
+
+function serverEnv(databaseUrl: string): Record<string, string> {
+  return {
+    DATABASE_URL: databaseUrl,
+    DB_POOL_SIZE: String(settings.poolSize),
+    OTO_API_KEYS: API_KEY,
+    OTO_SIGNING_KEYS: `bench:${randomBytes(32).toString('base64url')}`,
+    PUBLIC_URL: 'http://localhost:3000',
+    LOG_LEVEL: settings.logLevel,
+    RUN_WORKER: 'false',
+    // Every request comes from 127.0.0.1: a per-IP limit of 20 a minute would refuse nearly
+    // all of them. The limiter still runs (and costs what it costs), with a ceiling out of reach.
+    RATE_LIMIT_PER_MINUTE: '1000000',
+    // Likewise per-recipient caps: each request must do the whole work, not stop at the cap.
+    MAIL_CAP_VERIFY_PER_HOUR: '1000',
+    MAIL_CAP_RESET_PER_HOUR: '1000',
+  };
 }
 
 /** Runs one scenario for the configured duration against a prepared set of bodies. */

@@ -10,6 +10,8 @@ export type AuditEvent =
   | 'verification.requested'
   | 'login.succeeded'
   | 'login.failed'
+  | 'sign_in.requested'
+  | 'sign_in.succeeded'
   | 'password_reset.requested'
   | 'password_reset.completed'
   | 'password.changed'

@@ -32,6 +32,7 @@ export interface Context {
     readonly signUp: UniformTiming;
     readonly passwordResetRequest: UniformTiming;
     readonly verificationResend: UniformTiming;
+    readonly signInRequest: UniformTiming;
     /** A code checked with its email: an unknown address takes as long as a wrong code. */
     readonly codeCheck: UniformTiming;
   };
@@ -70,6 +71,7 @@ export function createContext(
     signUp: new UniformTiming(),
     passwordResetRequest: new UniformTiming(),
     verificationResend: new UniformTiming(),
+    signInRequest: new UniformTiming(),
     codeCheck: new UniformTiming(),
   };
   const codes = createCodeEngine({ clock, settings: config.codes, keys: () => codeKeysFor(config) });

@@ -8,7 +8,7 @@ import type { Logger } from './logging.ts';
  */
 export interface OtoEvents {
   /** A new account: signed up, or created by accepting an invitation. */
-  'user.created': { userId: string; email: string; via: 'sign_up' | 'invitation' };
+  'user.created': { userId: string; email: string; via: 'sign_up' | 'invitation' | 'sign_in' };
   /** The address was proven by its verification link. */
   'user.email_verified': { userId: string };
   /** A new password: through a reset link, or changed by the logged-in user. */

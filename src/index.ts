@@ -29,6 +29,11 @@ export type {
 } from './library/flows.ts';
 export { createOto, type Oto, type OtoOptions } from './library/oto.ts';
 export type {
+  LibrarySignInEmail,
+  SignInEmailConfirmResult,
+  SignInEmailRequestResult,
+} from './library/sign-in.ts';
+export type {
   AppTransaction,
   InTransaction,
   IssueTokenInput,

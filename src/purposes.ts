@@ -9,6 +9,7 @@ export const PURPOSE = {
   passwordReset: 'password_reset',
   emailChange: 'email_change',
   invitation: 'invitation',
+  signIn: 'sign_in',
 } as const;
 
 export type FlowPurpose = (typeof PURPOSE)[keyof typeof PURPOSE];

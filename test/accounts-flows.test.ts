@@ -111,6 +111,7 @@ for (const { dialect, skip } of DIALECTS) {
         'createdAt',
         'email',
         'emailVerified',
+        'hasPassword',
         'id',
         'subscribed',
       ]);

@@ -98,6 +98,7 @@ for (const { dialect, skip } of DIALECTS) {
         email: 'me@example.com',
         emailVerified: true,
         subscribed: true,
+        hasPassword: true,
         createdAt: new Date(user.created_at).toISOString(),
       });
       const byBearer = await t.app.inject({

@@ -21,6 +21,9 @@ const SAMPLES: { [K in EmailKind]: EmailParams[K] } = {
   account_enabled: { loginLink: LINK },
   invitation: { link: LINK, validFor: '7 days', inviter: 'Ada', scope: 'Team', role: 'member' },
   newsletter: { subject: 'Our news', text: 'Hello', unsubscribeLink: LINK },
+  sign_in: { link: LINK, validFor: '15 minutes', code: '123456', codeValidFor: '10 minutes' },
+  sign_in_new_account: { link: LINK, validFor: '15 minutes' },
+  action_code: { action: 'delete your account', code: '123456', codeValidFor: '10 minutes' },
 };
 
 describe('templates', () => {
@@ -31,8 +34,14 @@ describe('templates', () => {
       assert.ok(email.subject.length > 5 && !/[\r\n]/.test(email.subject));
       assert.ok(email.text.includes('Acme Cloud'), 'text names the app');
       assert.ok(email.html.includes('Acme Cloud'), 'HTML names the app');
-      assert.ok(email.text.includes(LINK), 'text carries the link');
-      assert.ok(email.html.includes(`href="${LINK}"`), 'HTML links it');
+      if ('action' in params && 'code' in params) {
+        // A code for an action of the logged-in user: nothing to follow, only the code to type.
+        assert.ok(email.text.includes('123 456') && email.html.includes('123 456'), 'it carries the code');
+        assert.ok(!email.subject.includes('123'), 'never in the subject');
+      } else {
+        assert.ok(email.text.includes(LINK), 'text carries the link');
+        assert.ok(email.html.includes(`href="${LINK}"`), 'HTML links it');
+      }
       if ('validFor' in params) {
         assert.ok(email.text.includes(`expires in ${params.validFor}`));
         assert.ok(email.html.includes(`expires in ${params.validFor}`));

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { connect, type Socket } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { TEST_API_KEY } from './helpers/app.ts';
+import { openSocket, until, waitUntilRefused } from './helpers/instances.ts';
 import { NODE_TS } from './helpers/node.ts';
 import { createTestDatabase, type TestDatabase } from './helpers/storage.ts';
 
@@ -43,31 +43,6 @@ async function startServer(env: Record<string, string>): Promise<Server> {
     check();
   });
   return { child, port, output: () => output, exited };
-}
-
-function openSocket(port: number): Promise<Socket> {
-  return new Promise((resolve, reject) => {
-    const socket = connect(port, '127.0.0.1');
-    socket.once('connect', () => resolve(socket));
-    socket.once('error', reject);
-  });
-}
-
-async function until(condition: () => boolean): Promise<void> {
-  while (!condition()) await new Promise((resolve) => setTimeout(resolve, 10));
-}
-
-async function waitUntilRefused(port: number): Promise<void> {
-  for (;;) {
-    try {
-      const socket = await openSocket(port);
-      socket.destroy();
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    } catch (error) {
-      assert.equal((error as NodeJS.ErrnoException).code, 'ECONNREFUSED');
-      return;
-    }
-  }
 }
 
 describe('graceful shutdown of oto serve', () => {

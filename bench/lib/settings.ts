@@ -28,6 +28,8 @@ export interface Settings {
   logLevel: string;
   /** Write a CPU profile of each oto server under bench/results/profiles. */
   cpuProfile: boolean;
+  /** BENCH_WORKERS=1: each PostgreSQL throughput row again with `--workers 1` and 2 (lib/workers.ts). */
+  workers: boolean;
   /** Tokens made ready per second of a consume run; a run that outpaces them reports it. */
   supplyPerSecond: { sqlite: number; postgres: number };
 }
@@ -77,6 +79,7 @@ export function readSettings(): Settings {
       'postgres://postgres@127.0.0.1:5432/test',
     logLevel: process.env['BENCH_LOG_LEVEL'] ?? 'info',
     cpuProfile: process.env['BENCH_CPU_PROF'] === '1',
+    workers: process.env['BENCH_WORKERS'] === '1',
     supplyPerSecond: {
       sqlite: number('BENCH_SUPPLY_SQLITE', 20_000),
       postgres: number('BENCH_SUPPLY_POSTGRES', 12_000),

@@ -5,6 +5,7 @@ import type { Db, User } from '../db/schema.ts';
 import { pageLink } from '../links/links.ts';
 import { queueMail } from '../mail/queue.ts';
 import { recordEvent, transact } from '../webhooks/record.ts';
+import { spendActionCode } from './action-codes.ts';
 import type { InputError } from './input.ts';
 import { type Cooldown, proveOwnPassword, throttleKey } from './login-throttle.ts';
 import { lockRecipient } from './mail-caps.ts';
@@ -43,9 +44,14 @@ export interface DeletionInput {
   /** Who deleted it, for the audit: 'self', or an admin key's name. */
   actor: string;
   ip: string | null;
+  /** A step that must pass first, in the deletion's transaction: the code of an account without a
+   * password (action-codes.ts). When it refuses, nothing is deleted. */
+  authorise?: (trx: Db, user: User) => Promise<boolean>;
 }
 
-export type DeletionResult = { ok: true; sessionsRevoked: number } | { ok: false; reason: 'unknown' };
+export type DeletionResult =
+  | { ok: true; sessionsRevoked: number }
+  | { ok: false; reason: 'unknown' | 'code_invalid' };
 
 /** Unsent outbox statuses: 'sending' is dropped too; a dispatcher that holds it then writes nothing. */
 const UNSENT = ['pending', 'sending'] as const;
@@ -59,6 +65,8 @@ export async function deleteAccount(ctx: Context, input: DeletionInput): Promise
     await lockRecipient(ctx, trx, before.email_normalized);
     const user = await lockUser(trx, input.userId);
     if (user === undefined) return { ok: false, reason: 'unknown' };
+    if (input.authorise !== undefined && !(await input.authorise(trx, user)))
+      return { ok: false, reason: 'code_invalid' };
     const addresses = [...new Set([user.email, user.email_normalized])];
     const now = ctx.clock.now();
 
@@ -239,18 +247,29 @@ export type OwnDeletionResult =
   | { ok: true; sessionsRevoked: number }
   | { ok: false; reason: 'invalid_input'; errors: InputError[] }
   | { ok: false; reason: 'wrong_password' }
+  | { ok: false; reason: 'code_invalid' }
   | { ok: false; reason: 'unknown' }
   | ({ ok: false; reason: 'cooling_down' } & Cooldown);
 
 /**
  * A logged-in user deletes their own account. The password is asked again, through the login
  * throttle (proveOwnPassword), so that a stolen session can neither delete the account nor become a
- * password oracle. Nothing changes unless it is right.
+ * password oracle; an account without a password gives the code emailed for this action instead
+ * (action-codes.ts), spent in the deletion's transaction. Nothing changes unless it is right.
  */
 export async function deleteOwnAccount(
   ctx: Context,
-  input: { user: User; currentPassword: string; ip: string | null },
+  input: { user: User; currentPassword: string; code?: string | undefined; ip: string | null },
 ): Promise<OwnDeletionResult> {
+  if (input.user.password_hash === null) {
+    const { code, ip } = input;
+    return deleteAccount(ctx, {
+      userId: input.user.id,
+      actor: 'self',
+      ip,
+      authorise: (trx, user) => spendActionCode(ctx, trx, { user, action: 'delete_account', code, ip }),
+    });
+  }
   const errors: InputError[] = [];
   if (input.currentPassword.length === 0) errors.push({ field: 'currentPassword', message: 'is required' });
   else if (Buffer.byteLength(input.currentPassword, 'utf8') > MAX_PASSWORD_BYTES)

@@ -17,7 +17,8 @@ export interface AddressClaim {
   /** As the claimant typed it (trimmed): where mail goes. */
   email: string;
   emailNormalized: string;
-  passwordHash: string;
+  /** null: an account without a password, which signs in by email (sign-in-email.ts). */
+  passwordHash: string | null;
   /**
    * The claimant proved the mailbox (an invitation link): the account is verified at once, and an
    * unverified claimant it replaces loses its sessions and its verification, reset and email-change

@@ -21,3 +21,13 @@ export function passwordResetBinding(user: Pick<User, 'id' | 'password_version'>
 
 // passwordResetBinding also exists in PostgreSQL, inside oto_request_password_reset (migration
 // 0006); test/bindings-sql.test.ts holds the two to the same fingerprint.
+
+/** A sign-in link or code is void once the password changes (or is first set). */
+export function signInBinding(user: Pick<User, 'id' | 'password_version'>): string {
+  return `sign_in:${user.id}:pv${user.password_version}`;
+}
+
+/** An offer to create an account is bound to the address it was sent to. */
+export function newAccountBinding(emailNormalized: string): string {
+  return `sign_in_new:${emailNormalized}`;
+}

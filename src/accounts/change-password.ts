@@ -5,6 +5,7 @@ import { pageLink } from '../links/links.ts';
 import { queueMail } from '../mail/queue.ts';
 import { PURPOSE } from '../purposes.ts';
 import { recordEvent, transact } from '../webhooks/record.ts';
+import { spendActionCode } from './action-codes.ts';
 import type { InputError } from './input.ts';
 import { type Cooldown, clearAttempts, proveOwnPassword } from './login-throttle.ts';
 import { currentPasswordInputProblem, hashPassword, passwordProblems } from './passwords.ts';
@@ -18,36 +19,52 @@ import { revokeUserSessions } from './sessions.ts';
  *    bound to it), end every other session, revoke the live reset links, lift the login
  *    cool-down, queue the "password changed" notice with a reset link for "it wasn't me", audit.
  * The session that asked stays logged in: the person just proved they know the password.
+ * An account without a password (it signs in by email) gives the code emailed for this action
+ * instead (action-codes.ts), spent first in the transaction; this sets its first password.
  */
 
 export type ChangePasswordResult =
   | { ok: true; revokedSessions: number }
   | { ok: false; reason: 'invalid_input'; errors: InputError[] }
   | { ok: false; reason: 'wrong_password' }
+  | { ok: false; reason: 'code_invalid' }
   | ({ ok: false; reason: 'cooling_down' } & Cooldown);
 
 export async function changePassword(
   ctx: Context,
-  input: { user: User; sessionId: string; currentPassword: string; newPassword: string; ip: string | null },
+  input: {
+    user: User;
+    sessionId: string;
+    currentPassword: string;
+    code?: string | undefined;
+    newPassword: string;
+    ip: string | null;
+  },
 ): Promise<ChangePasswordResult> {
+  const passwordless = input.user.password_hash === null;
   const errors: InputError[] = [];
-  const current = currentPasswordInputProblem(input.currentPassword);
+  const current = passwordless ? null : currentPasswordInputProblem(input.currentPassword);
   if (current !== null) errors.push({ field: 'currentPassword', message: current });
   for (const message of passwordProblems(ctx.config, input.newPassword, { email: input.user.email })) {
     errors.push({ field: 'newPassword', message });
   }
   if (errors.length > 0) return { ok: false, reason: 'invalid_input', errors };
 
-  const proof = await proveOwnPassword(ctx, {
-    user: input.user,
-    password: input.currentPassword,
-    ip: input.ip,
-    during: 'password_change',
-  });
-  if (!proof.ok) return proof;
+  const proof = passwordless
+    ? null
+    : await proveOwnPassword(ctx, {
+        user: input.user,
+        password: input.currentPassword,
+        ip: input.ip,
+        during: 'password_change',
+      });
+  if (proof !== null && !proof.ok) return proof;
   const passwordHash = await hashPassword(input.newPassword);
 
   const result = await transact(ctx, async (trx): Promise<ChangePasswordResult> => {
+    const { user, code, ip } = input;
+    if (passwordless && !(await spendActionCode(ctx, trx, { user, action: 'change_password', code, ip })))
+      return { ok: false, reason: 'code_invalid' };
     const now = ctx.clock.now();
     // Only over the password that was just proven: of two changes racing, the second finds the
     // version moved and is refused as if its current password were wrong, which it now is.
@@ -62,7 +79,7 @@ export async function changePassword(
       .where('password_version', '=', input.user.password_version)
       .executeTakeFirst();
     if (updated.numUpdatedRows === 0n) return { ok: false, reason: 'wrong_password' };
-    await clearAttempts(trx, proof.admission);
+    if (proof !== null) await clearAttempts(trx, proof.admission);
     const revoked = await revokeUserSessions(ctx, trx, input.user.id, {
       except: input.sessionId,
       reason: 'password_change',

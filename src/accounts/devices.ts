@@ -3,6 +3,7 @@ import { isoTime, type Millis } from '../clock.ts';
 import type { Context } from '../context.ts';
 import type { User } from '../db/schema.ts';
 import { transact } from '../webhooks/record.ts';
+import { spendActionCode } from './action-codes.ts';
 import type { InputError } from './input.ts';
 import { truncateIp } from './ip-prefix.ts';
 import { type Cooldown, clearAttempts, proveOwnPassword } from './login-throttle.ts';
@@ -104,6 +105,7 @@ export type RevokeOthersResult =
   | { ok: true; revoked: number }
   | { ok: false; reason: 'invalid_input'; errors: InputError[] }
   | { ok: false; reason: 'wrong_password' }
+  | { ok: false; reason: 'code_invalid' }
   | ({ ok: false; reason: 'cooling_down' } & Cooldown);
 
 /**
@@ -113,8 +115,9 @@ export type RevokeOthersResult =
  */
 export async function revokeOtherSessions(
   ctx: Context,
-  input: { user: User; sessionId: string; password: string; ip: string | null },
+  input: { user: User; sessionId: string; password: string; code?: string | undefined; ip: string | null },
 ): Promise<RevokeOthersResult> {
+  if (input.user.password_hash === null) return revokeOthersWithCode(ctx, input);
   const problem = currentPasswordInputProblem(input.password);
   if (problem !== null) {
     return { ok: false, reason: 'invalid_input', errors: [{ field: 'currentPassword', message: problem }] };
@@ -136,4 +139,27 @@ export async function revokeOtherSessions(
     return count;
   });
   return { ok: true, revoked };
+}
+
+/** The same for an account without a password: the code emailed for it, spent in the transaction. */
+async function revokeOthersWithCode(
+  ctx: Context,
+  input: { user: User; sessionId: string; code?: string | undefined; ip: string | null },
+): Promise<RevokeOthersResult> {
+  return transact(ctx, async (trx): Promise<RevokeOthersResult> => {
+    const { user, code, ip } = input;
+    if (!(await spendActionCode(ctx, trx, { user, action: 'revoke_other_sessions', code, ip })))
+      return { ok: false, reason: 'code_invalid' };
+    const revoked = await revokeUserSessions(ctx, trx, user.id, {
+      except: input.sessionId,
+      reason: 'revoke_others',
+    });
+    await recordAudit(trx, ctx.clock, {
+      event: 'sessions.revoked',
+      userId: user.id,
+      ip,
+      detail: { reason: 'revoke_others', count: revoked },
+    });
+    return { ok: true, revoked };
+  });
 }

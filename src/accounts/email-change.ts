@@ -8,6 +8,7 @@ import { queueMail } from '../mail/queue.ts';
 import { PURPOSE } from '../purposes.ts';
 import type { ConsumeFailure } from '../tokens/tokens.ts';
 import { recordEvent, transact } from '../webhooks/record.ts';
+import { spendActionCode } from './action-codes.ts';
 import { checkEmail, humanDuration, type InputError } from './input.ts';
 import { type Cooldown, clearAttempts, proveOwnPassword } from './login-throttle.ts';
 import { CAP_WINDOW_MS, lockRecipient, rowsSince } from './mail-caps.ts';
@@ -43,34 +44,47 @@ export type RequestChangeResult =
   | { ok: true }
   | { ok: false; reason: 'invalid_input'; errors: InputError[] }
   | { ok: false; reason: 'wrong_password' }
+  | { ok: false; reason: 'code_invalid' }
   | ({ ok: false; reason: 'cooling_down' } & Cooldown);
 
+/**
+ * Asks to change the address: a link to the new one, a notice to the old one. Needs the current
+ * password, or for an account without one the code emailed for this action (action-codes.ts),
+ * spent first in the transaction.
+ */
 export async function requestEmailChange(
   ctx: Context,
-  input: { user: User; newEmail: string; password: string; ip: string | null },
+  input: { user: User; newEmail: string; password: string; code?: string | undefined; ip: string | null },
 ): Promise<RequestChangeResult> {
+  const passwordless = input.user.password_hash === null;
   const errors = checkEmail(input.newEmail).map((e) => ({ ...e, field: 'newEmail' }));
   const newNormalized = normalizeEmail(input.newEmail);
   if (errors.length === 0 && newNormalized === input.user.email_normalized) {
     errors.push({ field: 'newEmail', message: 'is already the email of your account' });
   }
-  if (Buffer.byteLength(input.password, 'utf8') > MAX_PASSWORD_BYTES) {
+  if (!passwordless && Buffer.byteLength(input.password, 'utf8') > MAX_PASSWORD_BYTES) {
     errors.push({ field: 'password', message: `must be at most ${MAX_PASSWORD_BYTES} bytes long` });
   }
   if (errors.length > 0) return { ok: false, reason: 'invalid_input', errors };
 
   // Re-authentication: a stolen session must not become an unlimited password oracle.
-  const proof = await proveOwnPassword(ctx, { ...input, during: 'email_change' });
-  if (!proof.ok) return proof;
-  const { admission } = proof;
+  let admission: { key: string } | null = null;
+  if (!passwordless) {
+    const proof = await proveOwnPassword(ctx, { ...input, during: 'email_change' });
+    if (!proof.ok) return proof;
+    admission = proof.admission;
+  }
 
-  await ctx.db.transaction().execute(async (trx) => {
+  const authorised = await ctx.db.transaction().execute(async (trx) => {
     // Serialises with sign-ups and other changes to the same address (PostgreSQL; SQLite already
     // serialises writers), so "is it free" stays true until this transaction ends.
     await lockRecipient(ctx, trx, newNormalized);
-    await clearAttempts(trx, admission);
+    if (admission !== null) await clearAttempts(trx, admission);
     const user = await lockUser(ctx, trx, input.user.id);
-    if (user === undefined) return;
+    if (user === undefined) return true;
+    const { code, ip } = input;
+    if (passwordless && !(await spendActionCode(ctx, trx, { user, action: 'change_email', code, ip })))
+      return false;
     const taken = await trx
       .selectFrom('users')
       .select('id')
@@ -115,8 +129,9 @@ export async function requestEmailChange(
       ip: input.ip,
       detail: { outcome: taken !== undefined ? 'address_taken' : send ? 'link_sent' : 'capped' },
     });
+    return true;
   });
-  return { ok: true };
+  return authorised ? { ok: true } : { ok: false, reason: 'code_invalid' };
 }
 
 /**

@@ -29,6 +29,8 @@ export const CAP_WINDOW_MS = 3_600_000;
 export const CAPPED_KINDS = {
   verify: ['verify_email', 'account_exists'],
   reset: ['password_reset'],
+  // Sign-in links open an account as a reset does; an offer to create one is a sign-up's email.
+  signIn: ['sign_in', 'sign_in_new_account', 'action_code'],
 } as const satisfies Record<string, readonly EmailKind[]>;
 
 export type CapName = keyof typeof CAPPED_KINDS;
@@ -54,14 +56,14 @@ export async function lockRecipientAndFindUser(
 
 /** True while the address has had fewer than the cap's allowance of capped emails in the last hour. */
 export async function underCap(ctx: Context, trx: Db, recipient: string, cap: CapName): Promise<boolean> {
-  const limit = cap === 'verify' ? ctx.config.mail.capVerifyPerHour : ctx.config.mail.capResetPerHour;
   const since = ctx.clock.now() - CAP_WINDOW_MS;
-  return (await (cap === 'verify' ? recentVerifyMail : recentResetMail)(trx, recipient, since)) < limit;
+  return (await RECENT_MAIL[cap](trx, recipient, since)) < capLimit(ctx, cap);
 }
 
-// The kinds are fixed per cap, part of the SQL.
-const recentVerifyMail = rowsSince('email_outbox', 'recipient', CAPPED_KINDS.verify);
-const recentResetMail = rowsSince('email_outbox', 'recipient', CAPPED_KINDS.reset);
+function capLimit(ctx: Context, cap: CapName): number {
+  const { mail } = ctx.config;
+  return { verify: mail.capVerifyPerHour, reset: mail.capResetPerHour, signIn: mail.capSignInPerHour }[cap];
+}
 
 /** How many rows one value has written since an instant: what an hourly cap counts. */
 export type RowsSince = (db: Db, value: string, since: Millis) => Promise<number>;
@@ -93,6 +95,13 @@ export function rowsSince(
  * The address's advisory lock key, a signed 64-bit number from its hash: a collision only makes two
  * addresses wait for each other. Also taken by oto_request_password_reset (migration 0006).
  */
+// The kinds are fixed per cap, part of the SQL.
+const RECENT_MAIL: Record<CapName, RowsSince> = {
+  verify: rowsSince('email_outbox', 'recipient', CAPPED_KINDS.verify),
+  reset: rowsSince('email_outbox', 'recipient', CAPPED_KINDS.reset),
+  signIn: rowsSince('email_outbox', 'recipient', CAPPED_KINDS.signIn),
+};
+
 export function recipientLockKey(value: string): string {
   return createHash('sha256').update('oto-recipient\0').update(value).digest().readBigInt64BE(0).toString();
 }

@@ -84,6 +84,8 @@ export function publicUser(user: User) {
     email: user.email,
     emailVerified: user.email_verified_at !== null,
     subscribed: user.unsubscribed_at === null,
+    // False for an account that signs in by email only: it can set one through a password reset.
+    hasPassword: user.password_hash !== null,
     createdAt: isoTime(user.created_at),
   };
 }

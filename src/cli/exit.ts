@@ -3,8 +3,13 @@ import { ConfigError } from '../config/env.ts';
 
 /** Reads the environment; a bad value ends the process with one line naming the variable. */
 export function configOrExit(env: NodeJS.ProcessEnv = process.env): Config {
+  return settingOrExit(() => loadConfig(env));
+}
+
+/** Runs a reader of settings; a ConfigError ends the process with its one line, as configOrExit does. */
+export function settingOrExit<T>(read: () => T): T {
   try {
-    return loadConfig(env);
+    return read();
   } catch (error) {
     if (error instanceof ConfigError) exitWith(`oto: configuration error: ${error.message}`);
     throw error;

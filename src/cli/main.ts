@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
-import { configOrExit, exitWith, oneLine } from './exit.ts';
+import { configOrExit, exitWith, oneLine, settingOrExit } from './exit.ts';
 import type { NewsletterSendOptions } from './newsletter.ts';
 import type { ListOptions } from './users.ts';
 
@@ -16,10 +16,15 @@ program
   .command('serve', { isDefault: true })
   .description('run the HTTP server, with the outbox and webhook dispatchers and the purge scheduler')
   .option('--no-worker', 'do not run the background worker in this process')
-  .action(async (options: { worker: boolean }) => {
+  .option('--workers <n>', 'HTTP worker processes, a number or auto (default: WEB_CONCURRENCY, or 1)')
+  .action(async (options: { worker: boolean; workers?: string }) => {
     const config = configOrExit();
     const { serve } = await import('./serve.ts');
-    await serve(config, { worker: options.worker && config.worker.enabled });
+    const { parseWorkers } = await import('../config/web.ts');
+    const raw = options.workers;
+    const workers =
+      raw === undefined ? config.httpWorkers : settingOrExit(() => parseWorkers('--workers', raw));
+    await serve(config, { worker: options.worker && config.worker.enabled, workers });
   });
 
 program

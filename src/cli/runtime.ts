@@ -18,7 +18,10 @@ export async function openContext(
 ): Promise<{ ctx: Context; applied: string[] }> {
   signingKeysOrExit(config);
   const logger = createLogger({ level: options.logLevel ?? config.logLevel });
-  const storage = openStorage(config.database, { poolSize: config.dbPoolSize });
+  const storage = openStorage(config.database, {
+    poolSize: config.dbPoolSize,
+    poolTimeoutMs: config.dbPoolTimeoutMs,
+  });
   const { applied } = await migrateToLatest(storage.db, { schema: schemaOf(config.database) });
   const ctx = createContext(config, storage, logger);
   return { ctx, applied };

@@ -6,19 +6,29 @@ import { DEV_MAILBOX_PATH } from '../http/dev-mailbox.ts';
 import { purgeJob } from '../jobs/purge-job.ts';
 import { startWorker } from '../jobs/worker.ts';
 import { mailConfigProblem, usesDevTransport } from '../mail/transport.ts';
+import {
+  isClusterWorker,
+  onPrimaryShutdown,
+  runPrimary,
+  runsBackgroundJobs,
+  type ServeOptions,
+} from './cluster.ts';
 import { exitWith, openContext } from './runtime.ts';
 
-export interface ServeOptions {
-  worker: boolean;
-}
+export type { ServeOptions };
 
-/** `oto serve` and `npm start`: the HTTP server, and the background worker unless disabled. */
+/**
+ * `oto serve` and `npm start`: the HTTP server, and the background worker unless disabled; with
+ * several workers, the primary that forks them (cluster.ts), or one of them.
+ */
 export async function serve(config: Config, options: ServeOptions): Promise<void> {
+  if (options.workers > 1 && !isClusterWorker()) return runPrimary(config, options);
   const mailProblem = mailConfigProblem(config);
   if (mailProblem) exitWith(`oto: configuration error: ${mailProblem}`);
   const { ctx } = await openContext(config);
   const app = await buildApp(ctx);
-  const worker = options.worker ? startWorker(ctx, { jobs: [purgeJob(ctx)] }) : null;
+  const jobs = runsBackgroundJobs(options);
+  const worker = jobs ? startWorker(ctx, { jobs: [purgeJob(ctx)] }) : null;
   // While shutting down, every response ends its connection: a keep-alive connection that finishes
   // its last request would otherwise stay open and hold the shutdown until the deadline.
   let closing = false;
@@ -45,9 +55,11 @@ export async function serve(config: Config, options: ServeOptions): Promise<void
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   ctx.logger.info(
-    { port, publicUrl: config.publicUrl, database: dialectOf(ctx.db), worker: options.worker },
+    { port, publicUrl: config.publicUrl, database: dialectOf(ctx.db), worker: jobs },
     'oto is listening',
   );
+  // In a cluster, the primary prints these lines once every worker listens.
+  if (isClusterWorker()) return;
   process.stdout.write(`oto listening on http://${config.host}:${port} (links use ${config.publicUrl})\n`);
   if (usesDevTransport(config))
     process.stdout.write(`dev mailbox: ${config.publicUrl}${config.basePath}${DEV_MAILBOX_PATH}\n`);
@@ -55,12 +67,15 @@ export async function serve(config: Config, options: ServeOptions): Promise<void
 }
 
 /**
- * On SIGTERM or SIGINT: run `stop` (bounded by SHUTDOWN_TIMEOUT), close the database and exit 0,
- * or 1 if work had to be cut short. A second signal exits at once.
+ * On SIGTERM or SIGINT, or when a cluster's primary asks: run `stop` (bounded by SHUTDOWN_TIMEOUT),
+ * close the database and exit 0, or 1 if work had to be cut short. A second signal exits at once,
+ * except in a cluster worker: Ctrl-C signals every process of the group and the primary asks too,
+ * in either order, so there the primary alone decides to cut short (it kills its workers).
  */
 export function onShutdownSignal(ctx: Context, stop: (deadline: Promise<false>) => Promise<boolean>): void {
   let stopping = false;
-  const shutdown = async (signal: NodeJS.Signals) => {
+  const shutdown = async (signal: NodeJS.Signals | 'primary') => {
+    if (stopping && isClusterWorker()) return;
     if (stopping) {
       ctx.logger.warn({ signal }, 'second signal: exiting now');
       await flush(ctx);
@@ -87,6 +102,7 @@ export function onShutdownSignal(ctx: Context, stop: (deadline: Promise<false>) 
   };
   process.on('SIGTERM', (signal) => void shutdown(signal));
   process.on('SIGINT', (signal) => void shutdown(signal));
+  onPrimaryShutdown(() => void shutdown('primary'));
 }
 
 function flush(ctx: Context): Promise<void> {

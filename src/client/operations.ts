@@ -8,6 +8,7 @@ import * as emailChange from '../http/schemas/email-change.ts';
 import * as invitations from '../http/schemas/invitations.ts';
 import * as newsletters from '../http/schemas/newsletters.ts';
 import * as sessions from '../http/schemas/sessions.ts';
+import * as signIn from '../http/schemas/sign-in.ts';
 import * as subscription from '../http/schemas/subscription.ts';
 import * as tokens from '../http/schemas/tokens.ts';
 import * as unsubscribe from '../http/schemas/unsubscribe.ts';
@@ -28,6 +29,7 @@ const MODULES = [
   invitations,
   newsletters,
   sessions,
+  signIn,
   subscription,
   tokens,
   unsubscribe,
@@ -43,6 +45,7 @@ type Modules = typeof accountData &
   typeof invitations &
   typeof newsletters &
   typeof sessions &
+  typeof signIn &
   typeof subscription &
   typeof tokens &
   typeof unsubscribe &

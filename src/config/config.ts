@@ -2,14 +2,14 @@ import type { FlowPurpose } from '../purposes.ts';
 import { type ApiKey, apiKeys } from './api-keys.ts';
 import { boolean, duration, type Env, fail, integer, read } from './env.ts';
 import { type DkimSettings, dkimSettings, senders } from './mail.ts';
-import { basePath, linkTemplate, publicOrigin, trustProxy } from './web.ts';
+import { basePath, linkTemplate, publicOrigin, trustProxy, webConcurrency } from './web.ts';
 
 /** `schema`: PostgreSQL only, the schema oto's tables live in (DATABASE_SCHEMA), beside the app's own. */
 export type DatabaseTarget =
   | { kind: 'sqlite'; path: string }
   | { kind: 'postgres'; url: string; schema?: string };
 
-export type LinkKind = 'verifyEmail' | 'resetPassword' | 'confirmEmail' | 'invite' | 'unsubscribe';
+export type LinkKind = 'verifyEmail' | 'resetPassword' | 'confirmEmail' | 'invite' | 'unsubscribe' | 'signIn';
 
 export interface Config {
   readonly env: string;
@@ -26,6 +26,10 @@ export interface Config {
   readonly appName: string;
   readonly database: DatabaseTarget;
   readonly dbPoolSize: number;
+  /** How long a request waits for a pooled PostgreSQL connection before it is answered 503. */
+  readonly dbPoolTimeoutMs: number;
+  /** HTTP worker processes of `oto serve` (WEB_CONCURRENCY, `--workers`; src/cli/cluster.ts). */
+  readonly httpWorkers: number;
   /** false: the socket address is the client IP; otherwise handed to Fastify's trustProxy. */
   readonly trustProxy: boolean | number | string;
   readonly logLevel: string;
@@ -49,6 +53,7 @@ export interface Config {
     readonly leaseSeconds: number;
     readonly capVerifyPerHour: number;
     readonly capResetPerHour: number;
+    readonly capSignInPerHour: number;
     /** DKIM signing by oto itself, when DKIM_DOMAIN is set; else the SMTP server's own, or none. */
     readonly dkim: DkimSettings | null;
   };
@@ -107,9 +112,11 @@ export interface Config {
   readonly methods: {
     readonly verifyEmail: EmailMethod;
     readonly resetPassword: EmailMethod;
-    /** For passwordless sign-in by email (a later release); read and validated, not used yet. */
+    /** Passwordless sign-in by email (src/accounts/sign-in-email.ts). */
     readonly signInEmail: EmailMethod;
   };
+  /** Passwordless sign-in by email: SIGN_IN_EMAIL turns it on; SIGN_UP_PASSWORDLESS lets it create accounts. */
+  readonly signIn: { readonly email: boolean; readonly signUp: boolean };
 }
 
 export type EmailMethod = 'link' | 'code' | 'both';
@@ -181,6 +188,8 @@ export function loadConfig(env: Env = process.env): Config {
     appName,
     database,
     dbPoolSize: integer(env, 'DB_POOL_SIZE', 10, 1, 500),
+    dbPoolTimeoutMs: duration(env, 'DB_POOL_TIMEOUT', '5s') * 1000,
+    httpWorkers: webConcurrency(env),
     trustProxy: trustProxy(env),
     logLevel: read(env, 'LOG_LEVEL') ?? 'info',
     apiKeys: apiKeys(env),
@@ -189,6 +198,7 @@ export function loadConfig(env: Env = process.env): Config {
       password_reset: duration(env, 'TOKEN_TTL_PASSWORD_RESET', '1h'),
       email_change: duration(env, 'TOKEN_TTL_EMAIL_CHANGE', '1h'),
       invitation: duration(env, 'TOKEN_TTL_INVITATION', '7d'),
+      sign_in: duration(env, 'TOKEN_TTL_SIGN_IN', '15m'),
       default: duration(env, 'TOKEN_TTL_DEFAULT', '1h'),
     },
     linkTemplates: {
@@ -197,6 +207,7 @@ export function loadConfig(env: Env = process.env): Config {
       confirmEmail: linkTemplate(env, 'LINK_CONFIRM_EMAIL', production),
       invite: linkTemplate(env, 'LINK_INVITE', production),
       unsubscribe: linkTemplate(env, 'LINK_UNSUBSCRIBE', production),
+      signIn: linkTemplate(env, 'LINK_SIGN_IN', production),
     },
     mail: {
       delivery: smtpUrl === null ? 'dev' : 'smtp',
@@ -208,6 +219,7 @@ export function loadConfig(env: Env = process.env): Config {
       leaseSeconds: duration(env, 'OUTBOX_LEASE', '60s'),
       capVerifyPerHour: integer(env, 'MAIL_CAP_VERIFY_PER_HOUR', 3, 0, 1000),
       capResetPerHour: integer(env, 'MAIL_CAP_RESET_PER_HOUR', 3, 0, 1000),
+      capSignInPerHour: integer(env, 'MAIL_CAP_SIGN_IN_PER_HOUR', 5, 0, 1000),
       dkim: dkimSettings(env),
     },
     worker: { enabled: boolean(env, 'RUN_WORKER', true) },
@@ -254,6 +266,10 @@ export function loadConfig(env: Env = process.env): Config {
       verifyEmail: emailMethod(env, 'VERIFY_EMAIL_METHOD', 'link'),
       resetPassword: emailMethod(env, 'RESET_PASSWORD_METHOD', 'link'),
       signInEmail: emailMethod(env, 'SIGN_IN_EMAIL_METHOD', 'both'),
+    },
+    signIn: {
+      email: boolean(env, 'SIGN_IN_EMAIL', false),
+      signUp: boolean(env, 'SIGN_UP_PASSWORDLESS', false),
     },
   };
   return deepFreeze(config);

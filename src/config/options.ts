@@ -42,11 +42,14 @@ export interface OtoSettings {
   /** id:secret,… for the signed unsubscribe links (OTO_SIGNING_KEYS); `oto keys generate` makes one. */
   signingKeys?: string;
   dbPoolSize?: number;
+  /** How long a query waits for a pooled connection before it fails as a 503 (DB_POOL_TIMEOUT, 5s). */
+  dbPoolTimeout?: Duration;
   tokenTtl?: {
     verifyEmail?: Duration;
     passwordReset?: Duration;
     emailChange?: Duration;
     invitation?: Duration;
+    signIn?: Duration;
     /** Tokens issued through oto.tokens or the token API without a ttl. */
     default?: Duration;
   };
@@ -57,10 +60,11 @@ export interface OtoSettings {
     confirmEmail?: string;
     invite?: string;
     unsubscribe?: string;
+    signIn?: string;
   };
   mailFrom?: string;
   newsletterFrom?: string;
-  mailCaps?: { verifyPerHour?: number; resetPerHour?: number };
+  mailCaps?: { verifyPerHour?: number; resetPerHour?: number; signInPerHour?: number };
   dkim?: { domain: string; selector: string; privateKeyFile: string };
   /** Webhook delivery (docs/webhooks.md). */
   webhooks?: {
@@ -105,6 +109,10 @@ export interface OtoSettings {
     resetPassword?: 'link' | 'code' | 'both';
     signInEmail?: 'link' | 'code' | 'both';
   };
+  /** Passwordless sign-in by email (SIGN_IN_EMAIL), off by default. */
+  signInEmail?: boolean;
+  /** Lets sign-in by email create an account for an unknown address (SIGN_UP_PASSWORDLESS). */
+  signUpPasswordless?: boolean;
 }
 
 type Scalar = string | number | boolean | readonly string[];
@@ -125,20 +133,24 @@ export const OPTION_VARIABLES: Readonly<Record<string, string>> = {
   apiKeys: 'OTO_API_KEYS',
   signingKeys: 'OTO_SIGNING_KEYS',
   dbPoolSize: 'DB_POOL_SIZE',
+  dbPoolTimeout: 'DB_POOL_TIMEOUT',
   'tokenTtl.verifyEmail': 'TOKEN_TTL_VERIFY_EMAIL',
   'tokenTtl.passwordReset': 'TOKEN_TTL_PASSWORD_RESET',
   'tokenTtl.emailChange': 'TOKEN_TTL_EMAIL_CHANGE',
   'tokenTtl.invitation': 'TOKEN_TTL_INVITATION',
+  'tokenTtl.signIn': 'TOKEN_TTL_SIGN_IN',
   'tokenTtl.default': 'TOKEN_TTL_DEFAULT',
   'links.verifyEmail': 'LINK_VERIFY_EMAIL',
   'links.resetPassword': 'LINK_RESET_PASSWORD',
   'links.confirmEmail': 'LINK_CONFIRM_EMAIL',
   'links.invite': 'LINK_INVITE',
   'links.unsubscribe': 'LINK_UNSUBSCRIBE',
+  'links.signIn': 'LINK_SIGN_IN',
   mailFrom: 'MAIL_FROM',
   newsletterFrom: 'NEWSLETTER_FROM',
   'mailCaps.verifyPerHour': 'MAIL_CAP_VERIFY_PER_HOUR',
   'mailCaps.resetPerHour': 'MAIL_CAP_RESET_PER_HOUR',
+  'mailCaps.signInPerHour': 'MAIL_CAP_SIGN_IN_PER_HOUR',
   'dkim.domain': 'DKIM_DOMAIN',
   'dkim.selector': 'DKIM_SELECTOR',
   'dkim.privateKeyFile': 'DKIM_PRIVATE_KEY_FILE',
@@ -172,6 +184,8 @@ export const OPTION_VARIABLES: Readonly<Record<string, string>> = {
   'methods.verifyEmail': 'VERIFY_EMAIL_METHOD',
   'methods.resetPassword': 'RESET_PASSWORD_METHOD',
   'methods.signInEmail': 'SIGN_IN_EMAIL_METHOD',
+  signInEmail: 'SIGN_IN_EMAIL',
+  signUpPasswordless: 'SIGN_UP_PASSWORDLESS',
   'webhooks.timeout': 'WEBHOOK_TIMEOUT',
   'webhooks.secretGrace': 'WEBHOOK_SECRET_GRACE',
   'webhooks.allowPrivate': 'WEBHOOK_ALLOW_PRIVATE',
@@ -181,9 +195,17 @@ export const OPTION_VARIABLES: Readonly<Record<string, string>> = {
   'webhooks.pollInterval': 'WEBHOOK_POLL_INTERVAL',
 };
 
-/** Variables that only the service reads (the listening socket, the worker switch, the database URL
+/** Variables that only the service reads (the listening socket, the worker switches, the database URL
  * and the mail server, which createOto takes as richer options of their own). */
-export const SERVICE_ONLY_VARIABLES = ['PORT', 'HOST', 'RUN_WORKER', 'DATABASE_URL', 'SMTP_URL', 'NODE_ENV'];
+export const SERVICE_ONLY_VARIABLES = [
+  'PORT',
+  'HOST',
+  'RUN_WORKER',
+  'DATABASE_URL',
+  'SMTP_URL',
+  'NODE_ENV',
+  'WEB_CONCURRENCY',
+];
 
 const VARIABLE_OPTIONS = new Map(Object.entries(OPTION_VARIABLES).map(([option, name]) => [name, option]));
 

@@ -2,6 +2,7 @@
  * How oto is reached on the web, read from the environment: the public origin every mailed link
  * starts with, the path it is mounted under, per-link URL templates, and the proxies it trusts.
  */
+import { availableParallelism } from 'node:os';
 import { type Env, fail, read } from './env.ts';
 
 function httpOrigin(name: string, raw: string): string {
@@ -84,4 +85,21 @@ export function basePath(env: Env): string {
     );
   }
   return path;
+}
+
+/** The most HTTP worker processes `oto serve` forks: beyond this, a typo rather than a machine. */
+const MAX_WORKERS = 256;
+
+/** WEB_CONCURRENCY: HTTP worker processes, 1 by default; `auto` is one per core this process may use. */
+export function webConcurrency(env: Env): number {
+  return parseWorkers('WEB_CONCURRENCY', read(env, 'WEB_CONCURRENCY') ?? '1');
+}
+
+/** A worker count as WEB_CONCURRENCY and `oto serve --workers` take it: a whole number or `auto`. */
+export function parseWorkers(name: string, raw: string): number {
+  if (raw === 'auto') return Math.min(availableParallelism(), MAX_WORKERS);
+  const value = /^\d+$/.test(raw) ? Number(raw) : Number.NaN;
+  if (!(value >= 1 && value <= MAX_WORKERS))
+    fail(name, `must be auto or a whole number from 1 to ${MAX_WORKERS}, got "${raw}"`);
+  return value;
 }

@@ -6,6 +6,11 @@ import { openSqlite } from './sqlite/open.ts';
 
 export interface StorageOptions {
   poolSize?: number;
+  /**
+   * How long a query waits for the database before it fails as unavailable (a 503): on PostgreSQL
+   * for a pooled connection, or a new one; on SQLite for the file's write lock held elsewhere.
+   */
+  poolTimeoutMs?: number;
   /** SQLite: how the background checkpointer runs (the defaults suit production). */
   checkpoints?: CheckpointerOptions;
 }
@@ -16,6 +21,10 @@ export const schemaOf = (target: DatabaseTarget): string | undefined =>
 
 export function openStorage(target: DatabaseTarget, options: StorageOptions = {}): Storage {
   return target.kind === 'postgres'
-    ? openPostgres(target.url, options.poolSize ?? 10, target.schema)
-    : openSqlite(target.path, options.checkpoints);
+    ? openPostgres(target.url, {
+        poolSize: options.poolSize ?? 10,
+        timeoutMs: options.poolTimeoutMs ?? 5000,
+        schema: target.schema,
+      })
+    : openSqlite(target.path, options.checkpoints, options.poolTimeoutMs);
 }

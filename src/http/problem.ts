@@ -1,5 +1,6 @@
 import type { InputError } from '../accounts/input.ts';
 import type { Cooldown } from '../accounts/login-throttle.ts';
+import type { SignInCodeResult, SignInLinkResult } from '../accounts/sign-in-confirm.ts';
 import type { ConsumeFailure } from '../tokens/tokens.ts';
 
 /**
@@ -151,4 +152,40 @@ export const CODE_PROBLEMS = {
 /** The answer to a refused {email, code}. */
 export function codeProblem(reason: 'code_invalid' | 'codes_not_accepted'): HttpProblem {
   return reason === 'codes_not_accepted' ? CODE_PROBLEMS.code_not_accepted() : CODE_PROBLEMS.code_invalid();
+}
+
+/**
+ * 409 confirmation_required: a sign-in link opened without the cookie of the browser that asked for
+ * it. Spent only with confirm: true, the person's "yes, sign me in here" (sign-in-confirm.ts).
+ */
+export function confirmationRequiredProblem(requestedAt: number): HttpProblem {
+  return new HttpProblem(409, 'confirmation_required', 'Confirm that you asked to sign in here.', {
+    detail: `This sign-in was requested in another browser at ${new Date(requestedAt).toISOString()}. Send confirm: true if the person confirmed it was them.`,
+  });
+}
+
+/** 404 not_found for the routes of a feature the configuration leaves off (SIGN_IN_EMAIL). */
+export function notEnabledProblem(): HttpProblem {
+  return new HttpProblem(404, 'not_found', 'There is nothing at this address.', {
+    detail: 'This feature is not enabled on this service.',
+  });
+}
+
+/** The answer of a sign-in that failed, on the API and (for its status) the pages. */
+export function signInProblem(
+  result: Exclude<SignInLinkResult | SignInCodeResult, { ok: true }>,
+): HttpProblem {
+  switch (result.reason) {
+    case 'not_enabled':
+      return notEnabledProblem();
+    case 'confirmation_required':
+      return confirmationRequiredProblem(result.requestedAt);
+    case 'account_disabled':
+      return accountDisabledProblem();
+    case 'codes_not_accepted':
+    case 'code_invalid':
+      return codeProblem(result.reason);
+    default:
+      return tokenProblem(result.reason);
+  }
 }

@@ -1,5 +1,6 @@
 import { deleteOwnAccount, type OwnDeletionResult } from '../accounts/account-deletion.ts';
 import { type AccountExport, exportAccount } from '../accounts/account-export.ts';
+import { type SendActionCodeResult, type SensitiveAction, sendActionCode } from '../accounts/action-codes.ts';
 import { type ChangePasswordResult, changePassword } from '../accounts/change-password.ts';
 import {
   type DeviceSessionView,
@@ -101,18 +102,30 @@ export interface LibraryFlows {
   ): Promise<ResetByCodeResult>;
   /** `sessionId` is the session that asks: it stays; every other one ends. */
   changePassword(
-    input: { userId: string; sessionId: string; currentPassword: string; newPassword: string } & Origin,
+    input: {
+      userId: string;
+      sessionId: string;
+      currentPassword?: string;
+      code?: string;
+      newPassword: string;
+    } & Origin,
   ): Promise<ChangePasswordResult | Unknown>;
   /** The user's live sessions; `currentSessionId` marks the one of the request, first. */
   listSessions(input: { userId: string; currentSessionId?: string }): Promise<DeviceSessionView[]>;
   /** Logs out one of the user's own sessions; false for any id that is not one of them. */
   revokeSession(input: { userId: string; sessionId: string } & Origin): Promise<boolean>;
-  /** Log out of every other device: every session of the user but `sessionId`, with the password. */
+  /** Log out of every other device: every session of the user but `sessionId`, with the password
+   * (or, for an account without one, the code from requestActionCode). */
   revokeOtherSessions(
-    input: { userId: string; sessionId: string; currentPassword: string } & Origin,
+    input: { userId: string; sessionId: string; currentPassword?: string; code?: string } & Origin,
   ): Promise<RevokeOthersResult | Unknown>;
+  /** Emails an account without a password the code for one sensitive action. */
+  requestActionCode(input: {
+    userId: string;
+    action: SensitiveAction;
+  }): Promise<SendActionCodeResult | Unknown>;
   requestEmailChange(
-    input: { userId: string; newEmail: string; password: string } & Origin,
+    input: { userId: string; newEmail: string; password?: string; code?: string } & Origin,
   ): Promise<Awaited<ReturnType<typeof requestEmailChange>> | Unknown>;
   confirmEmailChange(
     input: { token: string; userId: string; sessionId: string } & Origin,
@@ -130,7 +143,9 @@ export interface LibraryFlows {
   setSubscribed(input: { userId: string; subscribed: boolean } & Origin): Promise<{ changed: boolean }>;
   getUser(userId: string): Promise<PublicUser | null>;
   /** The user deletes their account, with their current password (DELETE /v1/me). */
-  deleteAccount(input: { userId: string; currentPassword: string } & Origin): Promise<OwnDeletionResult>;
+  deleteAccount(
+    input: { userId: string; currentPassword?: string; code?: string } & Origin,
+  ): Promise<OwnDeletionResult>;
   /** Everything oto holds about the user (GET /v1/me/export); null for an unknown id. */
   exportAccount(userId: string): Promise<AccountExport | null>;
 }
@@ -186,7 +201,8 @@ export function libraryFlows(ctx: Context): LibraryFlows {
       return changePassword(ctx, {
         user: found,
         sessionId: input.sessionId,
-        currentPassword: input.currentPassword,
+        currentPassword: input.currentPassword ?? '',
+        code: input.code,
         newPassword: input.newPassword,
         ip: ip(input),
       });
@@ -203,9 +219,15 @@ export function libraryFlows(ctx: Context): LibraryFlows {
       return revokeOtherSessions(ctx, {
         user: found,
         sessionId: input.sessionId,
-        password: input.currentPassword,
+        password: input.currentPassword ?? '',
+        code: input.code,
         ip: ip(input),
       });
+    },
+    async requestActionCode(input) {
+      const found = await user(input.userId);
+      if (found === undefined) return { ok: false, reason: 'unknown' };
+      return sendActionCode(ctx, { user: found, action: input.action });
     },
     async requestEmailChange(input) {
       const found = await user(input.userId);
@@ -213,7 +235,8 @@ export function libraryFlows(ctx: Context): LibraryFlows {
       return requestEmailChange(ctx, {
         user: found,
         newEmail: input.newEmail,
-        password: input.password,
+        password: input.password ?? '',
+        code: input.code,
         ip: ip(input),
       });
     },
@@ -259,13 +282,18 @@ export function libraryFlows(ctx: Context): LibraryFlows {
     async deleteAccount(input) {
       const found = await user(input.userId);
       if (found === undefined) return { ok: false, reason: 'unknown' };
-      return deleteOwnAccount(ctx, { user: found, currentPassword: input.currentPassword, ip: ip(input) });
+      return deleteOwnAccount(ctx, {
+        user: found,
+        currentPassword: input.currentPassword ?? '',
+        code: input.code,
+        ip: ip(input),
+      });
     },
     exportAccount: (userId) => exportAccount(ctx, userId),
   };
 }
 
-function sessionOf(created: CreatedSession): { session: SessionView; sessionToken: string } {
+export function sessionOf(created: CreatedSession): { session: SessionView; sessionToken: string } {
   return { session: sessionView(created.session), sessionToken: created.token };
 }
 

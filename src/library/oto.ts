@@ -18,6 +18,7 @@ import { type DatabaseOption, databaseUrl } from './database.ts';
 import { type FetchOptions, fetchHandler } from './fetch.ts';
 import { type LibraryFlows, libraryFlows } from './flows.ts';
 import { schemaScope } from './schema-scope.ts';
+import { type LibrarySignInEmail, librarySignInEmail } from './sign-in.ts';
 import { type LibraryTokens, libraryTokens } from './tokens.ts';
 import { type LibraryWebhooks, libraryWebhooks } from './webhooks.ts';
 
@@ -47,6 +48,8 @@ export interface Oto extends LibraryFlows {
   readonly admin: LibraryAdmin;
   /** Webhook endpoints and their deliveries, as /v1/webhooks manages them (docs/webhooks.md). */
   readonly webhooks: LibraryWebhooks;
+  /** Passwordless sign-in by email (option signInEmail), for an app with its own pages. */
+  readonly signInEmail: LibrarySignInEmail;
   /** Applies pending migrations; safe to call on every start, from many instances at once. */
   migrate(): Promise<{ applied: string[] }>;
   /** Delivers the outbox and runs the purge in this process until stop() or close(). */
@@ -90,7 +93,10 @@ export function createOto(options: OtoOptions = {}): Oto {
 
   const logger = options.logger ?? createLogger({ level: config.logLevel });
   const schema = schemaOf(config.database);
-  const storage: Storage = openStorage(config.database, { poolSize: config.dbPoolSize });
+  const storage: Storage = openStorage(config.database, {
+    poolSize: config.dbPoolSize,
+    poolTimeoutMs: config.dbPoolTimeoutMs,
+  });
   const ctx = createContext(config, storage, logger);
   for (const [option, event] of Object.entries(EVENT_HANDLERS)) {
     const handler = options[option as keyof EventHandlers];
@@ -107,6 +113,7 @@ export function createOto(options: OtoOptions = {}): Oto {
     ...libraryFlows(ctx),
     admin: libraryAdmin(ctx),
     webhooks: libraryWebhooks(ctx),
+    signInEmail: librarySignInEmail(ctx),
     migrate: () => migrateToLatest(ctx.db, { schema }),
     startWorker() {
       const worker = startWorker(ctx, {

@@ -7,6 +7,7 @@ const DEFAULT_PATHS: Record<LinkKind, string> = {
   confirmEmail: '/confirm-email?token={token}',
   invite: '/invite?token={token}',
   unsubscribe: '/unsubscribe?token={token}',
+  signIn: '/sign-in/email?token={token}',
 };
 
 /**

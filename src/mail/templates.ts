@@ -31,6 +31,12 @@ export interface EmailParams {
   account_enabled: { loginLink: string };
   invitation: { link: string; validFor: string; inviter: string; scope: string; role: string };
   newsletter: { subject: string; text: string; html?: string | null; unsubscribeLink: string };
+  /** Passwordless sign-in: a link, a code, or both (SIGN_IN_EMAIL_METHOD). */
+  sign_in: { link?: string; validFor: string; code?: string; codeValidFor?: string };
+  /** Sign-in asked for an address without an account, with SIGN_UP_PASSWORDLESS: creating one. */
+  sign_in_new_account: { link?: string; validFor: string; code?: string; codeValidFor?: string };
+  /** A code for one sensitive action of an account without a password (action-codes.ts). */
+  action_code: { action: string; code: string; codeValidFor: string };
 }
 
 export type EmailKind = keyof EmailParams;
@@ -182,6 +188,42 @@ const templates: { [K in EmailKind]: Template<K> } = {
       link: p.link,
       validFor: p.validFor,
       ignore: 'If you do not want to join, ignore this email.',
+    }),
+
+  sign_in: (env, p) =>
+    actionEmail(env, {
+      subject: `Sign in to ${env.appName}`,
+      lead: `Someone asked to sign in to your ${env.appName} account with this address. If it was you:`,
+      action: 'Sign in',
+      link: p.link,
+      validFor: p.validFor,
+      code: p.code,
+      codeValidFor: p.codeValidFor,
+      ignore: 'If you did not ask for this, ignore this email: nobody can sign in without it.',
+    }),
+
+  sign_in_new_account: (env, p) =>
+    actionEmail(env, {
+      subject: `Create your ${env.appName} account`,
+      lead: `Someone asked to sign in to ${env.appName} with this address, which has no account yet. To create one and sign in:`,
+      action: 'Create my account',
+      link: p.link,
+      validFor: p.validFor,
+      code: p.code,
+      codeValidFor: p.codeValidFor,
+      ignore: 'If you did not ask for this, ignore this email: no account will be created.',
+    }),
+
+  action_code: (env, p) =>
+    actionEmail(env, {
+      subject: `Your ${env.appName} confirmation code`,
+      lead: `Someone signed in to your ${env.appName} account asked to ${p.action}. If it was you, type this code:`,
+      action: 'Confirm',
+      validFor: p.codeValidFor,
+      code: p.code,
+      codeValidFor: p.codeValidFor,
+      ignore:
+        'If you did not ask for this, ignore this email and log out of your other devices: someone else may be signed in.',
     }),
 
   // RFC 8058 one-click unsubscribe: mail clients show an Unsubscribe button that POSTs

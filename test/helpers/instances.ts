@@ -1,7 +1,8 @@
+import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { createServer } from 'node:net';
+import { connect, createServer, type Socket } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
@@ -136,4 +137,31 @@ export async function createEmptySchema(serverUrl: string): Promise<{ url: strin
   const url = new URL(serverUrl);
   url.searchParams.set('options', `-c search_path=${schema}`);
   return { url: url.toString(), drop: () => admin(`drop schema if exists ${schema} cascade`) };
+}
+
+/** A raw TCP connection to a local port, for requests written by hand (a half-sent body, say). */
+export function openSocket(port: number): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => resolve(socket));
+    socket.once('error', reject);
+  });
+}
+
+export async function until(condition: () => boolean): Promise<void> {
+  while (!condition()) await new Promise((resolve) => setTimeout(resolve, 10));
+}
+
+/** Resolves once nothing accepts connections on the port any more. */
+export async function waitUntilRefused(port: number): Promise<void> {
+  for (;;) {
+    try {
+      const socket = await openSocket(port);
+      socket.destroy();
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    } catch (error) {
+      assert.equal((error as NodeJS.ErrnoException).code, 'ECONNREFUSED');
+      return;
+    }
+  }
 }

@@ -12,13 +12,22 @@ const pgTypes = {
   },
 };
 
-export function openPostgres(url: string, poolSize: number, schema?: string): Storage {
+export interface PoolSettings {
+  poolSize: number;
+  /**
+   * The longest wait for a connection, whether every pooled one is busy or a new one is slow to
+   * open: a saturated pool or a dead database must give a quick 503, not a request that hangs.
+   */
+  timeoutMs: number;
+  schema?: string | undefined;
+}
+
+export function openPostgres(url: string, settings: PoolSettings): Storage {
   const pool = new pg.Pool({
-    ...connection(url, schema),
-    max: poolSize,
+    ...connection(url, settings.schema),
+    max: settings.poolSize,
     types: pgTypes as pg.CustomTypesConfig,
-    // A dead database must give a quick 503, not a request that hangs.
-    connectionTimeoutMillis: 5000,
+    connectionTimeoutMillis: settings.timeoutMs,
     idleTimeoutMillis: 30_000,
   });
   // A client whose server went away emits 'error'; without a listener that kills the process. The

@@ -22,17 +22,19 @@ import { NodeSqliteDriver, type WriterGate } from './driver.ts';
 export class NodeSqliteDialect implements Dialect {
   readonly #open: () => DatabaseSync;
   readonly #gate: WriterGate | undefined;
+  readonly #lockWaitMs: number | undefined;
 
-  constructor(open: () => DatabaseSync, gate?: WriterGate) {
+  constructor(open: () => DatabaseSync, gate?: WriterGate, lockWaitMs?: number) {
     this.#open = open;
     this.#gate = gate;
+    this.#lockWaitMs = lockWaitMs;
   }
 
   createAdapter() {
     return new OtoSqliteAdapter();
   }
   createDriver(): Driver {
-    return new NodeSqliteDriver(this.#open, this.#gate);
+    return new NodeSqliteDriver(this.#open, this.#gate, this.#lockWaitMs);
   }
   createIntrospector(db: Kysely<unknown>) {
     return new SqliteIntrospector(db);

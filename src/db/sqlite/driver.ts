@@ -34,7 +34,11 @@ export interface WriterGate {
 const MEMBER = 'oto_group_member';
 /** A group commits once it has this many members, even with more transactions waiting. */
 const MAX_GROUP = 64;
-/** How long a write waits for another connection's write lock (another process, a checkpoint). */
+/**
+ * How long a statement waits for another connection's write lock (another process, a checkpoint)
+ * by default, counted from when it began to wait for this process's connection: a request queued
+ * behind a writer that is itself waiting gives up when its own wait is over, not one wait later.
+ */
 const LOCK_WAIT_MS = 10_000;
 
 interface Member {
@@ -45,15 +49,17 @@ interface Member {
 export class NodeSqliteDriver implements Driver {
   readonly #open: () => DatabaseSync;
   readonly #gate: WriterGate | undefined;
+  readonly lockWaitMs: number;
   #connection: SqliteConnection | undefined;
   #queue: Promise<void> = Promise.resolve();
   #groupOpen = false;
   #members: Member[] = [];
   #flushScheduled = false;
 
-  constructor(open: () => DatabaseSync, gate: WriterGate | undefined) {
+  constructor(open: () => DatabaseSync, gate: WriterGate | undefined, lockWaitMs = LOCK_WAIT_MS) {
     this.#open = open;
     this.#gate = gate;
+    this.lockWaitMs = lockWaitMs;
   }
 
   async init(): Promise<void> {
@@ -65,7 +71,8 @@ export class NodeSqliteDriver implements Driver {
   }
 
   async acquireConnection(): Promise<DatabaseConnection> {
-    return new Lease(this, this.#connection!, await this.lock());
+    const waitingSince = performance.now();
+    return new Lease(this, this.#connection!, await this.lock(), waitingSince);
   }
 
   async beginTransaction(connection: DatabaseConnection): Promise<void> {
@@ -86,7 +93,7 @@ export class NodeSqliteDriver implements Driver {
       // Between two groups this connection holds no lock at all: the one moment the checkpointer
       // can restart the log. The caller holds the lease, so every writer waits with it.
       if (this.#gate?.wanted()) await this.#gate.hold();
-      await retryWhileBusy(() => lease.exec('begin immediate'));
+      await retryWhileBusy(() => lease.exec('begin immediate'), lease.waitingSince + this.lockWaitMs);
       this.#groupOpen = true;
     }
   }
@@ -255,8 +262,7 @@ function isBusy(error: unknown): boolean {
  * Runs a statement, retrying while another connection holds a lock it needs (SQLITE_BUSY):
  * a failed attempt did nothing, and the wait lets the event loop serve other work meanwhile.
  */
-async function retryWhileBusy<T>(attempt: () => T): Promise<T> {
-  const deadline = performance.now() + LOCK_WAIT_MS;
+async function retryWhileBusy<T>(attempt: () => T, deadline: number): Promise<T> {
   for (;;) {
     try {
       return attempt();
@@ -274,11 +280,19 @@ class Lease implements DatabaseConnection {
   #release: (() => void) | undefined;
   /** Set by the driver while a Kysely transaction is open on this lease. */
   inTransaction = false;
+  /** When the holder began to wait for the connection (performance.now()): its lock waits end from here. */
+  waitingSince: number;
 
-  constructor(driver: NodeSqliteDriver, connection: SqliteConnection, release: () => void) {
+  constructor(
+    driver: NodeSqliteDriver,
+    connection: SqliteConnection,
+    release: () => void,
+    waitingSince: number,
+  ) {
     this.#driver = driver;
     this.connection = connection;
     this.#release = release;
+    this.waitingSince = waitingSince;
   }
 
   /**
@@ -291,15 +305,19 @@ class Lease implements DatabaseConnection {
     if (this.inTransaction) return this.connection.execute(compiled);
     // A lease from db.connection() runs several statements and handed the connection on after
     // the previous one.
-    if (!this.held) this.#release = await this.#driver.lock();
+    if (!this.held) {
+      this.waitingSince = performance.now();
+      this.#release = await this.#driver.lock();
+    }
+    const deadline = this.waitingSince + this.#driver.lockWaitMs;
     const statement = this.connection.statement(compiled.sql);
     if (statement.outsideGroups) {
       this.#driver.commitOpenGroup();
-      return retryWhileBusy(() => this.connection.execute<R>(compiled, statement));
+      return retryWhileBusy(() => this.connection.execute<R>(compiled, statement), deadline);
     }
     if (!this.#driver.groupOpen && statement.readOnly) {
       // A WAL reader can still meet SQLITE_BUSY while another process recovers the log.
-      return retryWhileBusy(() => this.connection.execute<R>(compiled, statement));
+      return retryWhileBusy(() => this.connection.execute<R>(compiled, statement), deadline);
     }
     // A lone statement needs no savepoint: SQLite makes every statement atomic by itself. Without
     // one, a statement that changes many rows (a purge batch) keeps no copy of the pages it

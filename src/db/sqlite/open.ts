@@ -8,7 +8,8 @@ import type { Database, Storage } from '../schema.ts';
 import { type CheckpointerOptions, startCheckpointer } from './checkpointer.ts';
 import { NodeSqliteDialect } from './dialect.ts';
 
-export function openSqlite(path: string, checkpoints?: CheckpointerOptions): Storage {
+/** `lockWaitMs`: how long a statement waits for the file's write lock held by another connection. */
+export function openSqlite(path: string, checkpoints?: CheckpointerOptions, lockWaitMs?: number): Storage {
   const background = path !== ':memory:';
   let database: DatabaseSync | undefined;
   const open = () => {
@@ -24,7 +25,7 @@ export function openSqlite(path: string, checkpoints?: CheckpointerOptions): Sto
         checkpoints,
       )
     : undefined;
-  const db = new Kysely<Database>({ dialect: new NodeSqliteDialect(open, checkpointer?.gate) });
+  const db = new Kysely<Database>({ dialect: new NodeSqliteDialect(open, checkpointer?.gate, lockWaitMs) });
   return {
     db,
     ping: () => ping(db),

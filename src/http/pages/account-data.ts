@@ -2,11 +2,14 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { deleteOwnAccount } from '../../accounts/account-deletion.ts';
 import { exportAccount } from '../../accounts/account-export.ts';
 import type { Context } from '../../context.ts';
+import type { User } from '../../db/schema.ts';
 import { html, type SafeHtml } from '../../html.ts';
 import { wrongCurrentPasswordProblem } from '../problem.ts';
 import { rateLimited } from '../rate-limit.ts';
 import { sendAccountExport } from '../routes/account-data.ts';
 import { assertSameOrigin, authenticate, clearSessionCookie } from '../session-auth.ts';
+import { emailMeACode, proofField } from './action-codes.ts';
+import { refusedCodeNotice } from './code-forms.ts';
 import { byField, cooldownNotice, type FieldErrors, field, formString, notice } from './forms.ts';
 import { PAGE_ROUTE, pageSender, redirectAfterPost, seeOther } from './layout.ts';
 import { loginPath } from './return-to.ts';
@@ -21,7 +24,14 @@ export async function accountDataPages(app: FastifyInstance, { ctx }: { ctx: Con
   const logInFirst = (reply: FastifyReply, path: string) =>
     seeOther(reply, loginPath(`${config.basePath}${path}`));
 
-  const deletePage = (reply: FastifyReply, status = 200, errors: FieldErrors = {}, before?: SafeHtml) =>
+  const deletePage = (
+    reply: FastifyReply,
+    user: User,
+    status = 200,
+    errors: FieldErrors = {},
+    before?: SafeHtml,
+    codeSent = false,
+  ) =>
     page(
       reply,
       'Delete your account',
@@ -36,9 +46,10 @@ export async function accountDataPages(app: FastifyInstance, { ctx }: { ctx: Con
 anonymous id and without your email address. One last email tells you the account was deleted.</p>
 <p><a href="/account/export">Download your data</a> first if you want to keep a copy.</p>
 <form method="post" action="/account/delete" novalidate>
-${field({ name: 'currentPassword', label: 'Your password', type: 'password', autocomplete: 'current-password', errors: errors['currentPassword'] })}
+${proofField(user, field({ name: 'currentPassword', label: 'Your password', type: 'password', autocomplete: 'current-password', errors: errors['currentPassword'] }), errors['code'])}
 <button type="submit">Delete my account</button>
 </form>
+${emailMeACode(user, 'delete_account', codeSent)}
 <p><a href="/account">Keep my account</a></p>`,
       status,
     );
@@ -52,10 +63,10 @@ ${field({ name: 'currentPassword', label: 'Your password', type: 'password', aut
     return sendAccountExport(reply, data);
   });
 
-  app.get('/account/delete', PAGE_ROUTE, async (request, reply) => {
+  app.get<{ Querystring: { code_sent?: string } }>('/account/delete', PAGE_ROUTE, async (request, reply) => {
     const auth = await authenticate(ctx, request);
     if (auth === null) return logInFirst(reply, '/account/delete');
-    return deletePage(reply);
+    return deletePage(reply, auth.user, 200, {}, undefined, request.query.code_sent === '1');
   });
 
   app.post('/account/delete', { config: rateLimited(ctx), ...PAGE_ROUTE }, async (request, reply) => {
@@ -65,6 +76,7 @@ ${field({ name: 'currentPassword', label: 'Your password', type: 'password', aut
     const result = await deleteOwnAccount(ctx, {
       user: auth.user,
       currentPassword: formString(request.body, 'currentPassword'),
+      code: formString(request.body, 'code'),
       ip: request.ip,
     });
     if (result.ok || result.reason === 'unknown') {
@@ -73,11 +85,13 @@ ${field({ name: 'currentPassword', label: 'Your password', type: 'password', aut
     }
     switch (result.reason) {
       case 'invalid_input':
-        return deletePage(reply, 422, byField(result.errors));
+        return deletePage(reply, auth.user, 422, byField(result.errors));
       case 'wrong_password':
-        return deletePage(reply, 401, {}, notice('bad', wrongCurrentPasswordProblem().title));
+        return deletePage(reply, auth.user, 401, {}, notice('bad', wrongCurrentPasswordProblem().title));
+      case 'code_invalid':
+        return deletePage(reply, auth.user, 400, {}, refusedCodeNotice());
       case 'cooling_down':
-        return deletePage(reply, 429, {}, cooldownNotice(reply, result));
+        return deletePage(reply, auth.user, 429, {}, cooldownNotice(reply, result));
     }
   });
 

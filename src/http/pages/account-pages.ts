@@ -30,6 +30,7 @@ export async function accountPages(app: FastifyInstance, { ctx }: { ctx: Context
     const body = html`<dl>
 <dt>Email</dt><dd>${user.email}</dd>
 <dt>Email verified</dt><dd>${user.email_verified_at === null ? 'No' : 'Yes'}</dd>
+<dt>Password</dt><dd>${user.password_hash === null ? html`None: you sign in by email. <a href="/forgot-password">Set a password</a>` : 'Set'}</dd>
 <dt>Newsletters</dt><dd>${user.unsubscribed_at === null ? 'Subscribed' : 'Unsubscribed'} ${subscriptionControl(user)}</dd>
 <dt>Member since</dt><dd>${isoTime(user.created_at).slice(0, 10)}</dd>
 <dt>This session ends</dt><dd>${utcMinute(session.expiresAt)}, or later if you stay active</dd>

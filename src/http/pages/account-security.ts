@@ -8,9 +8,12 @@ import {
 } from '../../accounts/devices.ts';
 import { utcMinute } from '../../clock.ts';
 import type { Context } from '../../context.ts';
+import type { User } from '../../db/schema.ts';
 import { html, type SafeHtml } from '../../html.ts';
 import { rateLimited } from '../rate-limit.ts';
 import { type Authenticated, assertSameOrigin, authenticate } from '../session-auth.ts';
+import { emailMeACode, proofField } from './action-codes.ts';
+import { refusedCodeNotice } from './code-forms.ts';
 import {
   buttonForm,
   byField,
@@ -46,24 +49,25 @@ export async function securitySections(ctx: Context, auth: Authenticated, query:
   const sessions = await listSessions(ctx, auth.user.id, auth.session.id);
   return html`${shown}
 <h2>Password</h2>
-${passwordForm(ctx)}
+${passwordForm(ctx, auth.user)}
+${emailMeACode(auth.user, 'change_password', params['code_sent'] === '1')}
 <h2>Where you are logged in</h2>
 ${sessionList(sessions)}
-${sessions.length > 1 ? othersForm() : html`<p class="hint">You are logged in on this device only.</p>`}`;
+${sessions.length > 1 ? html`${othersForm(auth.user)}${emailMeACode(auth.user, 'revoke_other_sessions', params['code_sent'] === '1')}` : html`<p class="hint">You are logged in on this device only.</p>`}`;
 }
 
-function passwordForm(ctx: Context, errors: FieldErrors = {}): SafeHtml {
+function passwordForm(ctx: Context, user: User, errors: FieldErrors = {}): SafeHtml {
   return html`<form method="post" action="/account/password" novalidate>
-${field({ name: 'currentPassword', label: 'Current password', type: 'password', autocomplete: 'current-password', errors: errors['currentPassword'] })}
+${proofField(user, field({ name: 'currentPassword', label: 'Current password', type: 'password', autocomplete: 'current-password', errors: errors['currentPassword'] }), errors['code'])}
 ${field({ name: 'newPassword', label: 'New password', type: 'password', autocomplete: 'new-password', hint: passwordHint(ctx.config), errors: errors['newPassword'] })}
 <button type="submit">Change my password</button>
 </form>
 <p class="hint">Your other devices will be logged out.</p>`;
 }
 
-function othersForm(errors: FieldErrors = {}): SafeHtml {
+function othersForm(user: User, errors: FieldErrors = {}): SafeHtml {
   return html`<form method="post" action="/account/sessions/revoke-others" novalidate>
-${field({ name: 'password', label: 'Your password', type: 'password', autocomplete: 'current-password', hint: 'To log out of every other device.', errors: errors['password'] })}
+${proofField(user, field({ name: 'password', label: 'Your password', type: 'password', autocomplete: 'current-password', hint: 'To log out of every other device.', errors: errors['password'] }), errors['code'])}
 <button type="submit" class="secondary">Log out of all other devices</button>
 </form>`;
 }
@@ -105,15 +109,22 @@ export async function accountSecurityPages(app: FastifyInstance, { ctx }: { ctx:
       user: auth.user,
       sessionId: auth.session.id,
       currentPassword: formString(request.body, 'currentPassword'),
+      code: formString(request.body, 'code'),
       newPassword: formString(request.body, 'newPassword'),
       ip: request.ip,
     });
     if (result.ok) return redirectAfterPost(reply, config, '/account?password_changed=1');
     switch (result.reason) {
       case 'invalid_input':
-        return passwordPage(reply, passwordForm(ctx, byField(result.errors)), 422);
+        return passwordPage(reply, passwordForm(ctx, auth.user, byField(result.errors)), 422);
       case 'wrong_password':
-        return passwordPage(reply, passwordForm(ctx, { currentPassword: ['is not correct'] }), 401);
+        return passwordPage(
+          reply,
+          passwordForm(ctx, auth.user, { currentPassword: ['is not correct'] }),
+          401,
+        );
+      case 'code_invalid':
+        return passwordPage(reply, html`${refusedCodeNotice()}${passwordForm(ctx, auth.user)}`, 400);
       case 'cooling_down':
         return passwordPage(reply, cooldownNotice(reply, result), 429);
     }
@@ -143,14 +154,25 @@ export async function accountSecurityPages(app: FastifyInstance, { ctx }: { ctx:
         user: auth.user,
         sessionId: auth.session.id,
         password: formString(request.body, 'password'),
+        code: formString(request.body, 'code'),
         ip: request.ip,
       });
       if (result.ok) return redirectAfterPost(reply, config, `/account?others_revoked=${result.revoked}`);
       switch (result.reason) {
         case 'invalid_input':
-          return othersPage(reply, othersForm({ password: result.errors.map((e) => e.message) }), 422);
+          return othersPage(
+            reply,
+            othersForm(auth.user, { password: result.errors.map((e) => e.message) }),
+            422,
+          );
         case 'wrong_password':
-          return othersPage(reply, othersForm({ password: ['is not correct'] }), 401);
+          return othersPage(reply, othersForm(auth.user, { password: ['is not correct'] }), 401);
+        case 'code_invalid':
+          return othersPage(
+            reply,
+            html`${refusedCodeNotice()}${othersForm(auth.user)}${emailMeACode(auth.user, 'revoke_other_sessions', false)}`,
+            400,
+          );
         case 'cooling_down':
           return othersPage(reply, cooldownNotice(reply, result), 429);
       }

@@ -16,6 +16,8 @@ export type FieldErrors = Record<string, string[] | undefined>;
 
 export interface FieldOptions {
   name: string;
+  /** Defaults to f-<name>; set it when two forms of a page share a field name. */
+  id?: string;
   label: string;
   type?: 'email' | 'password' | 'text';
   value?: string;
@@ -28,7 +30,7 @@ export interface FieldOptions {
 }
 
 export function field(options: FieldOptions): SafeHtml {
-  const id = `f-${options.name}`;
+  const id = options.id ?? `f-${options.name}`;
   const errors = options.errors ?? [];
   const type = options.type ?? 'text';
   const value = type === 'password' ? '' : (options.value ?? '');
@@ -124,3 +126,8 @@ export function linkWords(revokedBecause: string): LinkWords {
 
 /** The words for a verification or reset link. */
 export const ACCOUNT_LINK_WORDS = linkWords('a newer one was sent, or the account changed since');
+
+/** HH:MM in UTC, said as such: the server does not know the reader's time zone. */
+export function clockTime(at: number): string {
+  return `${new Date(at).toISOString().slice(11, 16)} UTC`;
+}

@@ -3,12 +3,14 @@ import type { Context } from '../../context.ts';
 import { accountDataPages } from './account-data.ts';
 import { accountPages } from './account-pages.ts';
 import { accountSecurityPages } from './account-security.ts';
+import { actionCodePages } from './action-codes.ts';
 import { emailChangePages } from './email-change.ts';
 import { pageErrorHandler } from './errors.ts';
 import { invitationPages } from './invitations.ts';
 import { stylesheetRoute } from './layout.ts';
 import { logInPages } from './log-in.ts';
 import { resetPasswordPages } from './reset-password.ts';
+import { signInEmailPages } from './sign-in-email.ts';
 import { signUpPages } from './sign-up.ts';
 import { unsubscribePages } from './unsubscribe.ts';
 import { verifyEmailPages } from './verify-email.ts';
@@ -30,11 +32,13 @@ export async function pages(app: FastifyInstance, { ctx }: { ctx: Context }) {
     flows.setErrorHandler(pageErrorHandler(ctx.config));
     await flows.register(signUpPages, { ctx });
     await flows.register(logInPages, { ctx });
+    await flows.register(signInEmailPages, { ctx });
     await flows.register(resetPasswordPages, { ctx });
     await flows.register(verifyEmailPages, { ctx });
     await flows.register(invitationPages, { ctx });
     await flows.register(emailChangePages, { ctx });
     await flows.register(accountDataPages, { ctx });
     await flows.register(accountSecurityPages, { ctx });
+    await flows.register(actionCodePages, { ctx });
   });
 }

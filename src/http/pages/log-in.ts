@@ -23,7 +23,17 @@ ${field({ name: 'email', label: 'Email', type: 'email', value: values.email, aut
 ${field({ name: 'password', label: 'Password', type: 'password', autocomplete: 'current-password', errors: errors['password'] })}
 <button type="submit">Log in</button>
 </form>
-<p><a href="/forgot-password">Forgot your password?</a> · <a href="/signup">Create an account</a></p>`;
+<p><a href="/forgot-password">Forgot your password?</a> · <a href="/signup">Create an account</a></p>
+${config.signIn.email ? signInByEmail : ''}`;
+
+  // Sign-in by email (pages/sign-in-email.ts): the address, and the link or code comes by email.
+  const signInByEmail = html`<section aria-labelledby="sign-in-email-heading">
+<h2 id="sign-in-email-heading">No password?</h2>
+<form method="post" action="/sign-in/email/request" novalidate>
+${field({ name: 'email', id: 'f-sign-in-email', label: 'Email for a sign-in link', type: 'email', autocomplete: 'email' })}
+<button type="submit" class="secondary">Email me a sign-in link</button>
+</form>
+</section>`;
 
   const LOGIN_NOTICES: Record<string, SafeHtml> = {
     verified: notice('good', 'Your email is confirmed. You can log in now.'),

@@ -20,6 +20,7 @@ import {
   ACCOUNT_LINK_WORDS,
   buttonForm,
   byField,
+  clockTime,
   type FieldErrors,
   field,
   formString,
@@ -185,9 +186,4 @@ ${codeEntry()}`,
     await requestResetForLink(ctx, formString(request.body, 'token'), request.ip);
     return redirectAfterPost(reply, config, '/forgot-password?sent=1');
   });
-}
-
-/** HH:MM in UTC, said as such: the server does not know the reader's time zone. */
-function clockTime(at: number): string {
-  return `${new Date(at).toISOString().slice(11, 16)} UTC`;
 }

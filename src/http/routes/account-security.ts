@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { type SensitiveAction, sendActionCode } from '../../accounts/action-codes.ts';
 import { changePassword } from '../../accounts/change-password.ts';
 import {
   deviceSessionView,
@@ -7,7 +8,13 @@ import {
   revokeOwnSession,
 } from '../../accounts/devices.ts';
 import type { Context } from '../../context.ts';
-import { cooldownProblem, HttpProblem, invalidInput, wrongCurrentPasswordProblem } from '../problem.ts';
+import {
+  codeProblem,
+  cooldownProblem,
+  HttpProblem,
+  invalidInput,
+  wrongCurrentPasswordProblem,
+} from '../problem.ts';
 import { rateLimited } from '../rate-limit.ts';
 import * as schemas from '../schemas/account-security.ts';
 import { clearSessionCookie, requireSession } from '../session-auth.ts';
@@ -17,20 +24,24 @@ import { clearSessionCookie, requireSession } from '../session-auth.ts';
  * log out every other one.
  */
 export async function accountSecurityRoutes(app: FastifyInstance, { ctx }: { ctx: Context }) {
-  app.route<{ Body: { currentPassword: string; newPassword: string } }>({
+  app.route<{ Body: { currentPassword?: string; code?: string; newPassword: string } }>({
     ...schemas.changePassword,
     config: rateLimited(ctx),
     handler: async (request) => {
       const { user, session } = await requireSession(ctx, request);
+      const { currentPassword, code, newPassword } = request.body;
       const result = await changePassword(ctx, {
         user,
         sessionId: session.id,
-        ...request.body,
+        currentPassword: currentPassword ?? '',
+        code,
+        newPassword,
         ip: request.ip,
       });
       if (result.ok) return { status: 'password_changed', revokedSessions: result.revokedSessions };
       if (result.reason === 'invalid_input') throw invalidInput(result.errors);
       if (result.reason === 'wrong_password') throw wrongCurrentPasswordProblem();
+      if (result.reason === 'code_invalid') throw codeProblem('code_invalid');
       throw cooldownProblem(result);
     },
   });
@@ -57,7 +68,7 @@ export async function accountSecurityRoutes(app: FastifyInstance, { ctx }: { ctx
     },
   });
 
-  app.route<{ Body: { currentPassword: string } }>({
+  app.route<{ Body: { currentPassword?: string; code?: string } }>({
     ...schemas.revokeOtherSessions,
     config: rateLimited(ctx),
     handler: async (request) => {
@@ -65,13 +76,29 @@ export async function accountSecurityRoutes(app: FastifyInstance, { ctx }: { ctx
       const result = await revokeOtherSessions(ctx, {
         user,
         sessionId: session.id,
-        password: request.body.currentPassword,
+        password: request.body.currentPassword ?? '',
+        code: request.body.code,
         ip: request.ip,
       });
       if (result.ok) return { revoked: result.revoked };
       if (result.reason === 'invalid_input') throw invalidInput(result.errors);
       if (result.reason === 'wrong_password') throw wrongCurrentPasswordProblem();
+      if (result.reason === 'code_invalid') throw codeProblem('code_invalid');
       throw cooldownProblem(result);
+    },
+  });
+
+  // The code an account without a password gives in place of currentPassword (action-codes.ts).
+  app.route<{ Body: { action: SensitiveAction } }>({
+    ...schemas.requestActionCode,
+    config: rateLimited(ctx),
+    handler: async (request, reply) => {
+      const { user } = await requireSession(ctx, request);
+      const result = await sendActionCode(ctx, { user, action: request.body.action });
+      if (!result.ok) throw codeProblem('codes_not_accepted');
+      return reply
+        .status(202)
+        .send({ status: 'pending', message: 'A code for this action is on its way to your email.' });
     },
   });
 }

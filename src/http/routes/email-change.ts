@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { confirmEmailChange, requestEmailChange } from '../../accounts/email-change.ts';
 import type { Context } from '../../context.ts';
 import {
+  codeProblem,
   cooldownProblem,
   emailTakenProblem,
   HttpProblem,
@@ -21,22 +22,24 @@ export const CHANGE_REQUESTED = {
 
 /** Change of email: POST /v1/me/email, and its confirmation (the page its link opens is in pages/). */
 export async function emailChangeRoutes(app: FastifyInstance, { ctx }: { ctx: Context }) {
-  app.route<{ Body: { newEmail: string; currentPassword?: string; password?: string } }>({
+  app.route<{ Body: { newEmail: string; currentPassword?: string; password?: string; code?: string } }>({
     ...schemas.requestEmailChange,
     config: rateLimited(ctx),
     handler: async (request, reply) => {
       const { user } = await requireSession(ctx, request);
-      const { newEmail, currentPassword, password } = request.body;
+      const { newEmail, currentPassword, password, code } = request.body;
       const result = await requestEmailChange(ctx, {
         user,
         newEmail,
         // `password` is the field's name before the other sensitive actions came (schemas say so).
         password: currentPassword ?? password ?? '',
+        code,
         ip: request.ip,
       });
       if (!result.ok) {
         if (result.reason === 'invalid_input') throw invalidInput(result.errors);
         if (result.reason === 'wrong_password') throw wrongCurrentPasswordProblem();
+        if (result.reason === 'code_invalid') throw codeProblem('code_invalid');
         throw cooldownProblem(result);
       }
       return reply.status(202).send(CHANGE_REQUESTED);

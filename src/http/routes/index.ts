@@ -11,6 +11,7 @@ import { emailChangeRoutes } from './email-change.ts';
 import { grantRoutes, invitationRoutes } from './invitations.ts';
 import { newsletterRoutes } from './newsletters.ts';
 import { introspectionRoutes, sessionRoutes } from './sessions.ts';
+import { signInRoutes } from './sign-in.ts';
 import { subscriptionRoutes } from './subscription.ts';
 import { tokenRoutes } from './tokens.ts';
 import { unsubscribeRoutes } from './unsubscribe.ts';
@@ -56,6 +57,7 @@ export async function apiRoutes(app: FastifyInstance, { ctx }: { ctx: Context })
   await app.register(sessionRoutes, { ctx });
   await app.register(activityRoutes, { ctx });
   await app.register(accountRoutes, { ctx });
+  await app.register(signInRoutes, { ctx });
   await app.register(unsubscribeRoutes, { ctx });
   await app.register(subscriptionRoutes, { ctx });
   await app.register(invitationRoutes, { ctx });

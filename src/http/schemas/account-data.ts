@@ -18,17 +18,22 @@ export const deleteAccount = {
     tags: ['accounts'],
     summary: 'Delete the logged-in account and its data',
     description:
-      'Needs the current password. In one transaction: deletes the user, its sessions, tokens and ' +
+      'Needs the current password, or, for an account without a password, the code from ' +
+      'POST /v1/me/action-codes (400 code_invalid when wrong). In one transaction: deletes the user, its sessions, tokens and ' +
       'unsent mail, revokes its open invitations, keeps its audit entries without the address, and ' +
       'queues a notice to the address. Clears the session cookie. The address can sign up again.',
     body: {
       type: 'object',
-      required: ['currentPassword'],
       additionalProperties: false,
-      properties: { currentPassword: { type: 'string', maxLength: 4096 } },
+      properties: {
+        currentPassword: { type: 'string', maxLength: 4096 },
+        code: { type: 'string', maxLength: 40, description: 'The emailed code; spaces are ignored.' },
+      },
+      anyOf: [{ required: ['currentPassword'] }, { required: ['code'] }],
     },
     response: {
       204: { type: 'null' },
+      400: problemSchema,
       401: problemSchema,
       403: problemSchema,
       422: problemSchema,

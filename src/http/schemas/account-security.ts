@@ -10,6 +10,8 @@ const errors = {
   429: problemSchema,
 } as const;
 
+const code = { type: 'string', maxLength: 40, description: 'The emailed code; spaces are ignored.' } as const;
+
 // Up to 4 KiB reach the handler, which answers more than 1 KiB with a reasoned 422 (passwords.ts).
 const password = { type: 'string', maxLength: 4096 } as const;
 
@@ -20,14 +22,15 @@ export const changePassword = {
     tags: ['accounts'],
     summary: 'Change the password of the logged-in account',
     description:
-      'Needs the current password (wrong: 401 invalid_credentials, counted toward the login cool-down). ' +
-      'The new one must meet the password policy (422 with the reasons). Ends every other session and ' +
+      'Needs the current password (wrong: 401 invalid_credentials, counted toward the login cool-down), ' +
+      'or, for an account without a password, the code from POST /v1/me/action-codes. The new one must meet the password policy (422 with the reasons). Ends every other session and ' +
       'every pending reset link, and emails a notice. The session that asked stays logged in.',
     body: {
       type: 'object',
-      required: ['currentPassword', 'newPassword'],
+      required: ['newPassword'],
       additionalProperties: false,
-      properties: { currentPassword: password, newPassword: password },
+      properties: { currentPassword: password, code, newPassword: password },
+      anyOf: [{ required: ['currentPassword'] }, { required: ['code'] }],
     },
     response: {
       200: {
@@ -98,16 +101,44 @@ export const revokeOtherSessions = {
     tags: ['sessions'],
     summary: 'Log out of every other device',
     description:
-      'Needs the current password (wrong: 401 invalid_credentials, counted toward the login cool-down). ' +
+      'Needs the current password (wrong: 401 invalid_credentials, counted toward the login cool-down), or, ' +
+      'for an account without a password, the code from POST /v1/me/action-codes (wrong: 400 code_invalid). ' +
       'Ends every session of the account but this one.',
     body: {
       type: 'object',
-      required: ['currentPassword'],
       additionalProperties: false,
-      properties: { currentPassword: password },
+      properties: { currentPassword: password, code },
+      anyOf: [{ required: ['currentPassword'] }, { required: ['code'] }],
     },
     response: {
       200: { type: 'object', required: ['revoked'], properties: { revoked: { type: 'integer' } } },
+      ...errors,
+    },
+  },
+} as const;
+
+export const requestActionCode = {
+  method: 'POST',
+  url: '/me/action-codes',
+  schema: {
+    tags: ['accounts'],
+    summary: 'Email a code for one sensitive action (accounts without a password)',
+    description:
+      'For an account that signs in by email: queues an email with a code for that one action, to send ' +
+      'as {code} in place of currentPassword. An account with a password answers 400 code_not_accepted.',
+    body: {
+      type: 'object',
+      required: ['action'],
+      additionalProperties: false,
+      properties: {
+        action: {
+          type: 'string',
+          enum: ['change_email', 'change_password', 'delete_account', 'revoke_other_sessions'],
+        },
+      },
+    },
+    response: {
+      202: { type: 'object', properties: { status: { type: 'string' }, message: { type: 'string' } } },
       ...errors,
     },
   },

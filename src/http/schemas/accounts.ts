@@ -1,17 +1,18 @@
 import { problemSchema } from './problem.ts';
+import { userSchema } from './sessions.ts';
 
 /** The account flows' JSON API (routes/accounts.ts): one route's method, URL under /v1 and schema each. */
 
 // Generous caps that stop huge strings before any work; the real limits (254 characters for an
 // email, 1 KiB for a password) are checked by the flows, with a clear message.
-const email = { type: 'string', maxLength: 1024 } as const;
+export const email = { type: 'string', maxLength: 1024 } as const;
 
 const password = { type: 'string', maxLength: 4096 } as const;
 
-const token = { type: 'string', maxLength: 512 } as const;
+export const token = { type: 'string', maxLength: 512 } as const;
 
 // Digits, perhaps pasted with spaces or dashes; the code engine decides (src/tokens/codes.ts).
-const code = {
+export const code = {
   type: 'string',
   maxLength: 40,
   description: 'The code from the email; spaces are ignored.',
@@ -99,16 +100,7 @@ export const logIn = {
       200: {
         type: 'object',
         properties: {
-          user: {
-            type: 'object',
-            properties: {
-              id: { type: 'string' },
-              email: { type: 'string' },
-              emailVerified: { type: 'boolean' },
-              subscribed: { type: 'boolean' },
-              createdAt: { type: 'string' },
-            },
-          },
+          user: userSchema,
           sessionToken: { type: 'string' },
           expiresAt: { type: 'string' },
         },

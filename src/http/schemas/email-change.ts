@@ -19,12 +19,13 @@ export const requestEmailChange = {
     tags: ['accounts'],
     summary: 'Ask to change the email of the logged-in account',
     description:
-      'Needs the current password. Mails a confirmation link to the new address and a notice to ' +
+      'Needs the current password, or, for an account without a password, the code from ' +
+      'POST /v1/me/action-codes (400 code_invalid when wrong). Mails a confirmation link to the new address and a notice to ' +
       'the old one. Answers 202 with the same body whether or not the new address is free.',
     body: {
       type: 'object',
       required: ['newEmail'],
-      anyOf: [{ required: ['currentPassword'] }, { required: ['password'] }],
+      anyOf: [{ required: ['currentPassword'] }, { required: ['password'] }, { required: ['code'] }],
       additionalProperties: false,
       properties: {
         newEmail: { type: 'string', maxLength: 1024 },
@@ -39,6 +40,7 @@ export const requestEmailChange = {
           deprecated: true,
           description: 'The older name of currentPassword, still taken.',
         },
+        code: { type: 'string', maxLength: 40, description: 'The emailed code; spaces are ignored.' },
       },
     },
     response: {

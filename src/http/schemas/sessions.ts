@@ -2,13 +2,15 @@ import { problemSchema } from './problem.ts';
 
 /** Who is logged in, logging out, and session introspection (routes/sessions.ts). */
 
-const userSchema = {
+/** A user as /v1/me, log-in and sign-in show one (publicUser). */
+export const userSchema = {
   type: 'object',
   properties: {
     id: { type: 'string' },
     email: { type: 'string' },
     emailVerified: { type: 'boolean' },
     subscribed: { type: 'boolean' },
+    hasPassword: { type: 'boolean' },
     createdAt: { type: 'string' },
   },
 } as const;
