@@ -4,15 +4,47 @@
  * is written back. This is what an app on Hono's or Next.js's Node server does, and the benchmark
  * compares it with the standalone service (bench/server.ts) on the same database in the same run.
  */
-import { createServer, type IncomingMessage } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createOto } from '../src/index.ts';
+import { type ProfileMessage, profilerIn } from './lib/profiler.ts';
 
-const send = (message: object) => process.send?.(message);
+const tell = (message: object) => process.send?.(message);
 
-async function bodyOf(request: IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of request) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
+/** The whole body, as a Buffer: read off the events, without an async iterator's promises. */
+function bodyOf(request: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
+    request.on('error', reject);
+  });
+}
+
+/**
+ * The node request as a web Request, as an adapter does it: node:http has already joined repeated
+ * header lines into one value (a request carries no Set-Cookie, the one that stays a list).
+ */
+async function toRequest(req: IncomingMessage): Promise<Request> {
+  const hasBody = req.method !== 'GET' && req.method !== 'HEAD';
+  return new Request(`http://localhost${req.url}`, {
+    method: req.method,
+    headers: req.headers as Record<string, string>,
+    ...(hasBody ? { body: await bodyOf(req) } : {}),
+  });
+}
+
+/**
+ * The Response written back: its headers in one writeHead (each Set-Cookie a line), with the
+ * length of its bytes, which writeHead cannot work out afterwards (without it every answer went
+ * out chunked, and cost the load generator more to read than the service's).
+ */
+async function writeBack(response: Response, res: ServerResponse): Promise<void> {
+  const body = response.body === null ? undefined : await response.bytes();
+  const head: string[] = [];
+  for (const [name, value] of response.headers) head.push(name, value);
+  if (body !== undefined) head.push('content-length', String(body.byteLength));
+  res.writeHead(response.status, head);
+  res.end(body);
 }
 
 try {
@@ -24,28 +56,18 @@ try {
   });
   await oto.migrate();
   const server = createServer(async (req, res) => {
-    const hasBody = req.method !== 'GET' && req.method !== 'HEAD';
-    const headers = new Headers();
-    for (const [name, value] of Object.entries(req.headers)) {
-      if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
-    }
-    const request = new Request(`http://localhost${req.url}`, {
-      method: req.method,
-      headers,
-      ...(hasBody ? { body: await bodyOf(req) } : {}),
-    });
-    const response = await oto.fetch(request, { clientIp: req.socket.remoteAddress });
-    res.statusCode = response.status;
-    for (const [name, value] of response.headers) res.appendHeader(name, value);
-    res.end(Buffer.from(await response.arrayBuffer()));
+    const response = await oto.fetch(await toRequest(req), { clientIp: req.socket.remoteAddress });
+    await writeBack(response, res);
   });
   server.keepAliveTimeout = 60_000;
   server.listen(0, '127.0.0.1', () => {
     const address = server.address();
-    send({ type: 'ready', port: typeof address === 'object' && address ? address.port : 0 });
+    tell({ type: 'ready', port: typeof address === 'object' && address ? address.port : 0 });
   });
-  process.on('message', async (message: { type: string }) => {
-    if (message.type === 'memory') send({ type: 'memory', usage: process.memoryUsage() });
+  const profiling = profilerIn(tell);
+  process.on('message', async (message: ProfileMessage) => {
+    if (await profiling(message)) return;
+    if (message.type === 'memory') tell({ type: 'memory', usage: process.memoryUsage() });
     else if (message.type === 'stop') {
       server.close();
       await oto.close();
@@ -53,6 +75,6 @@ try {
     }
   });
 } catch (error) {
-  send({ type: 'error', error: String(error) });
+  tell({ type: 'error', error: String(error) });
   process.exit(1);
 }

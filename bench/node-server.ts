@@ -6,6 +6,7 @@
 import { createServer } from 'node:http';
 import { createOto } from '../src/index.ts';
 import { toNodeHandler } from '../src/node.ts';
+import { type ProfileMessage, profilerIn } from './lib/profiler.ts';
 
 const send = (message: object) => process.send?.(message);
 
@@ -23,7 +24,9 @@ try {
     const address = server.address();
     send({ type: 'ready', port: typeof address === 'object' && address ? address.port : 0 });
   });
-  process.on('message', async (message: { type: string }) => {
+  const profiling = profilerIn(send);
+  process.on('message', async (message: ProfileMessage) => {
+    if (await profiling(message)) return;
     if (message.type === 'memory') send({ type: 'memory', usage: process.memoryUsage() });
     else if (message.type === 'stop') {
       server.close();

@@ -110,6 +110,10 @@ async function benchDialect(dialect: 'sqlite' | 'postgres', database: BenchDatab
       for (const scenario of THROUGHPUT) await throughput(dialect, server, store, url, scenario);
       await measureRawConsume(dialect, database.url);
       await measureLibrary(dialect, store, database.url);
+    } else if (wants(settings, 'library')) {
+      // Library mode against the service's own token consume, and nothing else: a quick run.
+      await throughput(dialect, server, store, url, tokenConsume);
+      await measureLibrary(dialect, store, database.url);
     }
     if (settings.workers && dialect === 'postgres') {
       const env = serverEnv(database.url);

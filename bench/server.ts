@@ -4,13 +4,11 @@
  * channel through which the benchmark starts a purge inside this very process, as the purge
  * scheduler of `oto serve` would, so its cost shows up in the latency of live requests.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { Session } from 'node:inspector/promises';
-import { dirname } from 'node:path';
 import { openContext } from '../src/cli/runtime.ts';
 import { loadConfig } from '../src/config/config.ts';
 import { buildApp } from '../src/http/app.ts';
 import { runPurge } from '../src/jobs/purge.ts';
+import { type ProfileMessage, profilerIn } from './lib/profiler.ts';
 
 const send = (message: object) => process.send?.(message);
 
@@ -22,22 +20,11 @@ try {
   const address = app.server.address();
   send({ type: 'ready', port: typeof address === 'object' && address ? address.port : 0 });
 
-  // CPU profiles of single runs (BENCH_CPU_PROF=1), rather than of the process's whole life.
-  const profiler = new Session();
-  profiler.connect();
-
-  process.on('message', async (message: { type: string; file?: string }) => {
+  const profiling = profilerIn(send);
+  process.on('message', async (message: ProfileMessage) => {
     try {
-      if (message.type === 'profile-start') {
-        await profiler.post('Profiler.enable');
-        await profiler.post('Profiler.start');
-        send({ type: 'profiling' });
-      } else if (message.type === 'profile-stop' && message.file) {
-        const { profile } = await profiler.post('Profiler.stop');
-        mkdirSync(dirname(message.file), { recursive: true });
-        writeFileSync(message.file, JSON.stringify(profile));
-        send({ type: 'profiled' });
-      } else if (message.type === 'memory') {
+      if (await profiling(message)) return;
+      if (message.type === 'memory') {
         send({ type: 'memory', usage: process.memoryUsage() });
       } else if (message.type === 'purge') {
         // The purge job's own pass, as the scheduler of `oto serve` runs it.
