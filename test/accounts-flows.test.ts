@@ -113,9 +113,11 @@ for (const { dialect, skip } of DIALECTS) {
         'emailVerified',
         'hasPassword',
         'id',
+        'locale',
         'subscribed',
       ]);
       assert.equal(me.json().email, email);
+      assert.equal(me.json().locale, null, 'no locale asked for and no Accept-Language: DEFAULT_LOCALE');
 
       const logout = await t.app.inject({
         method: 'DELETE',

@@ -100,6 +100,7 @@ for (const { dialect, skip } of DIALECTS) {
         subscribed: true,
         hasPassword: true,
         createdAt: new Date(user.created_at).toISOString(),
+        locale: null,
       });
       const byBearer = await t.app.inject({
         method: 'GET',

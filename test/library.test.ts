@@ -470,3 +470,59 @@ describe('library options', () => {
     );
   });
 });
+
+for (const { dialect, skip } of DIALECTS) {
+  describe(`library mode's languages and branding, on ${dialect}`, { skip }, () => {
+    it('brand, defaultLocale and a sign-up locale reach the emails; setLocale changes the next one', async () => {
+      const h = await harness(dialect, {
+        appName: 'Acme',
+        defaultLocale: 'de',
+        brand: { color: '#123456', supportEmail: 'help@app.example', legalFooter: 'Acme AG' },
+      });
+      const worker = h.oto.startWorker();
+      try {
+        assert.deepEqual(await h.oto.signUp({ email: 'de@app.example', password: PASSWORD }), { ok: true });
+        const german = await waitFor(() => h.sent.find((m) => m.to === 'de@app.example'), 'the German mail');
+        assert.equal(german.subject, 'Bestätigen Sie Ihre E-Mail-Adresse für Acme', 'defaultLocale de');
+        assert.match(german.html ?? '', /background:#123456/);
+        assert.match(german.text, /help@app\.example[\s\S]*Acme AG/);
+
+        assert.deepEqual(
+          await h.oto.signUp({ email: 'en@app.example', password: PASSWORD, locale: 'en-GB' }),
+          {
+            ok: true,
+          },
+        );
+        const english = await waitFor(
+          () => h.sent.find((m) => m.to === 'en@app.example'),
+          'the English mail',
+        );
+        assert.equal(english.subject, 'Confirm your email for Acme');
+
+        const refused = await h.oto.signUp({ email: 'fr@app.example', password: PASSWORD, locale: 'fr' });
+        assert.equal(refused.ok, false);
+
+        const verified = await h.oto.verifyEmail({ token: linkToken(english) });
+        assert.ok(verified.ok);
+        const login = await h.oto.logIn({ email: 'en@app.example', password: PASSWORD });
+        assert.ok(login.ok);
+        assert.deepEqual(await h.oto.setLocale({ userId: login.user.id, locale: 'de' }), { ok: true });
+        assert.equal((await h.oto.getUser(login.user.id))?.locale, 'de');
+        assert.equal((await h.oto.setLocale({ userId: login.user.id, locale: 'xx' })).ok, false);
+      } finally {
+        await worker.stop();
+        await h.close();
+      }
+    });
+
+    it('a broken template in templatesDir stops createOto, naming the option and the file', async () => {
+      assert.throws(
+        () =>
+          createOto({ database: ':memory:', publicUrl: PUBLIC_URL, templatesDir: '/nonexistent/templates' }),
+        (error: Error) =>
+          error instanceof ConfigError &&
+          /option templatesDir \(TEMPLATES_DIR: .*not a folder/.test(error.message),
+      );
+    });
+  });
+}

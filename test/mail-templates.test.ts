@@ -23,7 +23,7 @@ const SAMPLES: { [K in EmailKind]: EmailParams[K] } = {
   newsletter: { subject: 'Our news', text: 'Hello', unsubscribeLink: LINK },
   sign_in: { link: LINK, validFor: '15 minutes', code: '123456', codeValidFor: '10 minutes' },
   sign_in_new_account: { link: LINK, validFor: '15 minutes' },
-  action_code: { action: 'delete your account', code: '123456', codeValidFor: '10 minutes' },
+  action_code: { action: 'delete_account', code: '123456', codeValidFor: '10 minutes' },
 };
 
 describe('templates', () => {

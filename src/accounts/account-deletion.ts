@@ -94,7 +94,7 @@ export async function deleteAccount(ctx: Context, input: DeletionInput): Promise
       'account_deleted',
       user.email,
       { signUpLink: pageLink(ctx.config, '/signup') },
-      { userId: user.id },
+      { userId: user.id, locale: user.locale },
     );
     await recordAudit(trx, ctx.clock, {
       event: 'user.deleted',

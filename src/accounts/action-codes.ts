@@ -2,7 +2,6 @@ import type { Context } from '../context.ts';
 import type { Db, User } from '../db/schema.ts';
 import { queueMail } from '../mail/queue.ts';
 import { auditCooldown } from './code-check.ts';
-import { humanDuration } from './input.ts';
 import { lockRecipient, underCap } from './mail-caps.ts';
 
 /**
@@ -21,14 +20,6 @@ export const SENSITIVE_ACTIONS = [
   'revoke_other_sessions',
 ] as const;
 export type SensitiveAction = (typeof SENSITIVE_ACTIONS)[number];
-
-/** How the email names each action. */
-const ACTION_WORDS: Record<SensitiveAction, string> = {
-  change_email: 'change the email address of your account',
-  change_password: 'set a password for your account',
-  delete_account: 'delete your account',
-  revoke_other_sessions: 'log out of all your other devices',
-};
 
 export function actionPurpose(action: SensitiveAction): string {
   return `action:${action}`;
@@ -66,11 +57,11 @@ export async function sendActionCode(
       'action_code',
       user.email,
       {
-        action: ACTION_WORDS[action],
+        action,
         code: issued.code,
-        codeValidFor: humanDuration(ctx.config.codes.ttlSeconds),
+        codeValidFor: ctx.config.codes.ttlSeconds,
       },
-      { userId: user.id },
+      { userId: user.id, locale: user.locale },
     );
   });
   return { ok: true };

@@ -26,6 +26,8 @@ export interface AddressClaim {
    * and the new password version already voids the replaced claimant's links.
    */
   mailboxProven: boolean;
+  /** The claimant's language (a supported locale), or null for DEFAULT_LOCALE; the new owner's. */
+  locale?: string | null;
 }
 
 export interface ClaimedAddress {
@@ -59,6 +61,7 @@ export async function claimAddress(
         password_hash: claim.passwordHash,
         email_verified_at: claim.mailboxProven ? now : null,
         unsubscribed_at: ctx.config.subscribedByDefault ? null : now,
+        locale: claim.locale ?? null,
         created_at: now,
         updated_at: now,
       })
@@ -74,6 +77,7 @@ export async function claimAddress(
       password_hash: claim.passwordHash,
       password_version: eb('password_version', '+', 1),
       ...(claim.mailboxProven ? { email_verified_at: now } : {}),
+      locale: claim.locale ?? null,
       updated_at: now,
     }))
     .where('id', '=', existing.id)

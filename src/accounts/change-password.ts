@@ -92,7 +92,7 @@ export async function changePassword(
       'password_changed',
       input.user.email,
       { resetLink: pageLink(ctx.config, '/forgot-password'), keptThisSession: true },
-      { userId: input.user.id },
+      { userId: input.user.id, locale: input.user.locale },
     );
     await recordAudit(trx, ctx.clock, { event: 'password.changed', userId: input.user.id, ip: input.ip });
     await recordAudit(trx, ctx.clock, {

@@ -9,7 +9,7 @@ import { PURPOSE } from '../purposes.ts';
 import type { ConsumeFailure } from '../tokens/tokens.ts';
 import { recordEvent, transact } from '../webhooks/record.ts';
 import { spendActionCode } from './action-codes.ts';
-import { checkEmail, humanDuration, type InputError } from './input.ts';
+import { checkEmail, type InputError } from './input.ts';
 import { type Cooldown, clearAttempts, proveOwnPassword } from './login-throttle.ts';
 import { CAP_WINDOW_MS, lockRecipient, rowsSince } from './mail-caps.ts';
 import { MAX_PASSWORD_BYTES } from './passwords.ts';
@@ -109,10 +109,10 @@ export async function requestEmailChange(
         newNormalized,
         {
           link: buildLink(ctx.config, 'confirmEmail', issued.token),
-          validFor: humanDuration(ctx.config.tokenTtl.email_change),
+          validFor: ctx.config.tokenTtl.email_change,
           newEmail: cleanEmail(input.newEmail),
         },
-        { userId: user.id },
+        { userId: user.id, locale: user.locale },
       );
     }
     await queueMail(
@@ -121,7 +121,7 @@ export async function requestEmailChange(
       'email_change_notice',
       user.email,
       { newEmail: cleanEmail(input.newEmail), resetLink: pageLink(ctx.config, '/forgot-password') },
-      { userId: user.id },
+      { userId: user.id, locale: user.locale },
     );
     await recordAudit(trx, ctx.clock, {
       event: 'email.change_requested',

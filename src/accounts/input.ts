@@ -23,20 +23,3 @@ export function checkNewCredentials(config: Config, email: string, password: str
     errors.push({ field: 'password', message });
   return errors;
 }
-
-/** How long a link stays valid, in words for an email: "24 hours", "1 hour", "30 minutes". */
-export function humanDuration(seconds: number): string {
-  const units: [number, string][] = [
-    [86_400, 'day'],
-    [3_600, 'hour'],
-    [60, 'minute'],
-  ];
-  for (const [size, name] of units) {
-    if (seconds >= size && seconds % size === 0) {
-      const count = seconds / size;
-      if (name === 'day' && count === 1) return '24 hours';
-      return `${count} ${name}${count === 1 ? '' : 's'}`;
-    }
-  }
-  return `${seconds} seconds`;
-}

@@ -12,12 +12,12 @@ import { FINGERPRINT_DOMAIN, generateToken, hashToken } from '../tokens/secret.t
 import type { ConsumeFailure } from '../tokens/tokens.ts';
 import { recordEvent, transact } from '../webhooks/record.ts';
 import { passwordResetBinding } from './bindings.ts';
-import { checkEmail, humanDuration, type InputError } from './input.ts';
+import { checkEmail, type InputError } from './input.ts';
 import { clearAttempts } from './login-throttle.ts';
 import { CAP_WINDOW_MS, lockRecipientAndFindUser, recipientLockKey, underCap } from './mail-caps.ts';
 import { hashPassword, passwordProblems } from './passwords.ts';
 import { revokeUserSessions } from './sessions.ts';
-import { findTokenOwner, findUserById, normalizeEmail } from './users.ts';
+import { findTokenOwner, findUserById, findUserByNormalizedEmail, normalizeEmail } from './users.ts';
 
 export type RequestResetResult = { ok: true } | { ok: false; errors: InputError[] };
 
@@ -125,10 +125,10 @@ async function queueResetEmail(ctx: Context, trx: Db, user: User): Promise<void>
     user.email,
     {
       ...(issued === undefined ? {} : { link: buildLink(ctx.config, 'resetPassword', issued.token) }),
-      validFor: resetValidFor(ctx),
-      ...(code?.ok ? { code: code.code, codeValidFor: humanDuration(ctx.config.codes.ttlSeconds) } : {}),
+      validFor: ctx.config.tokenTtl.password_reset,
+      ...(code?.ok ? { code: code.code, codeValidFor: ctx.config.codes.ttlSeconds } : {}),
     },
-    { userId: user.id },
+    { userId: user.id, locale: user.locale },
   );
 }
 
@@ -147,12 +147,18 @@ async function requestResetInOneCall(
   emailNormalized: string,
   ip: string | null,
 ): Promise<boolean> {
+  // The function finds the account itself, after the email is made: its language is read first, an
+  // indexed read that every address pays alike (none: DEFAULT_LOCALE). A language changed in between
+  // gives this one email in the old one.
+  const account = await findUserByNormalizedEmail(ctx.db, emailNormalized);
   const now = ctx.clock.now();
   const token = generateToken();
-  const mail = renderedMail(ctx, 'password_reset', {
-    link: buildLink(ctx.config, 'resetPassword', token),
-    validFor: resetValidFor(ctx),
-  });
+  const mail = renderedMail(
+    ctx,
+    'password_reset',
+    { link: buildLink(ctx.config, 'resetPassword', token), validFor: ctx.config.tokenTtl.password_reset },
+    account?.locale ?? null,
+  );
   const [row] = await resetRequestCall.rows(ctx.db, [
     emailNormalized,
     now,
@@ -182,10 +188,6 @@ async function requestResetInOneCall(
 const resetRequestCall = postgresStatement<{ sent: boolean }>(
   'select oto_request_password_reset($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) as sent',
 );
-
-function resetValidFor(ctx: Context): string {
-  return humanDuration(ctx.config.tokenTtl.password_reset);
-}
 
 export type ResetLinkState = 'active' | ConsumeFailure;
 
@@ -294,7 +296,7 @@ export async function completeReset(
     'password_changed',
     user.email,
     { resetLink: pageLink(ctx.config, '/forgot-password') },
-    { userId: user.id },
+    { userId: user.id, locale: user.locale },
   );
   await recordAudit(trx, ctx.clock, { event: 'password_reset.completed', userId: user.id, ip });
   await recordAudit(trx, ctx.clock, {

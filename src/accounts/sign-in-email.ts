@@ -7,7 +7,7 @@ import { queueMail } from '../mail/queue.ts';
 import { PURPOSE } from '../purposes.ts';
 import { fingerprint, generateToken } from '../tokens/secret.ts';
 import { newAccountBinding, signInBinding } from './bindings.ts';
-import { checkEmail, humanDuration, type InputError } from './input.ts';
+import { checkEmail, type InputError } from './input.ts';
 import { lockRecipientAndFindUser, underCap } from './mail-caps.ts';
 import { cleanEmail, normalizeEmail } from './users.ts';
 
@@ -101,10 +101,10 @@ async function sendFor(
     recipient,
     {
       ...(issued === undefined ? {} : { link: buildLink(ctx.config, 'signIn', issued.token) }),
-      validFor: humanDuration(ctx.config.tokenTtl.sign_in),
-      ...(code?.ok ? { code: code.code, codeValidFor: humanDuration(ctx.config.codes.ttlSeconds) } : {}),
+      validFor: ctx.config.tokenTtl.sign_in,
+      ...(code?.ok ? { code: code.code, codeValidFor: ctx.config.codes.ttlSeconds } : {}),
     },
-    { userId: user?.id ?? null },
+    { userId: user?.id ?? null, locale: user?.locale ?? null },
   );
   return user === undefined ? 'new_account' : 'sign_in';
 }

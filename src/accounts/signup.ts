@@ -1,5 +1,6 @@
 import { recordAudit } from '../audit.ts';
 import type { Context } from '../context.ts';
+import type { Locale } from '../i18n/locales.ts';
 import { pageLink } from '../links/links.ts';
 import { queueMail } from '../mail/queue.ts';
 import { recordEvent, transact } from '../webhooks/record.ts';
@@ -16,6 +17,8 @@ export interface SignUpInput {
   ip: string | null;
   /** The signing-up browser's nonce fingerprint, from oto's page (verify-in-browser.ts). */
   browser?: string | null;
+  /** The language chosen, or the browser's (the caller negotiates it); null: DEFAULT_LOCALE. */
+  locale?: Locale | null;
 }
 
 export type SignUpResult = { ok: true } | { ok: false; errors: InputError[] };
@@ -74,7 +77,7 @@ export async function signUp(ctx: Context, input: SignUpInput): Promise<SignUpRe
         'account_exists',
         existing.email,
         { loginLink: pageLink(ctx.config, '/login'), resetLink: pageLink(ctx.config, '/forgot-password') },
-        { userId: existing.id },
+        { userId: existing.id, locale: existing.locale },
       );
       await recordAudit(trx, ctx.clock, {
         event: 'user.signed_up',
@@ -90,6 +93,7 @@ export async function signUp(ctx: Context, input: SignUpInput): Promise<SignUpRe
       emailNormalized,
       passwordHash,
       mailboxProven: false,
+      locale: input.locale ?? null,
     });
     await recordAudit(trx, ctx.clock, {
       event: 'user.signed_up',

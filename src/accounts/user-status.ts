@@ -73,7 +73,7 @@ export async function disableUser(
       'account_disabled',
       user.email,
       { siteLink: pageLink(ctx.config, '/') },
-      { userId: user.id },
+      { userId: user.id, locale: user.locale },
     );
     await recordAudit(trx, ctx.clock, {
       event: 'user.disabled',
@@ -103,7 +103,7 @@ export async function enableUser(ctx: Context, id: string, by: Operator): Promis
       'account_enabled',
       user.email,
       { loginLink: pageLink(ctx.config, '/login') },
-      { userId: user.id },
+      { userId: user.id, locale: user.locale },
     );
     await recordAudit(trx, ctx.clock, {
       event: 'user.enabled',

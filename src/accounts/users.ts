@@ -87,5 +87,6 @@ export function publicUser(user: User) {
     // False for an account that signs in by email only: it can set one through a password reset.
     hasPassword: user.password_hash !== null,
     createdAt: isoTime(user.created_at),
+    locale: user.locale,
   };
 }

@@ -14,7 +14,6 @@ import { type ConsumeValues, consumeUpdate } from '../tokens/statements.ts';
 import type { ConsumeFailure } from '../tokens/tokens.ts';
 import { recordEvent, transact, webhooksWant } from '../webhooks/record.ts';
 import { VERIFY_EMAIL_BINDING_SQL, verifyEmailBinding } from './bindings.ts';
-import { humanDuration } from './input.ts';
 import { revokeUserSessions } from './sessions.ts';
 import { findTokenOwner, findUserById } from './users.ts';
 
@@ -54,10 +53,10 @@ export async function sendVerificationEmail(
     user.email,
     {
       ...(issued === undefined ? {} : { link: buildLink(ctx.config, 'verifyEmail', issued.token) }),
-      validFor: humanDuration(ctx.config.tokenTtl.verify_email),
-      ...(code === undefined ? {} : { code, codeValidFor: humanDuration(ctx.config.codes.ttlSeconds) }),
+      validFor: ctx.config.tokenTtl.verify_email,
+      ...(code === undefined ? {} : { code, codeValidFor: ctx.config.codes.ttlSeconds }),
     },
-    { userId: user.id },
+    { userId: user.id, locale: user.locale },
   );
   return true;
 }

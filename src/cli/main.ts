@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { configOrExit, exitWith, oneLine, settingOrExit } from './exit.ts';
 import type { NewsletterSendOptions } from './newsletter.ts';
+import type { PreviewOptions } from './templates.ts';
 import type { ListOptions } from './users.ts';
 
 // Each command loads its modules when it runs, so `--help` and usage errors answer at once.
@@ -94,6 +95,19 @@ program
   .action(async (options: NewsletterSendOptions) => {
     const { newsletterSend } = await import('./newsletter.ts');
     await newsletterSend(configOrExit(), options);
+  });
+
+program
+  .command('templates')
+  .description('the emails as recipients get them: built-in, or from TEMPLATES_DIR')
+  .command('preview')
+  .description('write KIND (or all) with sample data as .html and .txt files, per language')
+  .argument('<kind>', 'an email kind, e.g. verify-email, or all')
+  .option('--locale <locale>', 'one language (default: every one oto speaks)')
+  .option('--out <dir>', 'where to write the files', 'template-preview')
+  .action(async (kind: string, options: PreviewOptions) => {
+    const { previewCommand } = await import('./templates.ts');
+    previewCommand(configOrExit(), kind, options);
   });
 
 const users = program.command('users').description('find accounts and act on them, as the admin API does');

@@ -17,6 +17,8 @@ export function maskSecrets(value: unknown, key = ''): unknown {
   if (value === null || value === undefined) return value;
   if (SECRET_KEY.test(key)) return maskSecret(value);
   if (Array.isArray(value)) return value.map((item) => maskSecrets(item));
+  // TEMPLATES_DIR's parsed files: which ones there are, e.g. ["/verify-email.html", "de/layout.html"].
+  if (value instanceof Map) return [...value.keys()].map((name) => String(name).replace(/^\//, ''));
   if (typeof value === 'object') {
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, maskSecrets(v, k)]));
   }

@@ -2,6 +2,7 @@ import type { FlowPurpose } from '../purposes.ts';
 import { type ApiKey, apiKeys } from './api-keys.ts';
 import { boolean, duration, type Env, fail, integer, read } from './env.ts';
 import { type DkimSettings, dkimSettings, senders } from './mail.ts';
+import { type Presentation, presentation } from './presentation.ts';
 import { basePath, linkTemplate, publicOrigin, trustProxy, webConcurrency } from './web.ts';
 
 /** `schema`: PostgreSQL only, the schema oto's tables live in (DATABASE_SCHEMA), beside the app's own. */
@@ -24,6 +25,8 @@ export interface Config {
    */
   readonly basePath: string;
   readonly appName: string;
+  /** Branding, DEFAULT_LOCALE and TEMPLATES_DIR (presentation.ts). */
+  readonly presentation: Presentation;
   readonly database: DatabaseTarget;
   readonly dbPoolSize: number;
   /** How long a request waits for a pooled PostgreSQL connection before it is answered 503. */
@@ -186,6 +189,7 @@ export function loadConfig(env: Env = process.env): Config {
     publicUrl,
     basePath: basePath(env),
     appName,
+    presentation: presentation(env, production),
     database,
     dbPoolSize: integer(env, 'DB_POOL_SIZE', 10, 1, 500),
     dbPoolTimeoutMs: duration(env, 'DB_POOL_TIMEOUT', '5s') * 1000,

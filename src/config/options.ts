@@ -24,6 +24,12 @@ export interface OtoSettings {
   /** Where oto's routes, pages and emailed links sit below publicUrl, e.g. '/auth' (BASE_PATH). */
   basePath?: string;
   appName?: string;
+  /** In every email and page (BRAND_LOGO_URL, BRAND_COLOR as #rrggbb, SUPPORT_EMAIL, LEGAL_FOOTER). */
+  brand?: { logoUrl?: string; color?: string; supportEmail?: string; legalFooter?: string };
+  /** The language of a page whose reader's is unknown, and of a user's email without one (DEFAULT_LOCALE). */
+  defaultLocale?: 'en' | 'de';
+  /** The operator's email and page templates, checked when createOto runs (TEMPLATES_DIR, docs/templates.md). */
+  templatesDir?: string;
   /** PostgreSQL: the schema oto's tables live in, beside the app's own; migrate() creates it (DATABASE_SCHEMA). */
   schema?: string;
   /** Requests per minute per IP for the flows that send mail or check passwords (RATE_LIMIT_PER_MINUTE). */
@@ -125,6 +131,12 @@ export const OPTION_VARIABLES: Readonly<Record<string, string>> = {
   publicUrl: 'PUBLIC_URL',
   basePath: 'BASE_PATH',
   appName: 'APP_NAME',
+  'brand.logoUrl': 'BRAND_LOGO_URL',
+  'brand.color': 'BRAND_COLOR',
+  'brand.supportEmail': 'SUPPORT_EMAIL',
+  'brand.legalFooter': 'LEGAL_FOOTER',
+  defaultLocale: 'DEFAULT_LOCALE',
+  templatesDir: 'TEMPLATES_DIR',
   schema: 'DATABASE_SCHEMA',
   rateLimitPerMinute: 'RATE_LIMIT_PER_MINUTE',
   redisUrl: 'REDIS_URL',

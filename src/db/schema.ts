@@ -58,6 +58,8 @@ export interface UsersTable {
   disabled_at: ColumnType<Millis | null, Millis | null | undefined, Millis | null>;
   /** The operator's reason, for support; never shown to the user. */
   disabled_reason: ColumnType<string | null, string | null | undefined, string | null>;
+  /** The user's language (a supported locale, src/i18n/locales.ts), or null: DEFAULT_LOCALE. */
+  locale: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import type { Context } from '../context.ts';
 import { type AcceptResult, acceptInvitation } from '../invitations/accepting.ts';
+import { signUpLocale } from './locale.ts';
 import { assertSameOrigin, authenticate } from './session-auth.ts';
 
 /**
@@ -21,5 +22,6 @@ export async function accept(
     sessionUser: auth?.user ?? null,
     ip: request.ip,
     userAgent: request.headers['user-agent'] ?? null,
+    locale: signUpLocale(ctx.config, request, undefined) ?? null,
   });
 }

@@ -5,6 +5,9 @@ import type { Context } from '../context.ts';
 import { ID_PATTERN } from '../db/ids.ts';
 import type { OutboxMessage } from '../db/schema.ts';
 import { html, type SafeHtml } from '../html.ts';
+import { isLocale, LOCALES } from '../i18n/locales.ts';
+import { renderSample } from '../mail/samples.ts';
+import { EMAIL_KINDS, isEmailKind, type RenderedEmail } from '../mail/templates.ts';
 import { HttpProblem } from './problem.ts';
 
 /**
@@ -69,6 +72,24 @@ export async function devMailboxRoutes(app: FastifyInstance, { ctx }: { ctx: Con
     async (request) => {
       const messages = await listDelivered(ctx, request.query);
       return { messages: messages.map(toJson) };
+    },
+  );
+
+  // Every email kind in every language with sample data, as the outbox renders it (TEMPLATES_DIR,
+  // branding): for whoever writes templates. Nothing is queued or sent.
+  app.get(`${DEV_MAILBOX_PATH}/preview`, { schema: { hide: true } }, async (_request, reply) =>
+    sendPage(reply, 'Preview all templates', previewList(ctx.config.basePath)),
+  );
+
+  app.get<{ Params: { kind: string; locale: string } }>(
+    `${DEV_MAILBOX_PATH}/preview/:kind/:locale`,
+    { schema: { hide: true } },
+    async (request, reply) => {
+      const { kind, locale } = request.params;
+      if (!isEmailKind(kind) || !isLocale(locale))
+        throw new HttpProblem(404, 'not_found', 'There is no such email kind or language.');
+      const email = renderSample(ctx.config, kind, locale);
+      return sendPage(reply, email.subject, previewPage(ctx.config.basePath, `${kind} (${locale})`, email));
     },
   );
 
@@ -168,6 +189,7 @@ function listPage(
   const mailbox = `${basePath}${DEV_MAILBOX_PATH}`;
   return html`<h1>Dev mailbox</h1>
 ${NOTE}
+<p><a href="${mailbox}/preview">Preview all templates</a>: every email kind in every language, with sample data.</p>
 ${waiting > 0 ? html`<p>${waiting} message(s) waiting in the outbox appear here once the worker delivers them (is it running?).</p>` : ''}
 ${to ? html`<p>Messages to <strong>${to}</strong>. <a href="${mailbox}">Show all</a></p>` : ''}
 ${
@@ -208,6 +230,33 @@ ${
 }
 <h2>Text</h2>
 <pre>${m.text_body ?? '(body erased)'}</pre>`;
+}
+
+function previewList(basePath: string): SafeHtml {
+  const preview = `${basePath}${DEV_MAILBOX_PATH}/preview`;
+  return html`<p><a href="${basePath}${DEV_MAILBOX_PATH}">← Dev mailbox</a></p>
+<h1>Preview all templates</h1>
+<p>Each email kind rendered with sample data, as the outbox would send it: TEMPLATES_DIR's files where
+there are some, the built-in ones elsewhere, with this configuration's branding. The same files:
+<code>oto templates preview all --out DIR</code>.</p>
+<table><thead><tr><th>Kind</th>${LOCALES.map((l) => html`<th>${l}</th>`)}</tr></thead><tbody>
+${EMAIL_KINDS.map(
+  (
+    kind,
+  ) => html`<tr><td>${kind}</td>${LOCALES.map((l) => html`<td><a href="${preview}/${kind}/${l}">${l}</a></td>`)}</tr>
+`,
+)}</tbody></table>`;
+}
+
+function previewPage(basePath: string, label: string, email: RenderedEmail): SafeHtml {
+  return html`<p><a href="${basePath}${DEV_MAILBOX_PATH}/preview">← Preview all templates</a></p>
+<h1>${email.subject}</h1>
+<p>${label}, with sample data: the links carry no real token.</p>
+<h2>HTML</h2>
+<iframe sandbox="allow-popups allow-popups-to-escape-sandbox" referrerpolicy="no-referrer" title="HTML body"
+ srcdoc="${`<base target="_blank">${email.html}`}"></iframe>
+<h2>Text</h2>
+<pre>${email.text}</pre>`;
 }
 
 function timestamp(ms: number): string {

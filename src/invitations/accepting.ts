@@ -9,6 +9,7 @@ import type { Millis } from '../clock.ts';
 import type { Context } from '../context.ts';
 import { isUniqueViolation } from '../db/errors.ts';
 import type { Db, User } from '../db/schema.ts';
+import type { Locale } from '../i18n/locales.ts';
 import { PURPOSE } from '../purposes.ts';
 import type { ConsumeFailure } from '../tokens/tokens.ts';
 import { recordEvent, transact } from '../webhooks/record.ts';
@@ -112,6 +113,8 @@ export interface AcceptInput {
   sessionUser: User | null;
   ip: string | null;
   userAgent: string | null;
+  /** The language of an account the acceptance creates (the browser's, when oto speaks it). */
+  locale?: Locale | null;
 }
 
 export type AcceptResult =
@@ -227,6 +230,7 @@ async function acceptWithNewAccount(
       emailNormalized: invitation.email_normalized,
       passwordHash,
       mailboxProven: true,
+      locale: input.locale ?? null,
     });
     const userId = user.id;
     await recordAudit(trx, ctx.clock, {

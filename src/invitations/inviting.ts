@@ -1,6 +1,6 @@
-import { humanDuration, type InputError } from '../accounts/input.ts';
+import type { InputError } from '../accounts/input.ts';
 import { CAP_WINDOW_MS, rowsSince } from '../accounts/mail-caps.ts';
-import { cleanEmail, emailProblem, normalizeEmail } from '../accounts/users.ts';
+import { cleanEmail, emailProblem, findUserByNormalizedEmail, normalizeEmail } from '../accounts/users.ts';
 import { recordAudit } from '../audit.ts';
 import type { Millis } from '../clock.ts';
 import type { Context } from '../context.ts';
@@ -162,13 +162,23 @@ async function createInvitation(
         expires_at: issued.expiresAt,
       })
       .execute();
-    await queueMail(ctx, trx, 'invitation', email, {
-      link: buildLink(ctx.config, 'invite', issued.token),
-      validFor: humanDuration(ctx.config.tokenTtl.invitation),
-      inviter: inviter.email,
-      scope: scope === DEFAULT_SCOPE ? ctx.config.appName : scope,
-      role,
-    });
+    // In the invitee's language when the address has an account, else in the inviter's: a team
+    // tends to share one, and DEFAULT_LOCALE is the last guess.
+    const invitee = await findUserByNormalizedEmail(trx, emailNormalized);
+    await queueMail(
+      ctx,
+      trx,
+      'invitation',
+      email,
+      {
+        link: buildLink(ctx.config, 'invite', issued.token),
+        validFor: ctx.config.tokenTtl.invitation,
+        inviter: inviter.email,
+        scope: scope === DEFAULT_SCOPE ? ctx.config.appName : scope,
+        role,
+      },
+      { locale: invitee?.locale ?? inviter.locale },
+    );
     await recordAudit(trx, ctx.clock, {
       event: 'invitation.sent',
       userId: inviter.id,

@@ -24,12 +24,14 @@ import { resendVerification } from '../accounts/resend-verification.ts';
 import { type ResetByCodeResult, resetPasswordByCode } from '../accounts/reset-by-code.ts';
 import { type CreatedSession, lookupSession, revokeUserSessions } from '../accounts/sessions.ts';
 import { signUp } from '../accounts/signup.ts';
+import { localeError, setUserLocale } from '../accounts/user-locale.ts';
 import { findUserById, publicUser } from '../accounts/users.ts';
 import { type VerifyByCodeResult, verifyEmailByCode } from '../accounts/verify-by-code.ts';
 import { type VerifyResult, verifyEmail } from '../accounts/verify-email.ts';
 import { isoTime } from '../clock.ts';
 import type { Context } from '../context.ts';
 import type { User } from '../db/schema.ts';
+import { supportedLocale } from '../i18n/locales.ts';
 import { type AcceptResult, acceptInvitation } from '../invitations/accepting.ts';
 import { type InvitationView, invite } from '../invitations/inviting.ts';
 import { setSubscribed, unsubscribeTokenUser } from '../newsletter/subscription.ts';
@@ -73,9 +75,12 @@ type Unknown = { ok: false; reason: 'unknown' };
 export type { DeviceSessionView };
 
 export interface LibraryFlows {
-  /** Always the same answer for valid input, whether or not the address has an account. */
+  /**
+   * Always the same answer for valid input, whether or not the address has an account. `locale`:
+   * the account's language (en, de; 'de-AT' is de), else DEFAULT_LOCALE; another is an input error.
+   */
   signUp(
-    input: { email: string; password: string } & Origin,
+    input: { email: string; password: string; locale?: string } & Origin,
   ): Promise<{ ok: true } | { ok: false; errors: InputError[] }>;
   resendVerification(
     input: { email: string } & Origin,
@@ -141,6 +146,11 @@ export interface LibraryFlows {
     input: { token: string } & Origin,
   ): Promise<{ ok: true } | { ok: false; reason: ConsumeFailure }>;
   setSubscribed(input: { userId: string; subscribed: boolean } & Origin): Promise<{ changed: boolean }>;
+  /** The language of the user's emails and of oto's pages for them; null for DEFAULT_LOCALE. */
+  setLocale(input: {
+    userId: string;
+    locale: string | null;
+  }): Promise<{ ok: true } | { ok: false; errors: InputError[] }>;
   getUser(userId: string): Promise<PublicUser | null>;
   /** The user deletes their account, with their current password (DELETE /v1/me). */
   deleteAccount(
@@ -156,7 +166,11 @@ export function libraryFlows(ctx: Context): LibraryFlows {
   const ip = (origin: Origin) => origin.ip ?? null;
   const user = (id: string): Promise<User | undefined> => findUserById(ctx.db, id);
   return {
-    signUp: (input) => signUp(ctx, { email: input.email, password: input.password, ip: ip(input) }),
+    async signUp(input) {
+      const locale = input.locale === undefined ? null : supportedLocale(input.locale);
+      if (locale === undefined) return { ok: false, errors: [localeError()] };
+      return signUp(ctx, { email: input.email, password: input.password, ip: ip(input), locale });
+    },
     resendVerification: (input) => resendVerification(ctx, { email: input.email, ip: ip(input) }),
     verifyEmail: (input) => verifyEmail(ctx, input.token, ip(input)),
     verifyEmailByCode: (input) =>
@@ -274,6 +288,12 @@ export function libraryFlows(ctx: Context): LibraryFlows {
     async setSubscribed(input) {
       const change = await setSubscribed(ctx, input.userId, input.subscribed, ip(input));
       return { changed: change === 'changed' };
+    },
+    async setLocale(input) {
+      const locale = input.locale === null ? null : supportedLocale(input.locale);
+      if (locale === undefined) return { ok: false, errors: [localeError()] };
+      await setUserLocale(ctx, input.userId, locale);
+      return { ok: true };
     },
     async getUser(userId) {
       const found = await user(userId);

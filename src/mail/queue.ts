@@ -1,7 +1,9 @@
+import type { Config } from '../config/config.ts';
 import type { Context } from '../context.ts';
 import type { Db } from '../db/schema.ts';
+import { isLocale, type Locale } from '../i18n/locales.ts';
 import { enqueueEmail, enqueueEmails, type OutboxRow, type OutgoingEmail, outboxRow } from './outbox.ts';
-import { type EmailKind, type EmailParams, renderEmail } from './templates.ts';
+import { type EmailKind, type EmailParams, renderEmail, type TemplateEnv } from './templates.ts';
 
 export interface QueueOptions {
   userId?: string | null;
@@ -10,6 +12,14 @@ export interface QueueOptions {
   /** Added to (and overriding) the kind's own headers, e.g. a different List-Unsubscribe URL. */
   headers?: Record<string, string>;
   sendId?: string;
+  /**
+   * The recipient's language: users.locale, or null for DEFAULT_LOCALE. It is decided here, when the
+   * message is queued, not looked up at send: the outbox row holds the finished message, so a retry
+   * sends the same bytes (DKIM-signed at each attempt, over the same body), the worker needs no
+   * template or account to send it, and the link it carries is never stored apart from its words.
+   * A user who changes language after asking gets that one email in the old one.
+   */
+  locale?: string | null;
 }
 
 /**
@@ -35,12 +45,13 @@ export function renderedMail<K extends EmailKind>(
   ctx: Context,
   kind: K,
   params: EmailParams[K],
+  locale: string | null,
 ): Omit<OutboxRow, 'recipient' | 'user_id'> {
   const {
     recipient: _,
     user_id: __,
     ...row
-  } = outboxRow(ctx.clock, prepare(ctx, kind, '', params, {}), messageDomain(ctx));
+  } = outboxRow(ctx.clock, prepare(ctx, kind, '', params, { locale }), messageDomain(ctx));
   return row;
 }
 
@@ -68,7 +79,7 @@ function prepare<K extends EmailKind>(
   params: EmailParams[K],
   options: QueueOptions,
 ): OutgoingEmail {
-  const rendered = renderEmail(kind, { appName: ctx.config.appName }, params);
+  const rendered = renderEmail(kind, templateEnv(ctx.config, recipientLocale(ctx, options.locale)), params);
   return {
     kind,
     to,
@@ -82,6 +93,21 @@ function prepare<K extends EmailKind>(
     headers: rendered.headers || options.headers ? { ...rendered.headers, ...options.headers } : null,
     sendId: options.sendId ?? null,
   };
+}
+
+/** What every email of this config is rendered with: its name, branding and templates, in a language. */
+export function templateEnv(config: Config, locale: Locale): TemplateEnv {
+  return {
+    appName: config.appName,
+    locale,
+    brand: config.presentation.brand,
+    templates: config.presentation.templates,
+  };
+}
+
+/** A stored language oto still speaks, else DEFAULT_LOCALE. */
+export function recipientLocale(ctx: Context, locale: string | null | undefined): Locale {
+  return isLocale(locale) ? locale : ctx.config.presentation.defaultLocale;
 }
 
 function messageDomain(ctx: Context): string {

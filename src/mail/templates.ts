@@ -1,348 +1,306 @@
 import { html, SafeHtml } from '../html.ts';
+import type { Words } from '../i18n/locales.ts';
+import type { EMAIL_VARIABLES } from '../templates/variables.ts';
+import {
+  type Built,
+  codeBody,
+  finish,
+  lines,
+  linkBody,
+  type RenderedEmail,
+  type TemplateEnv,
+} from './email-frame.ts';
 
 /**
- * Every email oto sends, as plain functions: a subject, a plain-text body and an HTML body.
- * Wording lives here and only here. Every value that came from a user is escaped by `html`.
+ * Every email oto sends: a subject, a plain-text body and an HTML body, in the recipient's
+ * language. The words are in the catalogues (src/i18n/); here is what each kind says, in which
+ * order. Every value that came from a user is escaped by `html`. An operator's file in
+ * TEMPLATES_DIR replaces a part of a kind (email-frame.ts applies it).
  */
 
-export interface RenderedEmail {
-  subject: string;
-  text: string;
-  html: string;
-  /** Extra headers the kind always carries, e.g. the RFC 8058 unsubscribe pair on newsletters. */
-  headers?: Record<string, string>;
-}
+export type { RenderedEmail, TemplateEnv } from './email-frame.ts';
 
-export interface TemplateEnv {
-  appName: string;
-}
+/** The actions an account without a password confirms with an emailed code (accounts/action-codes.ts). */
+type SensitiveActionName = 'change_email' | 'change_password' | 'delete_account' | 'revoke_other_sessions';
+
+/** How long a link or code lasts: seconds, said in the recipient's language, or words as given. */
+type ValidFor = number | string;
 
 export interface EmailParams {
   /** A link, a code, or both (VERIFY_EMAIL_METHOD); `codeValidFor` goes with the code. */
-  verify_email: { link?: string; validFor: string; code?: string; codeValidFor?: string };
+  verify_email: { link?: string; validFor: ValidFor; code?: string; codeValidFor?: ValidFor };
   account_exists: { loginLink: string; resetLink: string };
-  password_reset: { link?: string; validFor: string; code?: string; codeValidFor?: string };
+  password_reset: { link?: string; validFor: ValidFor; code?: string; codeValidFor?: ValidFor };
   /** keptThisSession: changed while logged in, whose session stays (else a reset: none stays). */
   password_changed: { resetLink: string; keptThisSession?: boolean };
-  email_change: { link: string; validFor: string; newEmail: string };
+  email_change: { link: string; validFor: ValidFor; newEmail: string };
   email_change_notice: { newEmail: string; resetLink: string };
   account_deleted: { signUpLink: string };
   account_disabled: { siteLink: string };
   account_enabled: { loginLink: string };
-  invitation: { link: string; validFor: string; inviter: string; scope: string; role: string };
+  invitation: { link: string; validFor: ValidFor; inviter: string; scope: string; role: string };
   newsletter: { subject: string; text: string; html?: string | null; unsubscribeLink: string };
   /** Passwordless sign-in: a link, a code, or both (SIGN_IN_EMAIL_METHOD). */
-  sign_in: { link?: string; validFor: string; code?: string; codeValidFor?: string };
+  sign_in: { link?: string; validFor: ValidFor; code?: string; codeValidFor?: ValidFor };
   /** Sign-in asked for an address without an account, with SIGN_UP_PASSWORDLESS: creating one. */
-  sign_in_new_account: { link?: string; validFor: string; code?: string; codeValidFor?: string };
+  sign_in_new_account: { link?: string; validFor: ValidFor; code?: string; codeValidFor?: ValidFor };
   /** A code for one sensitive action of an account without a password (action-codes.ts). */
-  action_code: { action: string; code: string; codeValidFor: string };
+  action_code: { action: SensitiveActionName; code: string; codeValidFor: ValidFor };
 }
 
 export type EmailKind = keyof EmailParams;
 
-type Template<K extends EmailKind> = (env: TemplateEnv, params: EmailParams[K]) => RenderedEmail;
+/** The operator's variables (src/templates/variables.ts) are each kind's parameters, no more, no less. */
+type FileName<K extends string> = K extends `${infer A}_${infer B}` ? `${A}-${FileName<B>}` : K;
+type SameNames<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+/** Fails `tsc` when a kind's parameters and its variables in EMAIL_VARIABLES differ. */
+export type VariablesMatchParams = Assert<
+  {
+    [K in EmailKind]: SameNames<keyof EmailParams[K], (typeof EMAIL_VARIABLES)[FileName<K>][number]>;
+  }[EmailKind]
+>;
+type Assert<T extends true> = T;
 
-const templates: { [K in EmailKind]: Template<K> } = {
-  verify_email: (env, p) =>
-    actionEmail(env, {
-      subject: `Confirm your email for ${env.appName}`,
-      lead: `Someone signed up for ${env.appName} with this address. If it was you, confirm your email:`,
-      action: 'Confirm my email',
-      link: p.link,
-      validFor: p.validFor,
-      code: p.code,
-      codeValidFor: p.codeValidFor,
-      ignore: 'If you did not sign up, ignore this email: no account will be activated.',
-    }),
+type Kind<K extends EmailKind> = (env: TemplateEnv, w: Words, params: EmailParams[K]) => Built;
 
-  account_exists: (env, p) => ({
-    subject: `Your ${env.appName} account`,
-    text: lines(
-      `Someone tried to sign up for ${env.appName} with this address, which already has an account.`,
-      '',
-      `Log in: ${p.loginLink}`,
-      `Forgot your password? Reset it: ${p.resetLink}`,
-      '',
-      'If this was not you, you can ignore this email. Nothing has changed.',
-    ),
-    html: layout(
-      env,
-      html`<p>Someone tried to sign up for ${env.appName} with this address, which already has an account.</p>
-<p><a href="${p.loginLink}">Log in</a> or, if you forgot your password, <a href="${p.resetLink}">reset it</a>.</p>
-<p>If this was not you, you can ignore this email. Nothing has changed.</p>`,
-    ),
-  }),
+const templates: { [K in EmailKind]: Kind<K> } = {
+  verify_email: (env, w, p) => {
+    const a = { appName: env.appName };
+    const action = { lead: w.t('email.verify_email.lead', a), action: w.t('email.verify_email.action') };
+    const ignore = w.t('email.verify_email.ignore');
+    return { subject: w.t('email.verify_email.subject', a), ...actionBody(env, w, p, action, ignore) };
+  },
 
-  password_reset: (env, p) =>
-    actionEmail(env, {
-      subject: `Reset your ${env.appName} password`,
-      lead: `Someone asked to reset the password of your ${env.appName} account. To choose a new one:`,
-      action: 'Choose a new password',
-      link: p.link,
-      validFor: p.validFor,
-      code: p.code,
-      codeValidFor: p.codeValidFor,
-      ignore: 'If you did not ask for this, ignore this email: your password stays as it is.',
-    }),
-
-  password_changed: (env, p) => {
-    // After a change from the account page the session that made it stays; after a reset none does.
-    const sessions = p.keptThisSession
-      ? 'every other session was logged out'
-      : 'every session was logged out';
+  account_exists: (env, w, p) => {
+    const a = { appName: env.appName };
     return {
-      subject: `Your ${env.appName} password was changed`,
+      subject: w.t('email.account_exists.subject', a),
       text: lines(
-        `The password of your ${env.appName} account was just changed, and ${sessions}.`,
+        w.t('email.account_exists.lead', a),
         '',
-        `If this was not you, reset your password now: ${p.resetLink}`,
+        `${w.t('email.account_exists.login')}: ${p.loginLink}`,
+        `${w.t('email.account_exists.reset')}: ${p.resetLink}`,
+        '',
+        w.t('email.account_exists.ignore'),
       ),
-      html: layout(
+      body: html`<p>${w.t('email.account_exists.lead', a)}</p>
+<p><a href="${p.loginLink}">${w.t('email.account_exists.login')}</a></p>
+<p><a href="${p.resetLink}">${w.t('email.account_exists.reset')}</a></p>
+<p>${w.t('email.account_exists.ignore')}</p>`,
+    };
+  },
+
+  password_reset: (env, w, p) => {
+    const a = { appName: env.appName };
+    const action = { lead: w.t('email.password_reset.lead', a), action: w.t('email.password_reset.action') };
+    const ignore = w.t('email.password_reset.ignore');
+    return { subject: w.t('email.password_reset.subject', a), ...actionBody(env, w, p, action, ignore) };
+  },
+
+  // After a change from the account page the session that made it stays; after a reset none does.
+  password_changed: (env, w, p) => {
+    const a = { appName: env.appName };
+    const lead = w.t(
+      p.keptThisSession ? 'email.password_changed.leadKept' : 'email.password_changed.leadAll',
+      a,
+    );
+    return {
+      subject: w.t('email.password_changed.subject', a),
+      text: lines(lead, '', `${w.t('email.notYou.reset')}: ${p.resetLink}`),
+      body: html`<p>${lead}</p>
+<p><a href="${p.resetLink}">${w.t('email.notYou.reset')}</a>.</p>`,
+    };
+  },
+
+  email_change: (env, w, p) => {
+    const a = { appName: env.appName, newEmail: p.newEmail };
+    const action = { lead: w.t('email.email_change.lead', a), action: w.t('email.email_change.action') };
+    return {
+      subject: w.t('email.email_change.subject', a),
+      ...linkBody(
         env,
-        html`<p>The password of your ${env.appName} account was just changed, and ${sessions}.</p>
-<p>If this was not you, <a href="${p.resetLink}">reset your password now</a>.</p>`,
+        w,
+        { ...action, link: p.link, validFor: p.validFor },
+        w.t('email.email_change.ignore'),
       ),
     };
   },
 
-  email_change: (env, p) =>
-    actionEmail(env, {
-      subject: `Confirm your new email for ${env.appName}`,
-      lead: `Someone asked to change the email of a ${env.appName} account to ${p.newEmail}. If it was you, confirm:`,
-      action: 'Confirm this email',
-      link: p.link,
-      validFor: p.validFor,
-      ignore: 'If you did not ask for this, ignore this email: nothing will change.',
-    }),
-
-  email_change_notice: (env, p) => ({
-    subject: `A change of email was requested for your ${env.appName} account`,
-    text: lines(
-      `Someone asked to change the email of your ${env.appName} account to ${p.newEmail}.`,
-      'The change happens only if the new address is confirmed from the link sent to it.',
-      '',
-      `If this was not you, reset your password now: ${p.resetLink}`,
-    ),
-    html: layout(
-      env,
-      html`<p>Someone asked to change the email of your ${env.appName} account to <strong>${p.newEmail}</strong>.</p>
-<p>The change happens only if the new address is confirmed from the link sent to it.</p>
-<p>If this was not you, <a href="${p.resetLink}">reset your password now</a>.</p>`,
-    ),
-  }),
+  email_change_notice: (env, w, p) => {
+    const a = { appName: env.appName };
+    return {
+      subject: w.t('email.email_change_notice.subject', a),
+      text: lines(
+        w.t('email.email_change_notice.lead', { ...a, newEmail: p.newEmail }),
+        w.t('email.email_change_notice.only'),
+        '',
+        `${w.t('email.notYou.reset')}: ${p.resetLink}`,
+      ),
+      body: html`<p>${w.html('email.email_change_notice.lead', { ...a, newEmail: html`<strong>${p.newEmail}</strong>` })}</p>
+<p>${w.t('email.email_change_notice.only')}</p>
+<p><a href="${p.resetLink}">${w.t('email.notYou.reset')}</a>.</p>`,
+    };
+  },
 
   // The last message to a deleted account: no link into an account, which no longer exists. Its outbox
   // row is erased on delivery (ERASED_ON_DELIVERY in src/mail/claims.ts).
-  account_deleted: (env, p) => ({
-    subject: `Your ${env.appName} account was deleted`,
-    text: lines(
-      `Your ${env.appName} account was deleted, with its sessions, links and email preferences.`,
-      'Nothing more will be sent to this address.',
-      '',
-      `You can sign up again with this address at any time: ${p.signUpLink}`,
-    ),
-    html: layout(
-      env,
-      html`<p>Your ${env.appName} account was deleted, with its sessions, links and email preferences.</p>
-<p>Nothing more will be sent to this address.</p>
-<p>You can <a href="${p.signUpLink}">sign up again</a> with this address at any time.</p>`,
-    ),
-  }),
+  account_deleted: (env, w, p) => {
+    const a = { appName: env.appName };
+    return {
+      subject: w.t('email.account_deleted.subject', a),
+      text: lines(
+        w.t('email.account_deleted.lead', a),
+        w.t('email.account_deleted.nothingMore'),
+        '',
+        `${w.t('email.account_deleted.again')}: ${p.signUpLink}`,
+      ),
+      body: html`<p>${w.t('email.account_deleted.lead', a)}</p>
+<p>${w.t('email.account_deleted.nothingMore')}</p>
+<p><a href="${p.signUpLink}">${w.t('email.account_deleted.again')}</a>.</p>`,
+    };
+  },
 
-  account_disabled: (env, p) => ({
-    subject: `Your ${env.appName} account was disabled`,
-    text: lines(
-      `Your ${env.appName} account was disabled by its operators, and every session was logged out.`,
-      'You cannot log in until it is enabled again.',
-      '',
-      `If you think this is a mistake, contact ${env.appName}'s support: ${p.siteLink}`,
-    ),
-    html: layout(
-      env,
-      html`<p>Your ${env.appName} account was disabled by its operators, and every session was logged out.</p>
-<p>You cannot log in until it is enabled again.</p>
-<p>If you think this is a mistake, <a href="${p.siteLink}">contact ${env.appName}'s support</a>.</p>`,
-    ),
-  }),
+  account_disabled: (env, w, p) => {
+    const a = { appName: env.appName };
+    return {
+      subject: w.t('email.account_disabled.subject', a),
+      text: lines(
+        w.t('email.account_disabled.lead', a),
+        w.t('email.account_disabled.cannot'),
+        '',
+        `${w.t('email.account_disabled.contact', a)}: ${p.siteLink}`,
+      ),
+      body: html`<p>${w.t('email.account_disabled.lead', a)}</p>
+<p>${w.t('email.account_disabled.cannot')}</p>
+<p><a href="${p.siteLink}">${w.t('email.account_disabled.contact', a)}</a>.</p>`,
+    };
+  },
 
-  account_enabled: (env, p) => ({
-    subject: `Your ${env.appName} account was enabled again`,
-    text: lines(
-      `Your ${env.appName} account was enabled again: you can log in with your password.`,
-      '',
-      `Log in: ${p.loginLink}`,
-    ),
-    html: layout(
-      env,
-      html`<p>Your ${env.appName} account was enabled again: you can log in with your password.</p>
-<p><a href="${p.loginLink}">Log in</a></p>`,
-    ),
-  }),
+  account_enabled: (env, w, p) => {
+    const a = { appName: env.appName };
+    return {
+      subject: w.t('email.account_enabled.subject', a),
+      text: lines(
+        w.t('email.account_enabled.lead', a),
+        '',
+        `${w.t('email.account_enabled.login')}: ${p.loginLink}`,
+      ),
+      body: html`<p>${w.t('email.account_enabled.lead', a)}</p>
+<p><a href="${p.loginLink}">${w.t('email.account_enabled.login')}</a></p>`,
+    };
+  },
 
-  invitation: (env, p) =>
-    actionEmail(env, {
-      subject: `${p.inviter} invited you to ${p.scope} on ${env.appName}`,
-      lead: `${p.inviter} invited you to join ${p.scope} on ${env.appName} as ${p.role}.`,
-      action: 'See the invitation',
-      link: p.link,
-      validFor: p.validFor,
-      ignore: 'If you do not want to join, ignore this email.',
-    }),
+  invitation: (env, w, p) => {
+    const a = { appName: env.appName, inviter: p.inviter, scope: p.scope, role: p.role };
+    const action = { lead: w.t('email.invitation.lead', a), action: w.t('email.invitation.action') };
+    return {
+      subject: w.t('email.invitation.subject', a),
+      ...linkBody(env, w, { ...action, link: p.link, validFor: p.validFor }, w.t('email.invitation.ignore')),
+    };
+  },
 
-  sign_in: (env, p) =>
-    actionEmail(env, {
-      subject: `Sign in to ${env.appName}`,
-      lead: `Someone asked to sign in to your ${env.appName} account with this address. If it was you:`,
-      action: 'Sign in',
-      link: p.link,
-      validFor: p.validFor,
-      code: p.code,
-      codeValidFor: p.codeValidFor,
-      ignore: 'If you did not ask for this, ignore this email: nobody can sign in without it.',
-    }),
+  sign_in: (env, w, p) => {
+    const a = { appName: env.appName };
+    const action = { lead: w.t('email.sign_in.lead', a), action: w.t('email.sign_in.action') };
+    return {
+      subject: w.t('email.sign_in.subject', a),
+      ...actionBody(env, w, p, action, w.t('email.sign_in.ignore')),
+    };
+  },
 
-  sign_in_new_account: (env, p) =>
-    actionEmail(env, {
-      subject: `Create your ${env.appName} account`,
-      lead: `Someone asked to sign in to ${env.appName} with this address, which has no account yet. To create one and sign in:`,
-      action: 'Create my account',
-      link: p.link,
-      validFor: p.validFor,
-      code: p.code,
-      codeValidFor: p.codeValidFor,
-      ignore: 'If you did not ask for this, ignore this email: no account will be created.',
-    }),
+  sign_in_new_account: (env, w, p) => {
+    const a = { appName: env.appName };
+    const action = {
+      lead: w.t('email.sign_in_new_account.lead', a),
+      action: w.t('email.sign_in_new_account.action'),
+    };
+    return {
+      subject: w.t('email.sign_in_new_account.subject', a),
+      ...actionBody(env, w, p, action, w.t('email.sign_in_new_account.ignore')),
+    };
+  },
 
-  action_code: (env, p) =>
-    actionEmail(env, {
-      subject: `Your ${env.appName} confirmation code`,
-      lead: `Someone signed in to your ${env.appName} account asked to ${p.action}. If it was you, type this code:`,
-      action: 'Confirm',
-      validFor: p.codeValidFor,
-      code: p.code,
-      codeValidFor: p.codeValidFor,
-      ignore:
-        'If you did not ask for this, ignore this email and log out of your other devices: someone else may be signed in.',
-    }),
+  action_code: (env, w, p) => {
+    const a = { appName: env.appName, action: w.t(`email.action_code.${p.action}`) };
+    const action = { lead: w.t('email.action_code.lead', a), action: '' };
+    const code = { validFor: p.codeValidFor, code: p.code, codeValidFor: p.codeValidFor };
+    return {
+      subject: w.t('email.action_code.subject', a),
+      ...actionBody(env, w, code, action, w.t('email.action_code.ignore')),
+    };
+  },
 
   // RFC 8058 one-click unsubscribe: mail clients show an Unsubscribe button that POSTs
   // "List-Unsubscribe=One-Click" to the URL. It must be https in production (PUBLIC_URL), and the
   // page at that URL must unsubscribe on POST only, never on GET (scanners fetch links).
-  newsletter: (env, p) => ({
+  newsletter: (env, w, p) => ({
     subject: p.subject,
     headers: {
       'List-Unsubscribe': `<${p.unsubscribeLink}>`,
       'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
     },
-    text: lines(p.text, '', '--', `Unsubscribe from ${env.appName} newsletters: ${p.unsubscribeLink}`),
-    html: layout(
-      env,
-      html`${p.html ? rawHtml(p.html) : html`<div style="white-space:pre-wrap">${p.text}</div>`}
-<hr><p style="font-size:12px;color:#666"><a href="${p.unsubscribeLink}">Unsubscribe</a> from ${env.appName} newsletters.</p>`,
+    text: lines(
+      p.text,
+      '',
+      '--',
+      `${w.t('email.newsletter.unsubscribe', { appName: env.appName })}: ${p.unsubscribeLink}`,
     ),
+    // The newsletter's own HTML, written by the app's operator, is trusted as given.
+    body: html`${p.html ? new SafeHtml(p.html) : html`<div style="white-space:pre-wrap">${linkified(p.text)}</div>`}
+<hr><p style="font-size:12px;color:#666"><a href="${p.unsubscribeLink}">${w.t('email.newsletter.unsubscribeLink')}</a> ${w.t('email.newsletter.unsubscribeRest', { appName: env.appName })}</p>`,
   }),
 };
+
+/** Every kind, in the order above. */
+export const EMAIL_KINDS = Object.keys(templates) as EmailKind[];
+
+export function isEmailKind(value: string): value is EmailKind {
+  return Object.hasOwn(templates, value);
+}
 
 export function renderEmail<K extends EmailKind>(
   kind: K,
   env: TemplateEnv,
   params: EmailParams[K],
 ): RenderedEmail {
-  const email = templates[kind](env, params);
-  // A subject is one header line: a line break in a user-supplied value must not start another.
-  return { ...email, subject: email.subject.replace(/[\r\n]+/g, ' ').trim() };
+  return finish(kind, env, params as Record<string, unknown>, (w) => templates[kind](env, w, params));
 }
 
-interface ActionEmail {
-  subject: string;
-  lead: string;
-  action: string;
-  /** Absent when the flow mails a code only. */
+/** A text newsletter as HTML: its addresses become links, so both parts carry the same ones. */
+function linkified(text: string): SafeHtml[] {
+  return text
+    .split(/(https?:\/\/[^\s<>"]+)/)
+    .map((part, i) => (i % 2 === 1 ? html`<a href="${part}">${part}</a>` : html`${part}`));
+}
+
+interface CodeOrLink {
   link?: string | undefined;
-  validFor: string;
-  /** A one-time code to type instead: in the body (large in HTML), never in the subject. */
+  validFor: ValidFor;
   code?: string | undefined;
-  codeValidFor?: string | undefined;
-  ignore: string;
+  codeValidFor?: ValidFor | undefined;
 }
 
-function actionEmail(env: TemplateEnv, e: ActionEmail): RenderedEmail {
-  if (e.code !== undefined) return codeEmail(env, { ...e, code: e.code });
-  if (e.link === undefined) throw new TypeError('an action email needs a link or a code');
-  return linkEmail(env, { ...e, link: e.link });
-}
-
-/**
- * An email with a code, and the link too when the flow sends both. The code is grouped 3+3 for
- * reading; the pages accept it with or without the space.
- */
-function codeEmail(env: TemplateEnv, e: ActionEmail & { code: string }): RenderedEmail {
-  const shown = e.code.length === 6 ? `${e.code.slice(0, 3)} ${e.code.slice(3)}` : e.code;
-  const codeFor = e.codeValidFor ?? e.validFor;
-  const text =
-    e.link === undefined
-      ? lines(
-          e.lead,
-          '',
-          `Your code: ${shown}`,
-          '',
-          `The code works once and expires in ${codeFor}.`,
-          e.ignore,
-        )
-      : lines(
-          e.lead,
-          '',
-          e.link,
-          '',
-          `Or type this code: ${shown}`,
-          '',
-          `The link works once and expires in ${e.validFor}; the code expires in ${codeFor}.`,
-          e.ignore,
-        );
-  const codeBlock = html`<p style="font-size:32px;font-weight:700;letter-spacing:6px;font-family:ui-monospace,monospace">${shown}</p>`;
-  const body =
-    e.link === undefined
-      ? html`<p>${e.lead}</p>
-<p>Your code:</p>
-${codeBlock}
-<p style="font-size:13px;color:#555">The code works once and expires in ${codeFor}. ${e.ignore}</p>`
-      : html`<p>${e.lead}</p>
-<p><a href="${e.link}" style="display:inline-block;padding:10px 16px;background:#1f4fd1;color:#fff;border-radius:6px;text-decoration:none">${e.action}</a></p>
-<p>Or type this code:</p>
-${codeBlock}
-<p style="font-size:13px;color:#555">Or paste this address into your browser: ${e.link}</p>
-<p style="font-size:13px;color:#555">The link works once and expires in ${e.validFor}; the code expires in ${codeFor}. ${e.ignore}</p>`;
-  return { subject: e.subject, text, html: layout(env, body) };
-}
-
-function linkEmail(env: TemplateEnv, e: ActionEmail & { link: string }): RenderedEmail {
-  return {
-    subject: e.subject,
-    text: lines(e.lead, '', e.link, '', `This link works once and expires in ${e.validFor}.`, e.ignore),
-    html: layout(
+/** A link, a code, or both, by what the flow mails. */
+function actionBody(
+  env: TemplateEnv,
+  w: Words,
+  p: CodeOrLink,
+  words: { lead: string; action: string },
+  ignore: string,
+): Omit<Built, 'subject'> {
+  if (p.code !== undefined)
+    return codeBody(
       env,
-      html`<p>${e.lead}</p>
-<p><a href="${e.link}" style="display:inline-block;padding:10px 16px;background:#1f4fd1;color:#fff;border-radius:6px;text-decoration:none">${e.action}</a></p>
-<p style="font-size:13px;color:#555">Or paste this address into your browser: ${e.link}</p>
-<p style="font-size:13px;color:#555">This link works once and expires in ${e.validFor}. ${e.ignore}</p>`,
-    ),
-  };
-}
-
-function layout(env: TemplateEnv, body: SafeHtml): string {
-  return html`<!doctype html>
-<html><body style="font-family:system-ui,sans-serif;line-height:1.5;color:#111;max-width:560px;margin:0 auto;padding:24px">
-<p style="font-weight:600">${env.appName}</p>
-${body}
-</body></html>`.value;
-}
-
-/** The newsletter's own HTML, written by the app's operator, is trusted as given. */
-function rawHtml(value: string): SafeHtml {
-  return new SafeHtml(value);
-}
-
-function lines(...parts: string[]): string {
-  return `${parts.join('\n')}\n`;
+      w,
+      {
+        ...words,
+        link: p.link,
+        validFor: p.validFor,
+        code: p.code,
+        codeValidFor: p.codeValidFor ?? p.validFor,
+      },
+      ignore,
+    );
+  if (p.link === undefined) throw new TypeError('an action email needs a link or a code');
+  return linkBody(env, w, { ...words, link: p.link, validFor: p.validFor }, ignore);
 }

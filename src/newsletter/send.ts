@@ -114,7 +114,7 @@ async function queueBatch(
 ): Promise<void> {
   let query = trx
     .selectFrom('users')
-    .select(['id', 'email'])
+    .select(['id', 'email', 'locale'])
     .where('email_verified_at', 'is not', null)
     .where('unsubscribed_at', 'is', null)
     .orderBy('id')
@@ -147,7 +147,7 @@ function newsletterFor(
   ctx: Context,
   sendId: string,
   content: NewsletterContent,
-  user: { id: string; email: string },
+  user: { id: string; email: string; locale: string | null },
 ): QueuedItem<'newsletter'> {
   const token = unsubscribeToken(ctx, user.id);
   return {
@@ -160,6 +160,8 @@ function newsletterFor(
     },
     options: {
       userId: user.id,
+      // The operator's words are as written; the unsubscribe line around them is in the reader's language.
+      locale: user.locale,
       from: ctx.config.mail.newsletterFrom,
       sendId,
       // The header names oto's own endpoint even when LINK_UNSUBSCRIBE sends the body's link to the

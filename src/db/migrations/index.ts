@@ -11,6 +11,7 @@ import * as userDisable from './0008_user_disable.ts';
 import * as sessionIpPrefix from './0009_session_ip_prefix.ts';
 import * as oneTimeCodes from './0011_one_time_codes.ts';
 import * as webhooks from './0012_webhooks.ts';
+import * as userLocale from './0013_user_locale.ts';
 
 /**
  * Every migration, by name. Names sort in the order they apply; once released, a migration never
@@ -29,4 +30,5 @@ export const migrations: Record<string, Migration> = {
   '0009_session_ip_prefix': sessionIpPrefix,
   '0011_one_time_codes': oneTimeCodes,
   '0012_webhooks': webhooks,
+  '0013_user_locale': userLocale,
 };

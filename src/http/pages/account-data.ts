@@ -4,14 +4,14 @@ import { exportAccount } from '../../accounts/account-export.ts';
 import type { Context } from '../../context.ts';
 import type { User } from '../../db/schema.ts';
 import { html, type SafeHtml } from '../../html.ts';
-import { wrongCurrentPasswordProblem } from '../problem.ts';
+import type { Words } from '../../i18n/locales.ts';
 import { rateLimited } from '../rate-limit.ts';
 import { sendAccountExport } from '../routes/account-data.ts';
 import { assertSameOrigin, authenticate, clearSessionCookie } from '../session-auth.ts';
 import { emailMeACode, proofField } from './action-codes.ts';
 import { refusedCodeNotice } from './code-forms.ts';
 import { byField, cooldownNotice, type FieldErrors, field, formString, notice } from './forms.ts';
-import { PAGE_ROUTE, pageSender, redirectAfterPost, seeOther } from './layout.ts';
+import { PAGE_ROUTE, pageSender, pageWords, redirectAfterPost, seeOther } from './layout.ts';
 import { loginPath } from './return-to.ts';
 
 /**
@@ -25,6 +25,7 @@ export async function accountDataPages(app: FastifyInstance, { ctx }: { ctx: Con
     seeOther(reply, loginPath(`${config.basePath}${path}`));
 
   const deletePage = (
+    w: Words,
     reply: FastifyReply,
     user: User,
     status = 200,
@@ -34,23 +35,22 @@ export async function accountDataPages(app: FastifyInstance, { ctx }: { ctx: Con
   ) =>
     page(
       reply,
-      'Delete your account',
-      html`${before ?? ''}<p>Deleting your account cannot be undone. It removes, at once:</p>
+      w.t('data.deleteTitle'),
+      html`${before ?? ''}<p>${w.t('data.cannotUndo')}</p>
 <ul>
-<li>your email address, password and newsletter preference;</li>
-<li>every session: you are logged out on all your devices;</li>
-<li>every link we emailed you that is still waiting to be used, and mail not sent yet;</li>
-<li>the invitations you sent that nobody accepted yet, which stop working.</li>
+<li>${w.t('data.removesEmail')}</li>
+<li>${w.t('data.removesSessions')}</li>
+<li>${w.t('data.removesLinks')}</li>
+<li>${w.t('data.removesInvitations')}</li>
 </ul>
-<p>What stays is the record of what happened to the account (logins, changes), under its
-anonymous id and without your email address. One last email tells you the account was deleted.</p>
-<p><a href="/account/export">Download your data</a> first if you want to keep a copy.</p>
+<p>${w.t('data.whatStays')}</p>
+<p>${w.html('data.downloadFirst', { download: html`<a href="/account/export">${w.t('data.downloadYourData')}</a>` })}</p>
 <form method="post" action="/account/delete" novalidate>
-${proofField(user, field({ name: 'currentPassword', label: 'Your password', type: 'password', autocomplete: 'current-password', errors: errors['currentPassword'] }), errors['code'])}
-<button type="submit">Delete my account</button>
+${proofField(w, user, field({ name: 'currentPassword', label: w.t('security.yourPassword'), type: 'password', autocomplete: 'current-password', errors: errors['currentPassword'] }), errors['code'])}
+<button type="submit">${w.t('data.delete')}</button>
 </form>
-${emailMeACode(user, 'delete_account', codeSent)}
-<p><a href="/account">Keep my account</a></p>`,
+${emailMeACode(w, user, 'delete_account', codeSent)}
+<p><a href="/account">${w.t('data.keep')}</a></p>`,
       status,
     );
 
@@ -66,7 +66,15 @@ ${emailMeACode(user, 'delete_account', codeSent)}
   app.get<{ Querystring: { code_sent?: string } }>('/account/delete', PAGE_ROUTE, async (request, reply) => {
     const auth = await authenticate(ctx, request);
     if (auth === null) return logInFirst(reply, '/account/delete');
-    return deletePage(reply, auth.user, 200, {}, undefined, request.query.code_sent === '1');
+    return deletePage(
+      pageWords(config, request),
+      reply,
+      auth.user,
+      200,
+      {},
+      undefined,
+      request.query.code_sent === '1',
+    );
   });
 
   app.post('/account/delete', { config: rateLimited(ctx), ...PAGE_ROUTE }, async (request, reply) => {
@@ -83,32 +91,34 @@ ${emailMeACode(user, 'delete_account', codeSent)}
       clearSessionCookie(reply, config);
       return redirectAfterPost(reply, config, '/account/deleted');
     }
+    const w = pageWords(config, request);
     switch (result.reason) {
       case 'invalid_input':
-        return deletePage(reply, auth.user, 422, byField(result.errors));
+        return deletePage(w, reply, auth.user, 422, byField(result.errors, w));
       case 'wrong_password':
-        return deletePage(reply, auth.user, 401, {}, notice('bad', wrongCurrentPasswordProblem().title));
+        return deletePage(w, reply, auth.user, 401, {}, notice('bad', w.t('data.wrongPassword')));
       case 'code_invalid':
-        return deletePage(reply, auth.user, 400, {}, refusedCodeNotice());
+        return deletePage(w, reply, auth.user, 400, {}, refusedCodeNotice(w));
       case 'cooling_down':
-        return deletePage(reply, auth.user, 429, {}, cooldownNotice(reply, result));
+        return deletePage(w, reply, auth.user, 429, {}, cooldownNotice(reply, result, w));
     }
   });
 
   // Where a deletion lands: a page of its own, so reloading it does not post again.
-  app.get('/account/deleted', PAGE_ROUTE, async (_request, reply) =>
-    page(
+  app.get('/account/deleted', PAGE_ROUTE, async (request, reply) => {
+    const w = pageWords(config, request);
+    return page(
       reply,
-      'Your account was deleted',
-      html`${notice('good', 'Your account and its data were deleted. You are logged out.')}
-<p>You can <a href="/signup">sign up again</a> with the same address at any time.</p>`,
-    ),
-  );
+      w.t('data.deletedTitle'),
+      html`${notice('good', w.t('data.deleted'))}
+<p>${w.html('data.signUpAgain', { signUp: html`<a href="/signup">${w.t('data.signUpAgainLink')}</a>` })}</p>`,
+    );
+  });
 }
 
 /** The two entries at the bottom of the /account page. */
-export function accountDataLinks(): SafeHtml {
-  return html`<h2>Your data</h2>
-<p><a href="/account/export" download>Download my data</a> (JSON)</p>
-<p><a href="/account/delete">Delete my account</a></p>`;
+export function accountDataLinks(w: Words): SafeHtml {
+  return html`<h2>${w.t('data.yourData')}</h2>
+<p><a href="/account/export" download>${w.t('data.download')}</a> (JSON)</p>
+<p><a href="/account/delete">${w.t('data.delete')}</a></p>`;
 }

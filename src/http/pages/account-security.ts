@@ -6,10 +6,10 @@ import {
   revokeOtherSessions,
   revokeOwnSession,
 } from '../../accounts/devices.ts';
-import { utcMinute } from '../../clock.ts';
 import type { Context } from '../../context.ts';
 import type { User } from '../../db/schema.ts';
 import { html, type SafeHtml } from '../../html.ts';
+import type { Words } from '../../i18n/locales.ts';
 import { rateLimited } from '../rate-limit.ts';
 import { type Authenticated, assertSameOrigin, authenticate } from '../session-auth.ts';
 import { emailMeACode, proofField } from './action-codes.ts';
@@ -24,7 +24,8 @@ import {
   notice,
   passwordHint,
 } from './forms.ts';
-import { PAGE_ROUTE, pageSender, redirectAfterPost } from './layout.ts';
+import { PAGE_ROUTE, pageSender, pageWords, redirectAfterPost } from './layout.ts';
+import { localReason } from './reasons.ts';
 
 /**
  * The security sections of /account: change the password, see the sessions (this device marked),
@@ -33,51 +34,57 @@ import { PAGE_ROUTE, pageSender, redirectAfterPost } from './layout.ts';
  * own, with the reasons; passwords are never echoed back.
  */
 
-const SECTION_NOTICES: Record<string, (value: string) => SafeHtml> = {
-  password_changed: () => notice('good', 'Your password was changed. Your other devices were logged out.'),
-  session_revoked: () => notice('good', 'That device was logged out.'),
-  others_revoked: (n) =>
-    notice('good', `Logged out of all other devices (${n === '1' ? '1 session' : `${n} sessions`}).`),
+const SECTION_NOTICES: Record<string, (w: Words, value: string) => SafeHtml> = {
+  password_changed: (w) => notice('good', w.t('security.passwordChanged')),
+  session_revoked: (w) => notice('good', w.t('security.sessionRevoked')),
+  others_revoked: (w, n) => notice('good', w.t('security.othersRevoked', { count: Number(n) })),
 };
 
-export async function securitySections(ctx: Context, auth: Authenticated, query: unknown): Promise<SafeHtml> {
+export async function securitySections(
+  ctx: Context,
+  w: Words,
+  auth: Authenticated,
+  query: unknown,
+): Promise<SafeHtml> {
   const params = (typeof query === 'object' && query !== null ? query : {}) as Record<string, unknown>;
   const shown = Object.entries(SECTION_NOTICES).flatMap(([key, render]) => {
     const value = params[key];
-    return typeof value === 'string' && /^\d{1,6}$/.test(value) ? [render(value)] : [];
+    return typeof value === 'string' && /^\d{1,6}$/.test(value) ? [render(w, value)] : [];
   });
   const sessions = await listSessions(ctx, auth.user.id, auth.session.id);
   return html`${shown}
-<h2>Password</h2>
-${passwordForm(ctx, auth.user)}
-${emailMeACode(auth.user, 'change_password', params['code_sent'] === '1')}
-<h2>Where you are logged in</h2>
-${sessionList(sessions)}
-${sessions.length > 1 ? html`${othersForm(auth.user)}${emailMeACode(auth.user, 'revoke_other_sessions', params['code_sent'] === '1')}` : html`<p class="hint">You are logged in on this device only.</p>`}`;
+<h2>${w.t('security.password')}</h2>
+${passwordForm(ctx, w, auth.user)}
+${emailMeACode(w, auth.user, 'change_password', params['code_sent'] === '1')}
+<h2>${w.t('security.whereLoggedIn')}</h2>
+${sessionList(w, sessions)}
+${sessions.length > 1 ? html`${othersForm(w, auth.user)}${emailMeACode(w, auth.user, 'revoke_other_sessions', params['code_sent'] === '1')}` : html`<p class="hint">${w.t('security.thisDeviceOnly')}</p>`}`;
 }
 
-function passwordForm(ctx: Context, user: User, errors: FieldErrors = {}): SafeHtml {
+function passwordForm(ctx: Context, w: Words, user: User, errors: FieldErrors = {}): SafeHtml {
   return html`<form method="post" action="/account/password" novalidate>
-${proofField(user, field({ name: 'currentPassword', label: 'Current password', type: 'password', autocomplete: 'current-password', errors: errors['currentPassword'] }), errors['code'])}
-${field({ name: 'newPassword', label: 'New password', type: 'password', autocomplete: 'new-password', hint: passwordHint(ctx.config), errors: errors['newPassword'] })}
-<button type="submit">Change my password</button>
+${proofField(w, user, field({ name: 'currentPassword', label: w.t('security.currentPassword'), type: 'password', autocomplete: 'current-password', errors: errors['currentPassword'] }), errors['code'])}
+${field({ name: 'newPassword', label: w.t('field.newPassword'), type: 'password', autocomplete: 'new-password', hint: passwordHint(ctx.config, w), errors: errors['newPassword'] })}
+<button type="submit">${w.t('security.change')}</button>
 </form>
-<p class="hint">Your other devices will be logged out.</p>`;
+<p class="hint">${w.t('security.othersLoggedOut')}</p>`;
 }
 
-function othersForm(user: User, errors: FieldErrors = {}): SafeHtml {
+function othersForm(w: Words, user: User, errors: FieldErrors = {}): SafeHtml {
   return html`<form method="post" action="/account/sessions/revoke-others" novalidate>
-${proofField(user, field({ name: 'password', label: 'Your password', type: 'password', autocomplete: 'current-password', hint: 'To log out of every other device.', errors: errors['password'] }), errors['code'])}
-<button type="submit" class="secondary">Log out of all other devices</button>
+${proofField(w, user, field({ name: 'password', label: w.t('security.yourPassword'), type: 'password', autocomplete: 'current-password', hint: w.t('security.othersHint'), errors: errors['password'] }), errors['code'])}
+<button type="submit" class="secondary">${w.t('security.logOutOthers')}</button>
 </form>`;
 }
 
-function sessionList(sessions: DeviceSession[]): SafeHtml {
+function sessionList(w: Words, sessions: DeviceSession[]): SafeHtml {
   return html`<ul class="sessions">
 ${sessions.map(
-  (s) => html`<li><strong>${s.userAgent}</strong>${s.current ? html` <em>(this device)</em>` : ''}
-<span class="hint">${s.ip === null ? '' : html`From ${s.ip}. `}Logged in ${utcMinute(s.createdAt)}, last active ${utcMinute(s.lastSeenAt)}.</span>
-${s.current ? '' : buttonForm('/account/sessions/revoke', 'Log out', { id: s.id }, true)}</li>`,
+  (
+    s,
+  ) => html`<li><strong>${s.userAgent}</strong>${s.current ? html` <em>${w.t('security.thisDevice')}</em>` : ''}
+<span class="hint">${s.ip === null ? '' : html`${w.t('security.from', { ip: s.ip })} `}${w.t('security.loggedInAt', { createdAt: w.dateTime(s.createdAt), lastSeenAt: w.dateTime(s.lastSeenAt) })}</span>
+${s.current ? '' : buttonForm('/account/sessions/revoke', w.t('security.logOut'), { id: s.id }, true)}</li>`,
 )}
 </ul>`;
 }
@@ -85,18 +92,18 @@ ${s.current ? '' : buttonForm('/account/sessions/revoke', 'Log out', { id: s.id 
 export async function accountSecurityPages(app: FastifyInstance, { ctx }: { ctx: Context }) {
   const { config } = ctx;
   const page = pageSender(config);
-  const passwordPage = (reply: FastifyReply, body: SafeHtml, status: number) =>
+  const passwordPage = (w: Words, reply: FastifyReply, body: SafeHtml, status: number) =>
     page(
       reply,
-      'Change your password',
-      html`${body}<p><a href="/account">Back to your account</a></p>`,
+      w.t('security.changeTitle'),
+      html`${body}<p><a href="/account">${w.t('security.backToAccount')}</a></p>`,
       status,
     );
-  const othersPage = (reply: FastifyReply, body: SafeHtml, status: number) =>
+  const othersPage = (w: Words, reply: FastifyReply, body: SafeHtml, status: number) =>
     page(
       reply,
-      'Log out of all other devices',
-      html`${body}<p><a href="/account">Back to your account</a></p>`,
+      w.t('security.logOutOthers'),
+      html`${body}<p><a href="/account">${w.t('security.backToAccount')}</a></p>`,
       status,
     );
 
@@ -114,19 +121,21 @@ export async function accountSecurityPages(app: FastifyInstance, { ctx }: { ctx:
       ip: request.ip,
     });
     if (result.ok) return redirectAfterPost(reply, config, '/account?password_changed=1');
+    const w = pageWords(config, request);
     switch (result.reason) {
       case 'invalid_input':
-        return passwordPage(reply, passwordForm(ctx, auth.user, byField(result.errors)), 422);
+        return passwordPage(w, reply, passwordForm(ctx, w, auth.user, byField(result.errors, w)), 422);
       case 'wrong_password':
         return passwordPage(
+          w,
           reply,
-          passwordForm(ctx, auth.user, { currentPassword: ['is not correct'] }),
+          passwordForm(ctx, w, auth.user, { currentPassword: [w.t('security.notCorrect')] }),
           401,
         );
       case 'code_invalid':
-        return passwordPage(reply, html`${refusedCodeNotice()}${passwordForm(ctx, auth.user)}`, 400);
+        return passwordPage(w, reply, html`${refusedCodeNotice(w)}${passwordForm(ctx, w, auth.user)}`, 400);
       case 'cooling_down':
-        return passwordPage(reply, cooldownNotice(reply, result), 429);
+        return passwordPage(w, reply, cooldownNotice(reply, result, w), 429);
     }
   });
 
@@ -158,23 +167,31 @@ export async function accountSecurityPages(app: FastifyInstance, { ctx }: { ctx:
         ip: request.ip,
       });
       if (result.ok) return redirectAfterPost(reply, config, `/account?others_revoked=${result.revoked}`);
+      const w = pageWords(config, request);
       switch (result.reason) {
         case 'invalid_input':
           return othersPage(
+            w,
             reply,
-            othersForm(auth.user, { password: result.errors.map((e) => e.message) }),
+            othersForm(w, auth.user, { password: result.errors.map((e) => localReason(w, e.message)) }),
             422,
           );
         case 'wrong_password':
-          return othersPage(reply, othersForm(auth.user, { password: ['is not correct'] }), 401);
+          return othersPage(
+            w,
+            reply,
+            othersForm(w, auth.user, { password: [w.t('security.notCorrect')] }),
+            401,
+          );
         case 'code_invalid':
           return othersPage(
+            w,
             reply,
-            html`${refusedCodeNotice()}${othersForm(auth.user)}${emailMeACode(auth.user, 'revoke_other_sessions', false)}`,
+            html`${refusedCodeNotice(w)}${othersForm(w, auth.user)}${emailMeACode(w, auth.user, 'revoke_other_sessions', false)}`,
             400,
           );
         case 'cooling_down':
-          return othersPage(reply, cooldownNotice(reply, result), 429);
+          return othersPage(w, reply, cooldownNotice(reply, result, w), 429);
       }
     },
   );

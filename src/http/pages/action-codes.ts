@@ -3,6 +3,7 @@ import { SENSITIVE_ACTIONS, type SensitiveAction, sendActionCode } from '../../a
 import type { Context } from '../../context.ts';
 import type { User } from '../../db/schema.ts';
 import { html, type SafeHtml } from '../../html.ts';
+import type { Words } from '../../i18n/locales.ts';
 import { rateLimited } from '../rate-limit.ts';
 import { assertSameOrigin, authenticate } from '../session-auth.ts';
 import { buttonForm, field, formString, notice } from './forms.ts';
@@ -22,23 +23,23 @@ const ACTION_PAGES: Record<SensitiveAction, string> = {
 };
 
 /** The password field for an account with one; the code field for one without. */
-export function proofField(user: User, passwordField: SafeHtml, errors?: string[]): SafeHtml {
+export function proofField(w: Words, user: User, passwordField: SafeHtml, errors?: string[]): SafeHtml {
   if (user.password_hash !== null) return passwordField;
   return field({
     name: 'code',
-    label: 'Code from the email',
+    label: w.t('field.code'),
     inputmode: 'numeric',
     autocomplete: 'one-time-code',
-    hint: 'Your account has no password: ask for a code with "Email me a code". Spaces do not matter.',
+    hint: w.t('actionCode.hint'),
     ...(errors ? { errors } : {}),
   });
 }
 
 /** "Email me a code" for this action, for an account without a password; nothing otherwise. */
-export function emailMeACode(user: User, action: SensitiveAction, sent: boolean): SafeHtml {
+export function emailMeACode(w: Words, user: User, action: SensitiveAction, sent: boolean): SafeHtml {
   if (user.password_hash !== null) return html``;
-  return html`${sent ? notice('good', 'A code is on its way to your email.') : ''}
-${buttonForm('/account/action-code', 'Email me a code', { action }, true)}`;
+  return html`${sent ? notice('good', w.t('actionCode.sent')) : ''}
+${buttonForm('/account/action-code', w.t('actionCode.emailMe'), { action }, true)}`;
 }
 
 export async function actionCodePages(app: FastifyInstance, { ctx }: { ctx: Context }) {

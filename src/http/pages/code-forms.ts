@@ -1,4 +1,5 @@
 import { html, type SafeHtml } from '../../html.ts';
+import type { Words } from '../../i18n/locales.ts';
 import { type FieldErrors, field, notice } from './forms.ts';
 
 /**
@@ -19,14 +20,14 @@ export interface CodeFormOptions {
   message?: SafeHtml;
 }
 
-export function codeForm(options: CodeFormOptions): SafeHtml {
+export function codeForm(w: Words, options: CodeFormOptions): SafeHtml {
   const errors = options.errors ?? {};
   return html`<section id="code" aria-labelledby="code-heading">
-<h2 id="code-heading">Enter the code instead</h2>
+<h2 id="code-heading">${w.t('code.heading')}</h2>
 ${options.message ?? ''}
 <form method="post" action="${options.action}" novalidate>
-${field({ name: 'email', label: 'Email', type: 'email', value: options.values?.email, autocomplete: 'email', errors: errors['email'] })}
-${field({ name: 'code', label: 'Code from the email', inputmode: 'numeric', autocomplete: 'one-time-code', hint: 'The digits in the email; spaces do not matter.', errors: errors['code'] })}
+${field({ name: 'email', label: w.t('field.email'), type: 'email', value: options.values?.email, autocomplete: 'email', errors: errors['email'] })}
+${field({ name: 'code', label: w.t('field.code'), inputmode: 'numeric', autocomplete: 'one-time-code', hint: w.t('field.codeHint'), errors: errors['code'] })}
 ${options.extra ?? ''}
 <button type="submit">${options.button}</button>
 </form>
@@ -34,9 +35,6 @@ ${options.extra ?? ''}
 }
 
 /** What a refused code says: the same words whatever the reason, as the API's code_invalid. */
-export function refusedCodeNotice(): SafeHtml {
-  return notice(
-    'bad',
-    'That code is not valid. Check the code in the latest email, or ask for a new one. After too many wrong codes, new ones wait a while.',
-  );
+export function refusedCodeNotice(w: Words): SafeHtml {
+  return notice('bad', w.t('code.refused'));
 }

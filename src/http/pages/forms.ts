@@ -3,8 +3,10 @@ import type { InputError } from '../../accounts/input.ts';
 import type { Cooldown } from '../../accounts/login-throttle.ts';
 import type { Config } from '../../config/config.ts';
 import { html, type SafeHtml } from '../../html.ts';
+import type { Words } from '../../i18n/locales.ts';
 import type { ConsumeFailure } from '../../tokens/tokens.ts';
 import { type TokenProblemCode, tokenProblemCode } from '../problem.ts';
+import { localReason } from './reasons.ts';
 
 /**
  * Form pieces for server-rendered pages. Every field has a label; errors are tied to their field
@@ -77,14 +79,15 @@ export function formString(body: unknown, name: string): string {
 }
 
 /** The hint under every field that sets a new password. */
-export function passwordHint(config: Config): string {
-  return `At least ${config.passwords.minLength} characters. A few unrelated words make a strong one.`;
+export function passwordHint(config: Config, w: Words): string {
+  return w.t('field.passwordHint', { minLength: config.passwords.minLength });
 }
 
-/** The flow's input errors, grouped by field for `field({ errors })`. */
-export function byField(errors: InputError[]): FieldErrors {
+/** The flow's input errors, grouped by field for `field({ errors })`, in the page's language. */
+export function byField(errors: InputError[], w: Words): FieldErrors {
   const grouped: Record<string, string[]> = {};
-  for (const { field: name, message } of errors) grouped[name] = [...(grouped[name] ?? []), message];
+  for (const { field: name, message } of errors)
+    grouped[name] = [...(grouped[name] ?? []), localReason(w, message)];
   return grouped;
 }
 
@@ -94,13 +97,13 @@ export function queryString(value: unknown): string {
 }
 
 /** What a form that checks a password says when the login throttle refuses the check. */
-export function cooldownNotice(reply: FastifyReply, cooldown: Cooldown): SafeHtml {
+export function cooldownNotice(reply: FastifyReply, cooldown: Cooldown, w: Words): SafeHtml {
   reply.header('retry-after', String(cooldown.retryAfterSeconds));
   const wait = cooldown.untilReset
-    ? 'Too many failed attempts in a row for this email address: reset the password to log in again.'
-    : `Too many failed attempts for this email address. Try again in ${Math.ceil(cooldown.retryAfterSeconds / 60)} minutes.`;
+    ? w.t('cooldown.untilReset')
+    : w.t('cooldown.wait', { count: Math.ceil(cooldown.retryAfterSeconds / 60) });
   return html`${notice('bad', wait)}
-<p>Forgot your password? <a href="/forgot-password">Reset it</a>: that works right away.</p>`;
+<p>${w.html('cooldown.forgot', { resetIt: html`<a href="/forgot-password">${w.t('cooldown.resetIt')}</a>` })}</p>`;
 }
 
 /**
@@ -113,21 +116,13 @@ export function linkMessage(reason: ConsumeFailure, words: LinkWords): string {
   return words[tokenProblemCode(reason)];
 }
 
-/** The words for an emailed link. `revokedBecause` names what makes this kind of link void. */
-export function linkWords(revokedBecause: string): LinkWords {
+/** The words for a verification or reset link, in the page's language. */
+export function accountLinkWords(w: Words): LinkWords {
   return {
-    token_used: 'This link has already been used.',
-    token_expired: 'This link has expired.',
-    token_revoked: `This link is no longer valid: ${revokedBecause}.`,
-    token_superseded: 'A newer link was sent after this one: use the latest email.',
-    token_invalid: 'This link is not valid. Check that you copied all of it.',
+    token_used: w.t('link.used'),
+    token_expired: w.t('link.expired'),
+    token_revoked: w.t('link.revoked'),
+    token_superseded: w.t('link.superseded'),
+    token_invalid: w.t('link.invalid'),
   };
-}
-
-/** The words for a verification or reset link. */
-export const ACCOUNT_LINK_WORDS = linkWords('a newer one was sent, or the account changed since');
-
-/** HH:MM in UTC, said as such: the server does not know the reader's time zone. */
-export function clockTime(at: number): string {
-  return `${new Date(at).toISOString().slice(11, 16)} UTC`;
 }

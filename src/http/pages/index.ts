@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { Context } from '../../context.ts';
+import { decidePageLocale } from '../locale.ts';
 import { accountDataPages } from './account-data.ts';
 import { accountPages } from './account-pages.ts';
 import { accountSecurityPages } from './account-security.ts';
@@ -22,7 +23,9 @@ import { verifyEmailPages } from './verify-email.ts';
  * links land here unless a LINK_* template sends them to the app's own front end.
  */
 export async function pages(app: FastifyInstance, { ctx }: { ctx: Context }) {
-  await app.register(stylesheetRoute);
+  // Every page speaks the request's language, decided before its handler runs (locale.ts).
+  app.addHook('preHandler', async (request) => decidePageLocale(ctx, request));
+  await app.register(stylesheetRoute, { config: ctx.config });
   // These answer a refused post with the app's problem+json.
   await app.register(accountPages, { ctx });
   await app.register(unsubscribePages, { ctx });

@@ -1,9 +1,9 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { normalizeEmail } from '../../accounts/users.ts';
-import { utcMinute } from '../../clock.ts';
 import type { Context } from '../../context.ts';
 import type { User } from '../../db/schema.ts';
 import { html } from '../../html.ts';
+import type { Words } from '../../i18n/locales.ts';
 import { type InvitationDetails, inspectInvitation } from '../../invitations/accepting.ts';
 import type { ConsumeFailure } from '../../tokens/tokens.ts';
 import { accept } from '../accept-invitation.ts';
@@ -21,7 +21,8 @@ import {
   passwordHint,
   queryString,
 } from './forms.ts';
-import { PAGE_ROUTE, pageSender, redirectAfterPost } from './layout.ts';
+import { PAGE_ROUTE, pageSender, pageWords, redirectAfterPost } from './layout.ts';
+import { localReason } from './reasons.ts';
 import { loginPath } from './return-to.ts';
 
 /** Invitations: the page the emailed link opens, and its accept button or account form. */
@@ -29,80 +30,88 @@ export async function invitationPages(app: FastifyInstance, { ctx }: { ctx: Cont
   const { config } = ctx;
   const page = pageSender(config);
 
-  const badLink = (reply: FastifyReply, reason: ConsumeFailure) =>
+  const badLink = (w: Words, reply: FastifyReply, reason: ConsumeFailure) =>
     page(
       reply,
-      'This invitation cannot be used',
-      html`${notice('bad', linkMessage(reason, INVITATION_WORDS))}<p>Ask the person who invited you to send a new invitation.</p>`,
+      w.t('invite.cannotUse'),
+      html`${notice('bad', linkMessage(reason, invitationWords(w)))}<p>${w.t('invite.askNew')}</p>`,
       tokenProblem(reason).status,
     );
 
-  const summary = (invitation: InvitationDetails) =>
-    html`<p><strong>${invitation.inviter}</strong> invited <strong>${invitation.email}</strong> to join
-<strong>${invitation.scope}</strong> as <strong>${invitation.role}</strong>.</p>
-<p class="hint">This invitation can be accepted until ${utcMinute(invitation.expiresAt)}.</p>`;
+  const summary = (w: Words, invitation: InvitationDetails) =>
+    html`<p>${w.html('invite.summary', {
+      inviter: html`<strong>${invitation.inviter}</strong>`,
+      email: html`<strong>${invitation.email}</strong>`,
+      scope: html`<strong>${invitation.scope}</strong>`,
+      role: html`<strong>${invitation.role}</strong>`,
+    })}</p>
+<p class="hint">${w.t('invite.until', { at: w.dateTime(invitation.expiresAt) })}</p>`;
 
   const acceptForm = (
+    w: Words,
     tokenValue: string,
     errors: FieldErrors = {},
   ) => html`<form method="post" action="/invite" novalidate>
 <input type="hidden" name="token" value="${tokenValue}">
-${field({ name: 'password', label: 'Choose a password', type: 'password', autocomplete: 'new-password', hint: passwordHint(config), errors: errors['password'] })}
-<button type="submit">Create my account and accept</button>
+${field({ name: 'password', label: w.t('invite.choosePassword'), type: 'password', autocomplete: 'new-password', hint: passwordHint(config, w), errors: errors['password'] })}
+<button type="submit">${w.t('invite.createAndAccept')}</button>
 </form>`;
 
-  const wrongAccount = (reply: FastifyReply, signedInAs: string, invited: string, status: number) =>
+  const wrongAccount = (w: Words, reply: FastifyReply, signedInAs: string, invited: string, status: number) =>
     page(
       reply,
-      'This invitation is for someone else',
-      html`${notice('bad', html`You are logged in as <strong>${signedInAs}</strong>, but this invitation is for <strong>${invited}</strong>.`)}
-<p>Log out, then open the link from the invitation email again.</p>
-${buttonForm('/logout', 'Log out', {}, true)}`,
+      w.t('invite.otherTitle'),
+      html`${notice('bad', w.html('invite.otherAccount', { signedInAs: html`<strong>${signedInAs}</strong>`, invited: html`<strong>${invited}</strong>` }))}
+<p>${w.t('invite.logOutThenOpen')}</p>
+${buttonForm('/logout', w.t('invite.logOut'), {}, true)}`,
       status,
     );
 
   // Logging in comes back to the invitation's page (return-to.ts), so the user need not find the email again.
   const loginLink = (token: string) =>
     loginPath(`${config.basePath}/invite?token=${encodeURIComponent(token)}`);
-  const loginFirst = (invited: string, token: string, status: number, reply: FastifyReply) =>
+  const logInLink = (w: Words, token: string) =>
+    html`<a href="${loginLink(token)}">${w.t('invite.logIn')}</a>`;
+  const loginFirst = (w: Words, invited: string, token: string, status: number, reply: FastifyReply) =>
     page(
       reply,
-      'Log in to accept',
-      html`<p><strong>${invited}</strong> already has an account. <a href="${loginLink(token)}">Log in</a> with it,
-and you will come back to this invitation.</p>`,
+      w.t('invite.loginTitle'),
+      html`<p>${w.html('invite.hasAccount', { invited: html`<strong>${invited}</strong>`, logIn: logInLink(w, token) })}</p>`,
       status,
     );
 
   app.get<{ Querystring: { token?: unknown } }>('/invite', PAGE_ROUTE, async (request, reply) => {
+    const w = pageWords(config, request);
     const tokenValue = queryString(request.query.token);
     const result = await inspectInvitation(ctx, tokenValue);
-    if (!result.ok) return badLink(reply, result.reason);
+    if (!result.ok) return badLink(w, reply, result.reason);
     const invitation = result.invitation;
     const auth = await authenticate(ctx, request);
-    const title = 'You are invited';
+    const title = w.t('invite.title');
     if (auth !== null && !isInvitee(auth.user, invitation)) {
-      return wrongAccount(reply, auth.user.email, invitation.email, 200);
+      return wrongAccount(w, reply, auth.user.email, invitation.email, 200);
     }
     if (auth !== null) {
       return page(
         reply,
         title,
-        html`${summary(invitation)}${buttonForm('/invite', 'Accept the invitation', { token: tokenValue })}`,
+        html`${summary(w, invitation)}${buttonForm('/invite', w.t('invite.accept'), { token: tokenValue })}`,
       );
     }
     if (invitation.accountExists) {
       return page(
         reply,
         title,
-        html`${summary(invitation)}
-<p>This address already has an account. <a href="${loginLink(tokenValue)}">Log in</a>, and you will come back to this invitation.</p>`,
+        html`${summary(w, invitation)}
+<p>${w.html('invite.addressHasAccount', { logIn: logInLink(w, tokenValue) })}</p>`,
       );
     }
-    return page(reply, title, html`${summary(invitation)}${acceptForm(tokenValue)}`);
+    return page(reply, title, html`${summary(w, invitation)}${acceptForm(w, tokenValue)}`);
   });
 
   app.post('/invite', { config: rateLimited(ctx), ...PAGE_ROUTE }, async (request, reply) => {
     assertSameOrigin(config, request);
+    const w = pageWords(config, request);
     const tokenValue = formString(request.body, 'token');
     const password = formString(request.body, 'password');
     const result = await accept(ctx, request, tokenValue, password === '' ? undefined : password);
@@ -114,25 +123,24 @@ and you will come back to this invitation.</p>`,
     }
     switch (result.reason) {
       case 'wrong_account':
-        return wrongAccount(reply, result.signedInAs, result.invited, 403);
+        return wrongAccount(w, reply, result.signedInAs, result.invited, 403);
       case 'login_required':
-        return loginFirst(result.invited, tokenValue, 401, reply);
+        return loginFirst(w, result.invited, tokenValue, 401, reply);
       case 'account_exists':
         return page(
           reply,
-          'Log in to accept',
-          html`<p>An account was just created for this address. <a href="${loginLink(tokenValue)}">Log in</a> with it,
-and you will come back to this invitation.</p>`,
+          w.t('invite.loginTitle'),
+          html`<p>${w.html('invite.justCreated', { logIn: logInLink(w, tokenValue) })}</p>`,
           409,
         );
       case 'invalid_password': {
-        const grouped: FieldErrors = { password: result.errors.map((e) => e.message) };
+        const grouped: FieldErrors = { password: result.errors.map((e) => localReason(w, e.message)) };
         const inspected = await inspectInvitation(ctx, tokenValue);
-        const top = inspected.ok ? summary(inspected.invitation) : html``;
-        return page(reply, 'You are invited', html`${top}${acceptForm(tokenValue, grouped)}`, 422);
+        const top = inspected.ok ? summary(w, inspected.invitation) : html``;
+        return page(reply, w.t('invite.title'), html`${top}${acceptForm(w, tokenValue, grouped)}`, 422);
       }
       default:
-        return badLink(reply, result.reason);
+        return badLink(w, reply, result.reason);
     }
   });
 }
@@ -141,10 +149,12 @@ function isInvitee(user: User, invitation: InvitationDetails): boolean {
   return user.email_normalized === normalizeEmail(invitation.email);
 }
 
-const INVITATION_WORDS: LinkWords = {
-  token_used: 'This invitation has already been accepted.',
-  token_expired: 'This invitation has expired.',
-  token_revoked: 'This invitation was withdrawn, or replaced by a newer one.',
-  token_superseded: 'This invitation was replaced by a newer one: use the latest email.',
-  token_invalid: 'This invitation link is not valid. Check that you copied all of it.',
-};
+function invitationWords(w: Words): LinkWords {
+  return {
+    token_used: w.t('invite.used'),
+    token_expired: w.t('invite.expired'),
+    token_revoked: w.t('invite.revoked'),
+    token_superseded: w.t('invite.superseded'),
+    token_invalid: w.t('invite.invalid'),
+  };
+}

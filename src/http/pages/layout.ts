@@ -1,14 +1,25 @@
 import { createHash } from 'node:crypto';
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../../config/config.ts';
+import { DEFAULT_BRAND_COLOR } from '../../config/presentation.ts';
 import { html, type SafeHtml } from '../../html.ts';
+import { type Locale, type Words, words } from '../../i18n/locales.ts';
+import { renderTemplate } from '../../templates/engine.ts';
+import { findPageTemplate } from '../../templates/load.ts';
+import { pageName } from '../../templates/variables.ts';
+import { pageLocale } from '../locale.ts';
 
 /**
  * The frame of every server-rendered page: one small stylesheet served by oto itself, no JavaScript,
  * nothing from another origin. Write page bodies with the `html` tagged template (src/html.ts),
  * which escapes every interpolated value, then hand them to sendPage:
  *
- *   return sendPage(reply, ctx.config, { title: 'Log in', body: html`<form …>…</form>` });
+ *   const w = pageWords(config, request);
+ *   return sendPage(reply, ctx.config, { title: w.t('logIn.title'), body: html`<form …>…</form>` });
+ *
+ * Every word comes from the catalogues (src/i18n/), in the request's language (src/http/locale.ts).
+ * An operator's file in TEMPLATES_DIR (pages/<name>.html, else layout.html) replaces the document
+ * around the body; BRAND_COLOR recolours the stylesheet and BRAND_LOGO_URL's origin joins img-src.
  *
  * Every page gets the same headers (PAGE_HEADERS): a strict Content-Security-Policy, and, because
  * oto's pages carry tokens in their address or personal data in their body, Referrer-Policy:
@@ -47,7 +58,17 @@ dt{font-weight:600}dd{margin:0}
 `;
 
 /** Content-addressed, so it can be cached for good and a new version is fetched at once. */
-export const STYLESHEET_PATH = `/assets/oto-${createHash('sha256').update(STYLESHEET).digest('hex').slice(0, 12)}.css`;
+const stylesheetPath = (css: string) =>
+  `/assets/oto-${createHash('sha256').update(css).digest('hex').slice(0, 12)}.css`;
+export const STYLESHEET_PATH = stylesheetPath(STYLESHEET);
+
+/** The stylesheet with BRAND_COLOR as the accent (light mode; dark mode keeps a readable one). */
+function stylesheetFor(config: Config): { path: string; css: string } {
+  const color = config.presentation.brand.color;
+  if (color === DEFAULT_BRAND_COLOR) return { path: STYLESHEET_PATH, css: STYLESHEET };
+  const css = STYLESHEET.replace(`--accent:${DEFAULT_BRAND_COLOR}`, `--accent:${color}`);
+  return { path: stylesheetPath(css), css };
+}
 
 /**
  * default-src 'none' forbids everything not listed: no script at all, no frames, no connections.
@@ -55,6 +76,14 @@ export const STYLESHEET_PATH = `/assets/oto-${createHash('sha256').update(STYLES
  */
 export const CONTENT_SECURITY_POLICY =
   "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+/** With BRAND_LOGO_URL, the logo's origin may serve images too; nothing else changes. */
+function contentSecurityPolicy(config: Config): string {
+  const logo = config.presentation.brand.logoUrl;
+  return logo === null
+    ? CONTENT_SECURITY_POLICY
+    : CONTENT_SECURITY_POLICY.replace("img-src 'self'", `img-src 'self' ${new URL(logo).origin}`);
+}
 
 export const PAGE_HEADERS: Readonly<Record<string, string>> = {
   'content-type': 'text/html; charset=utf-8',
@@ -66,33 +95,77 @@ export const PAGE_HEADERS: Readonly<Record<string, string>> = {
   'cross-origin-opener-policy': 'same-origin',
 };
 
-/**
- * `signedIn` only chooses the links in the header: it is the presence of a session cookie, not a
- * checked session, so a stale cookie shows "Account", which leads to the login page.
- */
-export function renderPage(config: Config, page: Page, signedIn = false): string {
-  const nav = signedIn
-    ? html`<a href="/account">Account</a>`
-    : html`<a href="/login">Log in</a><a href="/signup">Sign up</a>`;
-  const document = html`<!doctype html>
-<html lang="en">
+/** Which page it is, by its route (templates/variables.ts): the name of its TEMPLATES_DIR file. */
+export interface PageContext {
+  locale: Locale;
+  name: string;
+  /**
+   * The presence of a session cookie, not a checked session: it only chooses the links in the
+   * header, so a stale cookie shows "Account", which leads to the login page.
+   */
+  signedIn: boolean;
+}
+
+export function renderPage(config: Config, page: Page, at: PageContext): string {
+  const w = words(at.locale);
+  const { brand, templates } = config.presentation;
+  const nav = at.signedIn
+    ? html`<a href="/account">${w.t('page.nav.account')}</a>`
+    : html`<a href="/login">${w.t('page.nav.logIn')}</a><a href="/signup">${w.t('page.nav.signUp')}</a>`;
+  const stylesheet = html`<link rel="stylesheet" href="${stylesheetFor(config).path}">`;
+  const override = findPageTemplate(templates, at.locale, at.name);
+  const document = override
+    ? renderTemplate(
+        override,
+        {
+          title: page.title,
+          content: page.body,
+          nav,
+          stylesheet,
+          lang: at.locale,
+          locale: at.locale,
+          appName: config.appName,
+          logoUrl: brand.logoUrl,
+          brandColor: brand.color,
+          supportEmail: brand.supportEmail,
+          legalFooter: brand.legalFooter,
+        },
+        'html',
+      )
+    : builtInDocument(config, page, w, nav, stylesheet);
+  return config.basePath === '' ? document : underBasePath(document, config.basePath);
+}
+
+function builtInDocument(config: Config, page: Page, w: Words, nav: SafeHtml, stylesheet: SafeHtml): string {
+  const { brand } = config.presentation;
+  const home = brand.logoUrl
+    ? html`<img src="${brand.logoUrl}" alt="${config.appName}" height="32">`
+    : html`${config.appName}`;
+  const footer = [
+    brand.supportEmail ? w.t('page.support', { supportEmail: brand.supportEmail }) : '',
+    brand.legalFooter ?? '',
+  ]
+    .filter(Boolean)
+    .map((line) => html`<p class="hint">${line}</p>`);
+  return html`<!doctype html>
+<html lang="${w.locale}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
 <title>${page.title} · ${config.appName}</title>
-<link rel="stylesheet" href="${STYLESHEET_PATH}">
+${stylesheet}
 </head>
 <body>
-<header><a href="/">${config.appName}</a><nav>${nav}</nav></header>
+<header><a href="/">${home}</a><nav>${nav}</nav></header>
 <main>
 <h1>${page.title}</h1>
 ${page.body}
+${footer.length > 0 ? html`<footer>${footer}</footer>` : ''}
 </main>
 </body>
 </html>
 `.value;
-  return config.basePath === '' ? document : underBasePath(document, config.basePath);
 }
 
 /**
@@ -109,10 +182,32 @@ export function underBasePath(document: string, basePath: string): string {
 }
 
 export function sendPage(reply: FastifyReply, config: Config, page: Page): FastifyReply {
+  const { request } = reply;
   return reply
     .status(page.status ?? 200)
     .headers(PAGE_HEADERS)
-    .send(renderPage(config, page, Boolean(reply.request.cookies?.[config.sessions.cookieName])));
+    .header('content-security-policy', contentSecurityPolicy(config))
+    .header('content-language', pageLocale(config, request))
+    .send(
+      renderPage(config, page, {
+        locale: pageLocale(config, request),
+        name: pageName(routePath(config, request)),
+        signedIn: Boolean(request.cookies?.[config.sessions.cookieName]),
+      }),
+    );
+}
+
+/** The words of the request's language, for a page's handler. */
+export function pageWords(config: Config, request: FastifyRequest): Words {
+  return words(pageLocale(config, request));
+}
+
+/** The route's path as the page files write it, below BASE_PATH (the library's basePath too). */
+function routePath(config: Config, request: FastifyRequest): string {
+  const url = request.routeOptions.url ?? '/';
+  const path =
+    config.basePath !== '' && url.startsWith(config.basePath) ? url.slice(config.basePath.length) : url;
+  return path === '' ? '/' : path;
 }
 
 /** sendPage with the config bound, as the page files call it: `page(reply, title, body, status)`. */
@@ -138,12 +233,13 @@ export function seeOther(reply: FastifyReply, location: string): FastifyReply {
 }
 
 /** Serves the stylesheet. Registered once, by the pages plugin (pages/index.ts). */
-export async function stylesheetRoute(app: FastifyInstance) {
-  app.get(STYLESHEET_PATH, { logLevel: 'warn', schema: { hide: true } }, async (_request, reply) =>
+export async function stylesheetRoute(app: FastifyInstance, { config }: { config: Config }) {
+  const { path, css } = stylesheetFor(config);
+  app.get(path, { logLevel: 'warn', schema: { hide: true } }, async (_request, reply) =>
     reply
       .header('content-type', 'text/css; charset=utf-8')
       .header('cache-control', 'public, max-age=31536000, immutable')
       .header('x-content-type-options', 'nosniff')
-      .send(STYLESHEET),
+      .send(css),
   );
 }

@@ -9,6 +9,7 @@ import { requestSignInEmail } from '../../accounts/sign-in-email.ts';
 import { allowsCode } from '../../config/config.ts';
 import type { Context } from '../../context.ts';
 import { html, type SafeHtml } from '../../html.ts';
+import type { Words } from '../../i18n/locales.ts';
 import type { ConsumeFailure } from '../../tokens/tokens.ts';
 import { notEnabledProblem, signInProblem } from '../problem.ts';
 import { rateLimited } from '../rate-limit.ts';
@@ -16,20 +17,17 @@ import { assertSameOrigin, setSessionCookie } from '../session-auth.ts';
 import { clearSignInBrowser, markSignInBrowser, signInNonce } from '../sign-in-browser.ts';
 import { codeForm, refusedCodeNotice } from './code-forms.ts';
 import {
+  accountLinkWords,
   buttonForm,
   byField,
-  clockTime,
   type FieldErrors,
   field,
   formString,
   linkMessage,
-  linkWords,
   notice,
   queryString,
 } from './forms.ts';
-import { PAGE_ROUTE, pageSender, redirectAfterPost } from './layout.ts';
-
-const SIGN_IN_LINK_WORDS = linkWords('you signed in with another link or code since');
+import { PAGE_ROUTE, pageSender, pageWords, redirectAfterPost } from './layout.ts';
 
 /**
  * Sign-in by email (SIGN_IN_EMAIL): the request form, "check your inbox" with the code field, and
@@ -46,49 +44,49 @@ export async function signInEmailPages(app: FastifyInstance, { ctx }: { ctx: Con
     if (!config.signIn.email) throw notEnabledProblem();
   });
 
-  const requestForm = (values: { email?: string } = {}, errors: FieldErrors = {}) =>
+  const requestForm = (w: Words, values: { email?: string } = {}, errors: FieldErrors = {}) =>
     html`<form method="post" action="/sign-in/email/request" novalidate>
-${field({ name: 'email', label: 'Email', type: 'email', value: values.email, autocomplete: 'email', errors: errors['email'] })}
-<button type="submit">Email me a sign-in link</button>
+${field({ name: 'email', label: w.t('field.email'), type: 'email', value: values.email, autocomplete: 'email', errors: errors['email'] })}
+<button type="submit">${w.t('logIn.emailMeLink')}</button>
 </form>`;
 
-  const codeEntry = (values: { email?: string } = {}, message?: SafeHtml) =>
+  const codeEntry = (w: Words, values: { email?: string } = {}, message?: SafeHtml) =>
     acceptsCode
-      ? codeForm({
+      ? codeForm(w, {
           action: '/sign-in/email/code',
-          button: 'Sign in',
+          button: w.t('signIn.button'),
           values,
           ...(message ? { message } : {}),
         })
       : html``;
 
-  const checkInbox = (reply: FastifyReply) =>
+  const checkInbox = (w: Words, reply: FastifyReply) =>
     page(
       reply,
-      'Check your inbox',
-      html`${notice('good', 'If this address can sign in, an email with a sign-in link is on its way. Open it in this browser.')}
-${codeEntry()}`,
+      w.t('signIn.checkTitle'),
+      html`${notice('good', w.t('signIn.sent'))}
+${codeEntry(w)}`,
     );
-  const elsewhere = (reply: FastifyReply, token: string, requestedAt: number, status = 200) => {
-    const at = clockTime(requestedAt);
+  const elsewhere = (w: Words, reply: FastifyReply, token: string, requestedAt: number, status = 200) => {
+    const at = w.time(requestedAt);
     return page(
       reply,
-      'Sign in on this device?',
-      html`${notice('info', `This sign-in was requested in another browser, at ${at}.`)}
-<p>If you asked for it on another device, open the link there, or type the code from the email in the browser that asked.</p>
-${acceptsCode ? html`<p>Typing the code is safest: a link someone else requested would sign you in to their account.</p>` : ''}
-${buttonForm('/sign-in/email', `Yes, sign me in here, I requested this at ${at}`, { token, confirm: 'true' })}`,
+      w.t('signIn.elsewhereTitle'),
+      html`${notice('info', w.t('signIn.elsewhere', { at }))}
+<p>${w.t('signIn.otherDevice')}</p>
+${acceptsCode ? html`<p>${w.t('signIn.codeSafest')}</p>` : ''}
+${buttonForm('/sign-in/email', w.t('signIn.yesHere', { at }), { token, confirm: 'true' })}`,
       status,
     );
   };
 
-  const badLink = (reply: FastifyReply, reason: ConsumeFailure) =>
+  const badLink = (w: Words, reply: FastifyReply, reason: ConsumeFailure) =>
     page(
       reply,
-      'This link cannot be used',
-      html`${notice('bad', linkMessage(reason, SIGN_IN_LINK_WORDS))}
-<p>Ask for a new one:</p>
-${requestForm()}`,
+      w.t('link.cannotUse'),
+      html`${notice('bad', linkMessage(reason, { ...accountLinkWords(w), token_revoked: w.t('signIn.revoked') }))}
+<p>${w.t('signIn.askNew')}</p>
+${requestForm(w)}`,
       signInProblem({ ok: false, reason }).status,
     );
 
@@ -102,26 +100,28 @@ ${requestForm()}`,
     '/sign-in/email',
     PAGE_ROUTE,
     async (request, reply) => {
+      const w = pageWords(config, request);
       if (request.query.token === undefined) {
-        if (request.query.sent === '1') return checkInbox(reply);
-        return page(reply, 'Sign in by email', requestForm());
+        if (request.query.sent === '1') return checkInbox(w, reply);
+        return page(reply, w.t('signIn.byEmailTitle'), requestForm(w));
       }
       const token = queryString(request.query.token);
       const state = await inspectSignInLink(ctx, token, signInNonce(request, config));
       if (state.state === 'not_enabled') throw notEnabledProblem();
-      if (state.state !== 'active') return badLink(reply, state.state);
-      if (!state.sameBrowser) return elsewhere(reply, token, state.requestedAt);
+      if (state.state !== 'active') return badLink(w, reply, state.state);
+      if (!state.sameBrowser) return elsewhere(w, reply, token, state.requestedAt);
       return page(
         reply,
-        'Sign in',
-        html`<p>Press the button to sign in.</p>
-${buttonForm('/sign-in/email', 'Sign in', { token })}`,
+        w.t('signIn.button'),
+        html`<p>${w.t('signIn.pressButton')}</p>
+${buttonForm('/sign-in/email', w.t('signIn.button'), { token })}`,
       );
     },
   );
 
   app.post('/sign-in/email', { config: rateLimited(ctx), ...PAGE_ROUTE }, async (request, reply) => {
     assertSameOrigin(config, request);
+    const w = pageWords(config, request);
     const token = formString(request.body, 'token');
     const result = await signInWithLink(ctx, {
       token,
@@ -133,17 +133,18 @@ ${buttonForm('/sign-in/email', 'Sign in', { token })}`,
     if (result.ok) return signedIn(reply, result);
     switch (result.reason) {
       case 'confirmation_required':
-        return elsewhere(reply, token, result.requestedAt, 409);
+        return elsewhere(w, reply, token, result.requestedAt, 409);
       case 'not_enabled':
       case 'account_disabled':
         throw signInProblem(result);
       default:
-        return badLink(reply, result.reason);
+        return badLink(w, reply, result.reason);
     }
   });
 
   app.post('/sign-in/email/request', { config: rateLimited(ctx), ...PAGE_ROUTE }, async (request, reply) => {
     assertSameOrigin(config, request);
+    const w = pageWords(config, request);
     const email = formString(request.body, 'email');
     const result = await requestSignInEmail(ctx, {
       email,
@@ -152,13 +153,19 @@ ${buttonForm('/sign-in/email', 'Sign in', { token })}`,
     });
     if (!result.ok) {
       if (result.reason === 'not_enabled') throw notEnabledProblem();
-      return page(reply, 'Sign in by email', requestForm({ email }, byField(result.errors)), 422);
+      return page(
+        reply,
+        w.t('signIn.byEmailTitle'),
+        requestForm(w, { email }, byField(result.errors, w)),
+        422,
+      );
     }
     return redirectAfterPost(reply, config, '/sign-in/email?sent=1');
   });
 
   app.post('/sign-in/email/code', { config: rateLimited(ctx), ...PAGE_ROUTE }, async (request, reply) => {
     assertSameOrigin(config, request);
+    const w = pageWords(config, request);
     const email = formString(request.body, 'email');
     const result = await signInWithCode(ctx, {
       email,
@@ -168,6 +175,6 @@ ${buttonForm('/sign-in/email', 'Sign in', { token })}`,
     });
     if (result.ok) return signedIn(reply, result);
     if (result.reason !== 'code_invalid') throw signInProblem(result);
-    return page(reply, 'Check your inbox', codeEntry({ email }, refusedCodeNotice()), 400);
+    return page(reply, w.t('signIn.checkTitle'), codeEntry(w, { email }, refusedCodeNotice(w)), 400);
   });
 }

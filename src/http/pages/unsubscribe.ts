@@ -4,7 +4,7 @@ import type { Context } from '../../context.ts';
 import { html } from '../../html.ts';
 import { setSubscribed, unsubscribeTokenUser } from '../../newsletter/subscription.ts';
 import { buttonForm } from './forms.ts';
-import { sendPage } from './layout.ts';
+import { pageWords, sendPage } from './layout.ts';
 
 /**
  * Unsubscribe links, as RFC 8058 one-click requires:
@@ -26,11 +26,12 @@ export async function unsubscribePages(app: FastifyInstance, { ctx }: { ctx: Con
   app.get('/unsubscribe', async (request, reply) => {
     const token = queryToken(request);
     if (unsubscribeTokenUser(ctx, token) === null) return invalidLinkPage(ctx, reply);
+    const w = pageWords(ctx.config, request);
     return sendPage(reply, ctx.config, {
-      title: 'Unsubscribe',
-      body: html`<p>Stop receiving ${ctx.config.appName} newsletters at this address?</p>
-${buttonForm(`/unsubscribe?token=${encodeURIComponent(token!)}`, 'Unsubscribe', { [ONE_CLICK_FIELD]: ONE_CLICK_VALUE })}
-<p class="hint">Emails about your account, such as password resets, still arrive.</p>`,
+      title: w.t('unsubscribe.title'),
+      body: html`<p>${w.t('unsubscribe.question', { appName: ctx.config.appName })}</p>
+${buttonForm(`/unsubscribe?token=${encodeURIComponent(token!)}`, w.t('unsubscribe.button'), { [ONE_CLICK_FIELD]: ONE_CLICK_VALUE })}
+<p class="hint">${w.t('unsubscribe.accountMail')}</p>`,
     });
   });
 
@@ -38,11 +39,11 @@ ${buttonForm(`/unsubscribe?token=${encodeURIComponent(token!)}`, 'Unsubscribe', 
     const userId = unsubscribeTokenUser(ctx, queryToken(request));
     if (userId === null) return invalidLinkPage(ctx, reply);
     if (!isOneClick(await oneClickFields(request))) {
+      const w = pageWords(ctx.config, request);
       return sendPage(reply, ctx.config, {
         status: 400,
-        title: 'Something is missing',
-        body: html`<p>This request must carry ${ONE_CLICK_FIELD}=${ONE_CLICK_VALUE}. Open the link from the
-email again and press the button.</p>`,
+        title: w.t('unsubscribe.missingTitle'),
+        body: html`<p>${w.t('unsubscribe.missing', { field: `${ONE_CLICK_FIELD}=${ONE_CLICK_VALUE}` })}</p>`,
       });
     }
     await setSubscribed(ctx, userId, false, request.ip);
@@ -84,19 +85,19 @@ function isOneClick(fields: Record<string, unknown>): boolean {
 }
 
 function unsubscribedPage(ctx: Context, reply: FastifyReply) {
+  const w = pageWords(ctx.config, reply.request);
   return sendPage(reply, ctx.config, {
-    title: 'You are unsubscribed',
-    body: html`<p>You will not receive ${ctx.config.appName} newsletters at this address any more.</p>
-<p class="hint">Emails about your account, such as password resets, still arrive. You can subscribe
-again from your account page.</p>`,
+    title: w.t('unsubscribe.doneTitle'),
+    body: html`<p>${w.t('unsubscribe.done', { appName: ctx.config.appName })}</p>
+<p class="hint">${w.t('unsubscribe.again')}</p>`,
   });
 }
 
 function invalidLinkPage(ctx: Context, reply: FastifyReply) {
+  const w = pageWords(ctx.config, reply.request);
   return sendPage(reply, ctx.config, {
     status: 400,
-    title: 'This link is not valid',
-    body: html`<p>This unsubscribe link is damaged or no longer valid. Copy the whole link from the email
-and try again, or unsubscribe from your account page.</p>`,
+    title: w.t('unsubscribe.invalidTitle'),
+    body: html`<p>${w.t('unsubscribe.invalid')}</p>`,
   });
 }

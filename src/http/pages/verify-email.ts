@@ -5,13 +5,14 @@ import { inspectLanding, newBrowserNonce, verifyFromLanding } from '../../accoun
 import { allowsCode, type Config } from '../../config/config.ts';
 import type { Context } from '../../context.ts';
 import { html } from '../../html.ts';
+import type { Words } from '../../i18n/locales.ts';
 import type { ConsumeFailure } from '../../tokens/tokens.ts';
 import { tokenProblem } from '../problem.ts';
 import { rateLimited } from '../rate-limit.ts';
 import { assertSameOrigin, cookieAttributes } from '../session-auth.ts';
 import { codeForm, refusedCodeNotice } from './code-forms.ts';
 import {
-  ACCOUNT_LINK_WORDS,
+  accountLinkWords,
   buttonForm,
   byField,
   cooldownNotice,
@@ -22,7 +23,7 @@ import {
   notice,
   queryString,
 } from './forms.ts';
-import { PAGE_ROUTE, pageSender, redirectAfterPost } from './layout.ts';
+import { PAGE_ROUTE, pageSender, pageWords, redirectAfterPost } from './layout.ts';
 
 /** Verify email: the page the verification link opens, its confirmation, and asking for a new link. */
 export async function verifyEmailPages(app: FastifyInstance, { ctx }: { ctx: Context }) {
@@ -31,60 +32,61 @@ export async function verifyEmailPages(app: FastifyInstance, { ctx }: { ctx: Con
   const verifyCookie = verifyCookieName(config);
 
   const resendForm = (
+    w: Words,
     values: { email?: string } = {},
     errors: FieldErrors = {},
   ) => html`<form method="post" action="/verify-email/resend" novalidate>
-${field({ name: 'email', label: 'Email', type: 'email', value: values.email, autocomplete: 'email', errors: errors['email'] })}
-<button type="submit">Send a new link</button>
+${field({ name: 'email', label: w.t('field.email'), type: 'email', value: values.email, autocomplete: 'email', errors: errors['email'] })}
+<button type="submit">${w.t('verify.sendNewLink')}</button>
 </form>`;
 
   const acceptsCode = allowsCode(config.methods.verifyEmail);
-  const codeEntry = (values: { email?: string } = {}, message?: ReturnType<typeof notice>) =>
+  const codeEntry = (w: Words, values: { email?: string } = {}, message?: ReturnType<typeof notice>) =>
     acceptsCode
-      ? codeForm({
+      ? codeForm(w, {
           action: '/verify-email/code',
-          button: 'Confirm my email',
+          button: w.t('verify.confirm'),
           values,
           ...(message ? { message } : {}),
         })
       : html``;
 
-  const confirmForm = (token: string, needsPassword: boolean, errors: FieldErrors = {}) =>
+  const confirmForm = (w: Words, token: string, needsPassword: boolean, errors: FieldErrors = {}) =>
     needsPassword
-      ? html`<p>This link was opened in a different browser from the one that asked for it. Enter the
-password of the account to confirm that this address is yours.</p>
+      ? html`<p>${w.t('verify.otherBrowser')}</p>
 <form method="post" action="/verify-email" novalidate>
 <input type="hidden" name="token" value="${token}">
-${field({ name: 'password', label: 'Password', type: 'password', autocomplete: 'current-password', errors: errors['password'] })}
-<button type="submit">Confirm my email</button>
+${field({ name: 'password', label: w.t('field.password'), type: 'password', autocomplete: 'current-password', errors: errors['password'] })}
+<button type="submit">${w.t('verify.confirm')}</button>
 </form>`
-      : html`<p>One more step: confirm that this address is yours.</p>
-${buttonForm('/verify-email', 'Confirm my email', { token })}`;
+      : html`<p>${w.t('verify.oneMoreStep')}</p>
+${buttonForm('/verify-email', w.t('verify.confirm'), { token })}`;
 
   const verificationLanding = async (request: FastifyRequest, reply: FastifyReply, token: string) => {
+    const w = pageWords(config, request);
     const landing = await inspectLanding(ctx, token, request.cookies[verifyCookie]);
     if (landing.state === 'active') {
-      return page(reply, 'Confirm your email', confirmForm(token, landing.needsPassword));
+      return page(reply, w.t('verify.confirmTitle'), confirmForm(w, token, landing.needsPassword));
     }
     if (landing.state === 'already_verified') {
       return page(
         reply,
-        'Email already confirmed',
-        html`${notice('good', 'This address is already confirmed.')}
-<p><a href="/login">Log in</a></p>`,
+        w.t('verify.alreadyTitle'),
+        html`${notice('good', w.t('verify.already'))}
+<p><a href="/login">${w.t('verify.logIn')}</a></p>`,
       );
     }
-    return badVerificationLink(reply, landing.state);
+    return badVerificationLink(w, reply, landing.state);
   };
 
-  const badVerificationLink = (reply: FastifyReply, reason: ConsumeFailure) =>
+  const badVerificationLink = (w: Words, reply: FastifyReply, reason: ConsumeFailure) =>
     page(
       reply,
-      'This link cannot be used',
-      html`${notice('bad', linkMessage(reason, ACCOUNT_LINK_WORDS))}
-<p>Enter your email to get a new link.</p>
-${resendForm()}
-${codeEntry()}`,
+      w.t('link.cannotUse'),
+      html`${notice('bad', linkMessage(reason, accountLinkWords(w)))}
+<p>${w.t('verify.enterEmail')}</p>
+${resendForm(w)}
+${codeEntry(w)}`,
       tokenProblem(reason).status,
     );
 
@@ -93,18 +95,16 @@ ${codeEntry()}`,
     PAGE_ROUTE,
     async (request, reply) => {
       if (request.query.token === undefined) {
+        const w = pageWords(config, request);
         if (request.query.resent === '1') {
           return page(
             reply,
-            'Check your email',
-            html`${notice(
-              'good',
-              'If this address has an account waiting for confirmation, a new link is on its way.',
-            )}
-${codeEntry()}`,
+            w.t('verify.checkTitle'),
+            html`${notice('good', w.t('verify.resent'))}
+${codeEntry(w)}`,
           );
         }
-        return page(reply, 'Get a new confirmation link', html`${codeEntry()}${resendForm()}`);
+        return page(reply, w.t('verify.newLinkTitle'), html`${codeEntry(w)}${resendForm(w)}`);
       }
       return verificationLanding(request, reply, queryString(request.query.token));
     },
@@ -118,6 +118,7 @@ ${codeEntry()}`,
   // Rate-limited per IP like the login form: it may check a password.
   app.post('/verify-email', { config: rateLimited(ctx), ...PAGE_ROUTE }, async (request, reply) => {
     assertSameOrigin(config, request);
+    const w = pageWords(config, request);
     const token = formString(request.body, 'token');
     const result = await verifyFromLanding(ctx, {
       token,
@@ -130,27 +131,28 @@ ${codeEntry()}`,
       case 'password_required':
         return page(
           reply,
-          'Confirm your email',
-          confirmForm(token, true, { password: ['is required'] }),
+          w.t('verify.confirmTitle'),
+          confirmForm(w, token, true, { password: [w.t('verify.isRequired')] }),
           422,
         );
       case 'wrong_password':
         return page(
           reply,
-          'Confirm your email',
-          html`${notice('bad', 'That password is not correct.')}${confirmForm(token, true)}`,
+          w.t('verify.confirmTitle'),
+          html`${notice('bad', w.t('verify.wrongPassword'))}${confirmForm(w, token, true)}`,
           401,
         );
       case 'cooling_down':
-        return page(reply, 'Confirm your email', cooldownNotice(reply, result), 429);
+        return page(reply, w.t('verify.confirmTitle'), cooldownNotice(reply, result, w), 429);
       default:
-        return badVerificationLink(reply, result.reason);
+        return badVerificationLink(w, reply, result.reason);
     }
   });
 
   // The code from the verification email, typed with its address (verify-by-code.ts).
   app.post('/verify-email/code', { config: rateLimited(ctx), ...PAGE_ROUTE }, async (request, reply) => {
     assertSameOrigin(config, request);
+    const w = pageWords(config, request);
     const email = formString(request.body, 'email');
     const result = await verifyEmailByCode(ctx, {
       email,
@@ -159,17 +161,13 @@ ${codeEntry()}`,
     });
     if (result.ok) return redirectAfterPost(reply, config, '/login?verified=1');
     if (result.reason === 'codes_not_accepted')
-      return page(
-        reply,
-        'Codes are not used here',
-        notice('bad', 'Follow the link in the email instead.'),
-        400,
-      );
-    return page(reply, 'Confirm your email', codeEntry({ email }, refusedCodeNotice()), 400);
+      return page(reply, w.t('code.notUsedTitle'), notice('bad', w.t('code.followLink')), 400);
+    return page(reply, w.t('verify.confirmTitle'), codeEntry(w, { email }, refusedCodeNotice(w)), 400);
   });
 
   app.post('/verify-email/resend', { config: rateLimited(ctx), ...PAGE_ROUTE }, async (request, reply) => {
     assertSameOrigin(config, request);
+    const w = pageWords(config, request);
     const email = formString(request.body, 'email');
     const result = await resendVerification(ctx, {
       email,
@@ -177,7 +175,12 @@ ${codeEntry()}`,
       browser: markAskingBrowser(reply, config),
     });
     if (!result.ok)
-      return page(reply, 'Get a new confirmation link', resendForm({ email }, byField(result.errors)), 422);
+      return page(
+        reply,
+        w.t('verify.newLinkTitle'),
+        resendForm(w, { email }, byField(result.errors, w)),
+        422,
+      );
     return redirectAfterPost(reply, config, '/verify-email?resent=1');
   });
 }

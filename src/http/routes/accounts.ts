@@ -5,11 +5,13 @@ import { requestPasswordReset, resetPassword } from '../../accounts/password-res
 import { resendVerification } from '../../accounts/resend-verification.ts';
 import { resetPasswordByCode } from '../../accounts/reset-by-code.ts';
 import { signUp } from '../../accounts/signup.ts';
+import { localeError } from '../../accounts/user-locale.ts';
 import { publicUser } from '../../accounts/users.ts';
 import { verifyEmailByCode } from '../../accounts/verify-by-code.ts';
 import { verifyEmail } from '../../accounts/verify-email.ts';
 import { isoTime } from '../../clock.ts';
 import type { Context } from '../../context.ts';
+import { signUpLocale } from '../locale.ts';
 import {
   accountDisabledProblem,
   codeProblem,
@@ -59,11 +61,14 @@ type LoginRefusal = { reason: 'cooling_down' } & Cooldown;
  * functions in src/accounts and their results to responses.
  */
 export async function accountRoutes(app: FastifyInstance, { ctx }: { ctx: Context }) {
-  app.route<{ Body: Credentials }>({
+  app.route<{ Body: Credentials & { locale?: string } }>({
     ...schemas.signUp,
     config: rateLimited(ctx),
     handler: async (request, reply) => {
-      const result = await signUp(ctx, { ...request.body, ip: request.ip });
+      const { locale: asked, ...credentials } = request.body;
+      const locale = signUpLocale(ctx.config, request, asked);
+      if (locale === undefined) throw invalidInput([localeError()]);
+      const result = await signUp(ctx, { ...credentials, locale, ip: request.ip });
       if (!result.ok) throw invalidInput(result.errors);
       return reply.status(202).send(ACCEPTED.signUp);
     },

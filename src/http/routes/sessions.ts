@@ -1,9 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import { logOut } from '../../accounts/logout.ts';
 import { lookupSession } from '../../accounts/sessions.ts';
-import { publicUser } from '../../accounts/users.ts';
+import { localeError, setUserLocale } from '../../accounts/user-locale.ts';
+import { findUserById, publicUser } from '../../accounts/users.ts';
 import { isoTime } from '../../clock.ts';
 import type { Context } from '../../context.ts';
+import { supportedLocale } from '../../i18n/locales.ts';
+import { invalidInput } from '../problem.ts';
 import * as schemas from '../schemas/sessions.ts';
 import { clearSessionCookie, requireSession } from '../session-auth.ts';
 
@@ -15,6 +18,17 @@ export async function sessionRoutes(app: FastifyInstance, { ctx }: { ctx: Contex
   app.route({
     ...schemas.currentUser,
     handler: async (request) => publicUser((await requireSession(ctx, request)).user),
+  });
+
+  app.route<{ Body: { locale: string | null } }>({
+    ...schemas.updateCurrentUser,
+    handler: async (request) => {
+      const { user } = await requireSession(ctx, request);
+      const locale = request.body.locale === null ? null : supportedLocale(request.body.locale);
+      if (locale === undefined) throw invalidInput([localeError()]);
+      await setUserLocale(ctx, user.id, locale);
+      return publicUser((await findUserById(ctx.db, user.id)) ?? { ...user, locale });
+    },
   });
 
   app.route({

@@ -45,7 +45,16 @@ export const signUp = {
       type: 'object',
       required: ['email', 'password'],
       additionalProperties: false,
-      properties: { email, password },
+      properties: {
+        email,
+        password,
+        locale: {
+          type: 'string',
+          maxLength: 35,
+          description:
+            "The account's language (en, de); else the request's Accept-Language if oto speaks it.",
+        },
+      },
     },
     response: { 202: acceptedSchema, ...errors },
   },

@@ -12,6 +12,7 @@ export const userSchema = {
     subscribed: { type: 'boolean' },
     hasPassword: { type: 'boolean' },
     createdAt: { type: 'string' },
+    locale: { type: ['string', 'null'], description: "The user's language; null: DEFAULT_LOCALE." },
   },
 } as const;
 
@@ -33,6 +34,31 @@ export const currentUser = {
     tags: ['sessions'],
     summary: 'The logged-in user',
     response: { 200: userSchema, 401: problemSchema },
+  },
+} as const;
+
+/** A language tag; whether oto speaks it is the route's to say (422), with the list. */
+export const localeTag = {
+  type: 'string',
+  maxLength: 35,
+  pattern: '^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*$',
+} as const;
+
+export const updateCurrentUser = {
+  method: 'PATCH',
+  url: '/me',
+  schema: {
+    tags: ['sessions'],
+    summary: "Change the logged-in user's settings: their language",
+    description:
+      'locale: one oto has a catalogue for (en, de), or null for DEFAULT_LOCALE; another answers 422.',
+    body: {
+      type: 'object',
+      required: ['locale'],
+      additionalProperties: false,
+      properties: { locale: { anyOf: [localeTag, { type: 'null' }] } },
+    },
+    response: { 200: userSchema, 401: problemSchema, 403: problemSchema, 422: problemSchema },
   },
 } as const;
 
