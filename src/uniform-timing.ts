@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises';
 
 /**
@@ -20,12 +21,26 @@ import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promi
  *
  * Until the first full path has run there is nothing to wait for; a fresh process answers its first
  * short requests as fast as they go.
+ *
+ * What is left to chance is corrected by watching the outcome. A short path's own work sometimes
+ * outlasts its drawn time and cannot give the excess back; a wait ends a little late or early; and
+ * what follows the flow, the same code on both paths (the reply, its serialization, the access
+ * line), ran 10-15% slower after a full path: 15-18 µs on a SQLite resend of about 600 µs, p < 0.0001
+ * on its own, which CI's faster machine told apart over the whole request (the full path's work
+ * leaving the processor's caches cold; neither the event loop's phase, nor the garbage collector,
+ * nor a 200 µs pause before answering changed it). Each of these was once corrected on its own,
+ * and each correction was off in some run. So the time that matters is measured instead: from the
+ * flow's start until its answer has gone out (onResponse, src/http/answer-timing.ts; the flow's
+ * end in library mode, where oto does not send the answer), and a short path waits its drawn time
+ * plus an offset that moves until the medians of the recent answers of both paths agree.
  */
 export class UniformTiming {
   readonly #recent: number[] = [];
   #next = 0;
-  /** How late the recent waits ended, on average (ms): the next wait ends that much sooner. */
-  #lateBy = 0;
+  /** The recent times (ms) from a flow's start to its answer, of either path. */
+  readonly #answers = { full: new Recent(), short: new Recent() };
+  /** Added to a short path's drawn time (ms), kept where both paths' medians agree. */
+  #offset = 0;
 
   /**
    * The flow that began at `startedAt` (performance.now()) has done its work, the full work or
@@ -34,6 +49,33 @@ export class UniformTiming {
   async ended(startedAt: number, fullPath: boolean): Promise<void> {
     if (fullPath) this.#full(startedAt);
     else await this.#short(startedAt);
+    const answer = answers.getStore();
+    if (answer === undefined) this.#answered(fullPath, startedAt);
+    else {
+      answer.timing = this;
+      answer.fullPath = fullPath;
+      answer.startedAt = startedAt;
+    }
+  }
+
+  /** The answer of a request whose flow ended through this timing has gone out (onResponse). */
+  answered(answer: Answer): void {
+    this.#answered(answer.fullPath, answer.startedAt);
+  }
+
+  #answered(fullPath: boolean, startedAt: number): void {
+    const { full, short } = this.#answers;
+    (fullPath ? full : short).add(performance.now() - startedAt);
+    // Each short answer moves the offset by a part of the medians' difference: small enough that
+    // the noise of two medians of a few dozen answers averages out, large enough to follow the
+    // load within a hundred requests or so. It stays within a tenth of the full path's time, the
+    // most that any of the effects above was measured to need: while a process warms up, a short
+    // path's own work can outlast the full path's time whatever it waits, and an offset that kept
+    // on falling then made the short path far too quick once the process was warm (0.71× on SQLite).
+    if (fullPath || full.size < ANSWERS_BEFORE_OFFSET || short.size < ANSWERS_BEFORE_OFFSET) return;
+    const bound = full.median() * MAX_OFFSET;
+    const moved = this.#offset + (full.median() - short.median()) * OFFSET_GAIN;
+    this.#offset = Math.max(-bound, Math.min(moved, bound));
   }
 
   /** A full path (token and email) that began at `startedAt` has just ended. */
@@ -52,18 +94,67 @@ export class UniformTiming {
   async #short(startedAt: number): Promise<void> {
     if (this.#recent.length === 0) return;
     const drawn = this.#recent[Math.floor(Math.random() * this.#recent.length)]!;
-    // A wait ends late by the timer's and the event loop's delay, which on PostgreSQL (a reset
-    // request of about a millisecond) made the short path 3-5% slower than the full one, p < 0.01.
-    // The average lateness of recent waits is taken off the next deadline. It is signed: a wait
-    // ends at the turn nearest its deadline, often just before it, and counting those as 0 kept the
-    // correction too large (a sign-in code's short path ended 8 µs early on SQLite). Each wait's
-    // error moves the correction by a tenth of itself, so the errors average out to 0.
-    const deadline = startedAt + drawn - this.#lateBy;
-    await waitUntil(deadline);
-    const late = performance.now() - deadline;
-    this.#lateBy += (Math.max(-drawn, Math.min(late, drawn)) - this.#lateBy) * 0.1;
+    await waitUntil(startedAt + drawn + this.#offset);
   }
 }
+
+/**
+ * One request's answer, followed from the flow (ended()) to the moment it goes out: the HTTP
+ * layer opens one per request (followAnswer), and reports it once the response is sent.
+ */
+export interface Answer {
+  timing: UniformTiming | undefined;
+  fullPath: boolean;
+  startedAt: number;
+}
+
+const answers = new AsyncLocalStorage<Answer>();
+
+/**
+ * Opens the answer of the request being handled: the flows it runs find it from here (an async
+ * local store, so that no flow's signature carries a concern of the HTTP layer).
+ */
+export function followAnswer(): Answer {
+  const answer: Answer = { timing: undefined, fullPath: false, startedAt: 0 };
+  answers.enterWith(answer);
+  return answer;
+}
+
+/** How many answers of each path are measured before the offset moves. */
+const ANSWERS_BEFORE_OFFSET = 8;
+/** The part of the medians' difference that one short answer adds to the offset. */
+const OFFSET_GAIN = 0.03;
+/** The largest offset, as a part of the full path's median answer time. */
+const MAX_OFFSET = 0.1;
+
+/**
+ * The last few samples of a time, by their median: these times have a long tail (a garbage
+ * collection, another request's turn) that a mean would follow.
+ */
+class Recent {
+  readonly #samples: number[] = [];
+  #next = 0;
+
+  get size(): number {
+    return this.#samples.length;
+  }
+
+  add(sample: number): void {
+    if (this.#samples.length < ANSWER_SAMPLES) this.#samples.push(sample);
+    else this.#samples[this.#next] = sample;
+    this.#next = (this.#next + 1) % ANSWER_SAMPLES;
+  }
+
+  /** 0 before the first sample. */
+  median(): number {
+    if (this.#samples.length === 0) return 0;
+    const sorted = this.#samples.toSorted((a, b) => a - b);
+    return sorted[sorted.length >> 1]!;
+  }
+}
+
+/** Odd, for a median that is one of them. */
+const ANSWER_SAMPLES = 31;
 
 /**
  * How many recent full paths are drawn from: few enough to follow the load as it changes (63 lagged

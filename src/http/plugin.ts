@@ -3,6 +3,7 @@ import formbody from '@fastify/formbody';
 import type { FastifyInstance } from 'fastify';
 import type { Context } from '../context.ts';
 import { usesDevTransport } from '../mail/transport.ts';
+import { followRequest, reportAnswer } from './answer-timing.ts';
 import { devMailboxRoutes } from './dev-mailbox.ts';
 import { notFoundHandler, problemErrorHandler } from './error-handler.ts';
 import { docsRoutes, registerOpenApi } from './openapi.ts';
@@ -46,6 +47,7 @@ export async function otoHttp(app: FastifyInstance, { ctx, embedded = false, mou
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
+  app.addHook('onRequest', followRequest);
   // The request line is built from fields oto chooses (the req serializer blanks token-like parts of
   // the URL), so it skips the redaction pass every other line gets: that pass cost about 4 µs a
   // line, once per request.
@@ -63,6 +65,7 @@ export async function otoHttp(app: FastifyInstance, { ctx, embedded = false, mou
     );
   });
   app.addHook('onResponse', observeRequestDuration(ctx));
+  app.addHook('onResponse', reportAnswer);
   // Nothing in oto reads a text body, which a cross-site form can send without a CORS preflight
   // (requireJson in routes/index.ts).
   app.removeContentTypeParser('text/plain');
