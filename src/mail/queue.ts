@@ -100,7 +100,7 @@ export function renderedMailInEachLocale<K extends EmailKind>(
  * The languages this deployment writes email in: every one oto has a catalogue for, DEFAULT_LOCALE
  * first. A stored language outside them is written in the first (recipientLocale).
  */
-export function mailLocales(config: Config): [Locale, ...Locale[]] {
+function mailLocales(config: Config): [Locale, ...Locale[]] {
   const first = config.presentation.defaultLocale;
   return [first, ...LOCALES.filter((locale) => locale !== first)];
 }
