@@ -46,10 +46,15 @@ import {
 export interface PurgeOptions {
   /** Count what a pass would delete, and delete nothing. */
   dryRun?: boolean;
-  /** Called after each batch with the running count of the target being purged. */
-  onProgress?: (target: PurgeTarget, rowsSoFar: number) => void;
+  /** Called after each batch with the running count of the target being purged, and the batch's size and time. */
+  onProgress?: (target: PurgeTarget, rowsSoFar: number, batch: PurgeBatch) => void;
   /** Stops the pass between batches (shutdown). */
   signal?: AbortSignal;
+}
+
+export interface PurgeBatch {
+  rows: number;
+  ms: number;
 }
 
 export interface PurgeResult {
@@ -77,7 +82,8 @@ async function purgeAll(ctx: Context, db: Db, cut: Cutoffs, options: PurgeOption
   const statements = purgeStatements(db, cut, batchSize);
   for (const target of PURGE_TARGETS) {
     if (options.signal?.aborted) break;
-    const progress = (soFar: number) => options.onProgress?.(target, soFar);
+    const progress = (soFar: number, rows: number, ms: number) =>
+      options.onProgress?.(target, soFar, { rows, ms });
     if (target === 'security_tokens') {
       counts[target] = await purgeTokens(db, {
         endedBefore: cut.tokensEndedBefore,
@@ -89,7 +95,12 @@ async function purgeAll(ctx: Context, db: Db, cut: Cutoffs, options: PurgeOption
     }
     for (const statement of statements[target]) {
       const done = counts[target];
-      counts[target] += await inBatches(statement, batchSize, (n) => progress(done + n), options.signal);
+      counts[target] += await inBatches(
+        statement,
+        batchSize,
+        (n, rows, ms) => progress(done + n, rows, ms),
+        options.signal,
+      );
     }
   }
   return counts;
@@ -99,18 +110,19 @@ async function purgeAll(ctx: Context, db: Db, cut: Cutoffs, options: PurgeOption
 async function inBatches(
   statement: BatchStatement,
   batchSize: number,
-  onBatch: (soFar: number) => void,
+  onBatch: (soFar: number, rows: number, ms: number) => void,
   signal: AbortSignal | undefined,
 ): Promise<number> {
   let total = 0;
   while (!signal?.aborted) {
     const began = performance.now();
     const result = await statement.executeTakeFirst();
+    const took = performance.now() - began;
     const rows = Number('numDeletedRows' in result ? result.numDeletedRows : result.numUpdatedRows);
     total += rows;
-    if (rows > 0) onBatch(total);
+    if (rows > 0) onBatch(total, rows, took);
     if (rows < batchSize) break;
-    await restAfterBatch(performance.now() - began);
+    await restAfterBatch(took);
   }
   return total;
 }

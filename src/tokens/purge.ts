@@ -8,8 +8,8 @@ export interface PurgeOptions {
   /** Tokens whose life ended before this instant are deleted. */
   endedBefore: Millis;
   batchSize: number;
-  /** Called after each batch with the running total, for progress output. */
-  onBatch?: (deletedSoFar: number) => void;
+  /** Called after each batch with the running total, the batch's rows and its milliseconds. */
+  onBatch?: (deletedSoFar: number, batchRows: number, batchMs: number) => void;
   /** Checked between batches: once aborted, the purge stops after the batch in flight. */
   signal?: AbortSignal;
 }
@@ -32,7 +32,7 @@ export async function purgeTokens(db: Db, options: PurgeOptions): Promise<number
       const took = performance.now() - began;
       const count = Number(result.numDeletedRows);
       deleted += count;
-      if (count > 0) options.onBatch?.(deleted);
+      if (count > 0) options.onBatch?.(deleted, count, took);
       if (count < size || options.signal?.aborted) break;
       if (blocking) size = batchSizeFor(took, size, options.batchSize);
       await restAfterBatch(took);
