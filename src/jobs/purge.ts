@@ -17,8 +17,8 @@ import {
 /**
  * The purge: one pass deletes what oto no longer needs.
  *
- * - security_tokens: used, revoked or expired more than TOKEN_RETENTION ago (kept until then for
- *   the audit trail and for "this link was already used" answers);
+ * - security_tokens: expired more than TOKEN_RETENTION ago, whether used, revoked or neither (kept
+ *   until then for the audit trail and for "this link was already used" answers);
  * - sessions: past their absolute expiry, or idle for longer than SESSION_IDLE_TTL;
  * - email_outbox: sent or failed messages created more than OUTBOX_RETENTION ago. Failed ones go too:
  *   their bodies are already erased and the rest (recipient, last error) is personal data kept only
@@ -39,7 +39,7 @@ import {
  *   running: a new code would start them from zero anyway.
  *
  * Every step is a loop of short statements of at most PURGE_BATCH_SIZE rows, each found through an
- * index (migrations 0001 and 0005) and committed on its own, with a return to the event loop between
+ * index (migrations 0001, 0005 and 0014) and committed on its own, with a return to the event loop between
  * batches: no table scan, no long transaction, no lock held for long, so requests keep flowing.
  */
 
@@ -86,7 +86,7 @@ async function purgeAll(ctx: Context, db: Db, cut: Cutoffs, options: PurgeOption
       options.onProgress?.(target, soFar, { rows, ms });
     if (target === 'security_tokens') {
       counts[target] = await purgeTokens(db, {
-        endedBefore: cut.tokensEndedBefore,
+        expiredBefore: cut.tokensExpiredBefore,
         batchSize,
         onBatch: progress,
         signal: options.signal,
@@ -132,25 +132,10 @@ async function countPurgeable(db: Db, cut: Cutoffs): Promise<PurgeCounts> {
   const count = async (query: { executeTakeFirstOrThrow(): Promise<{ n: number | string | bigint }> }) =>
     Number((await query.executeTakeFirstOrThrow()).n);
   const n = sql<number>`count(*)`.as('n');
-  const ended = cut.tokensEndedBefore;
   return {
-    security_tokens:
-      (await count(db.selectFrom('security_tokens').select(n).where('expires_at', '<', ended))) +
-      (await count(
-        db
-          .selectFrom('security_tokens')
-          .select(n)
-          .where('used_at', '<', ended)
-          .where('expires_at', '>=', ended),
-      )) +
-      (await count(
-        db
-          .selectFrom('security_tokens')
-          .select(n)
-          .where('revoked_at', '<', ended)
-          .where('expires_at', '>=', ended)
-          .where((eb) => eb.or([eb('used_at', 'is', null), eb('used_at', '>=', ended)])),
-      )),
+    security_tokens: await count(
+      db.selectFrom('security_tokens').select(n).where('expires_at', '<', cut.tokensExpiredBefore),
+    ),
     sessions:
       (await count(db.selectFrom('sessions').select(n).where('expires_at', '<', cut.now))) +
       (await count(
@@ -179,7 +164,7 @@ async function countPurgeable(db: Db, cut: Cutoffs): Promise<PurgeCounts> {
         .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<=', cut.now)])),
     ),
     one_time_codes: await count(
-      db.selectFrom('one_time_codes').select(n).where('expires_at', '<', cut.tokensEndedBefore),
+      db.selectFrom('one_time_codes').select(n).where('expires_at', '<', cut.tokensExpiredBefore),
     ),
     code_budgets: await count(
       db
