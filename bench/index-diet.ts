@@ -14,7 +14,8 @@
  *    target: the second cycle's peak is less than 10% above the first's.
  *    The HOT share and WAL per consume of each cycle are printed too.
  *
- * BENCH_DIET_ROWS (default 1,000,000) shrinks it for a quick run; BENCH_DURATION (10 s) is the
+ * BENCH_DIET_ROWS (default 1,000,000) shrinks it for a quick run, BENCH_DIET_CHURN_ROWS the churn
+ * cycles alone; BENCH_DIET_PARTS picks parts (scale,purge,churn); BENCH_DURATION (10 s) is the
  * length of the purge part's runs. PostgreSQL only: the index diet is about its HOT updates.
  */
 import { dirname, join } from 'node:path';
@@ -34,6 +35,9 @@ import { readSettings } from './lib/settings.ts';
 const here = dirname(fileURLToPath(import.meta.url));
 const settings = readSettings();
 const ROWS = positive('BENCH_DIET_ROWS', 1_000_000);
+/** Tokens per churn cycle: a cycle is ROWS single consumes, the longest part by far. */
+const CHURN_ROWS = positive('BENCH_DIET_CHURN_ROWS', ROWS);
+const PARTS = (process.env['BENCH_DIET_PARTS'] ?? 'scale,purge,churn').split(',');
 const SMALL = Math.min(10_000, ROWS);
 const CONSUMES = Math.floor(SMALL * 0.8) - settings.connections;
 const DAY = 86_400_000;
@@ -59,10 +63,13 @@ async function main() {
   try {
     const { port } = await server.next<{ port: number }>('ready');
     const url = `http://127.0.0.1:${port}`;
-    out(`oto index-diet bench, ${new Date().toISOString()}, ${database.version}, ${count(ROWS)} rows`);
-    await scale(store, url);
-    await purgeUnderLoad(server, store, url);
-    await churn(server, store, stats, database.url);
+    out(
+      `oto index-diet bench, ${new Date().toISOString()}, ${database.version}, ${count(ROWS)} rows, ` +
+        `churn cycles of ${count(CHURN_ROWS)}`,
+    );
+    if (PARTS.includes('scale')) await scale(store, url);
+    if (PARTS.includes('purge')) await purgeUnderLoad(server, store, url);
+    if (PARTS.includes('churn')) await churn(server, store, stats, database.url);
   } finally {
     await stats.close();
     await store.close();
@@ -161,9 +168,9 @@ async function churn(server: Child, store: BenchStore, stats: PgStats, databaseU
     // Issued 31 days ago for a day: consumed at a time inside their life, expired past the
     // retention (7 days) by the time the purge runs.
     const issuedAt = Date.now() - 31 * DAY;
-    log(`churn ${cycle}: issuing ${count(ROWS)} tokens`);
+    log(`churn ${cycle}: issuing ${count(CHURN_ROWS)} tokens`);
     const tokens = await store.insertTokens(
-      Array.from({ length: ROWS }, (_, i) => ({ purpose: 'churn', subject: `s${i % 1000}` })),
+      Array.from({ length: CHURN_ROWS }, (_, i) => ({ purpose: 'churn', subject: `s${i % 1000}` })),
       DAY,
       issuedAt,
     );

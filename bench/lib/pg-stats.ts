@@ -12,7 +12,8 @@ import pg from 'pg';
  *   whole cluster, whoever wrote it; other work on a shared server inflates it. So beside it, when
  *   pg_walinspect can be installed (into the bench schema, dropped with it), the bytes of the WAL
  *   records that touch this schema's tables and indexes, plus the commit records of their
- *   transactions: oto's own WAL. Both are printed.
+ *   transactions: oto's own WAL. Both are printed (the own figure only while the server still holds
+ *   the run's WAL segments).
  * - Statements per request: every call of node-pg's Client#query in the server process, counted
  *   there behind BENCH_COUNT_STATEMENTS=1 (bench/server.ts). node-pg never pipelines, so each call
  *   is one round trip (BEGIN and COMMIT included); a named statement's Parse, Bind and Execute go
@@ -85,7 +86,9 @@ export class PgStats {
       (await this.#client.query<{ d: string }>('select pg_wal_lsn_diff($1, $2) as d', [lsn, before.lsn]))
         .rows[0]!.d,
     );
-    const own = this.#walinspect ? await this.#ownWal(before.lsn, lsn) : null;
+    // A long run may outlast the WAL it wrote: PostgreSQL recycles segments past max_wal_size,
+    // and then only the cluster's figure is left.
+    const own = this.#walinspect ? await this.#ownWal(before.lsn, lsn).catch(() => null) : null;
     const after = await this.#settledCounters();
     const hot = {} as Record<HotTable, HotShare>;
     for (const table of HOT_TABLES) {
