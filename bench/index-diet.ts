@@ -26,7 +26,7 @@ import { hashToken } from '../src/tokens/secret.ts';
 import { type Child, forkChild } from './lib/children.ts';
 import { createBenchDatabase } from './lib/database.ts';
 import { type Figures, runLoad } from './lib/load.ts';
-import { hotPercent, PgStats } from './lib/pg-stats.ts';
+import { hotPercent, type PgRunStats, PgStats } from './lib/pg-stats.ts';
 import { tokenConsume } from './lib/scenarios.ts';
 import { type BenchStore, openBenchStore } from './lib/seed.ts';
 import { serverEnv } from './lib/server-env.ts';
@@ -193,7 +193,7 @@ async function churn(server: Child, store: BenchStore, stats: PgStats, databaseU
     sizes.push(peak.total);
     out(
       `churn ${cycle}: ${count(consumed)} consumed in ${seconds.toFixed(0)} s (HOT ${hotPercent(cost.hot.security_tokens)}, ` +
-        `WAL ${cost.ownWalBytesPerRequest ?? cost.walBytesPerRequest} B/consume); ${count(deleted)} purged in ` +
+        `WAL ${wal(cost)}); ${count(deleted)} purged in ` +
         `${(ms / 1000).toFixed(1)} s; sizes after consume ${mb(peak)}, after purge and vacuum ${mb(after)}`,
     );
   }
@@ -224,6 +224,12 @@ async function consumeAll(databaseUrl: string, tokens: string[], at: number): Pr
     await pool.end();
   }
   return consumed;
+}
+
+/** oto's own WAL per consume when PostgreSQL still holds it, else the whole cluster's. */
+function wal(cost: PgRunStats): string {
+  if (cost.ownWalBytesPerRequest === null) return `${cost.walBytesPerRequest} B/consume, whole cluster`;
+  return `${cost.ownWalBytesPerRequest} B/consume, ${cost.ownWalNoFpiBytesPerRequest} without full-page images`;
 }
 
 interface Sizes {
