@@ -37,6 +37,12 @@ const settings = readSettings();
 const ROWS = positive('BENCH_DIET_ROWS', 1_000_000);
 /** Tokens per churn cycle: a cycle is ROWS single consumes, the longest part by far. */
 const CHURN_ROWS = positive('BENCH_DIET_CHURN_ROWS', ROWS);
+/**
+ * BENCH_DIET_ORDER=random: the churn consumes its tokens in random order, as links clicked at any
+ * time after their emails went out; by default in the order they were issued, each page's tokens
+ * one after the other (the harder case for HOT: those updates compete for one page's free space).
+ */
+const SHUFFLE = process.env['BENCH_DIET_ORDER'] === 'random';
 const PARTS = (process.env['BENCH_DIET_PARTS'] ?? 'scale,purge,churn').split(',');
 const SMALL = Math.min(10_000, ROWS);
 const CONSUMES = Math.floor(SMALL * 0.8) - settings.connections;
@@ -177,6 +183,7 @@ async function churn(server: Child, store: BenchStore, stats: PgStats, databaseU
     log(`churn ${cycle}: consuming them`);
     const snapshot = await stats.snapshot();
     const began = performance.now();
+    if (SHUFFLE) shuffle(tokens);
     const consumed = await consumeAll(databaseUrl, tokens, issuedAt + DAY / 2);
     const seconds = (performance.now() - began) / 1000;
     const cost = await stats.since(snapshot, tokens.length, tokens.length);
@@ -230,6 +237,13 @@ async function consumeAll(databaseUrl: string, tokens: string[], at: number): Pr
 function wal(cost: PgRunStats): string {
   if (cost.ownWalBytesPerRequest === null) return `${cost.walBytesPerRequest} B/consume, whole cluster`;
   return `${cost.ownWalBytesPerRequest} B/consume, ${cost.ownWalNoFpiBytesPerRequest} without full-page images`;
+}
+
+function shuffle<T>(items: T[]): void {
+  for (let i = items.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [items[i], items[j]] = [items[j]!, items[i]!];
+  }
 }
 
 interface Sizes {
