@@ -229,7 +229,7 @@ async function measureRaw(dialect: 'sqlite' | 'postgres', databaseUrl: string, c
     pgStats && pgBefore ? await pgStats.since(pgBefore, figures.requests, figures.requests) : undefined;
   report.throughput.push({
     dialect,
-    key: `ceiling.raw${ceiling === 'consume' ? '' : `.${ceiling}`}`,
+    key: ceiling === 'consume' ? 'ceiling.raw' : 'ceiling.raw-reset',
     label:
       ceiling === 'consume'
         ? `ceiling: raw consume statement (${dialect === 'postgres' ? 'pg' : 'node:sqlite'})`

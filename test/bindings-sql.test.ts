@@ -77,9 +77,8 @@ describe('bindings computed in PostgreSQL', { skip: postgres.skip }, () => {
       const { rows } = await sql<{ sent: boolean }>`
         select oto_request_password_reset(${address}, ${now}, ${now - 3_600_000}, ${5}, ${tokenId},
           ${`hash-${tokenId}`}, ${now + 3_600_000}, ${FINGERPRINT_DOMAIN}, ${newId()}, 'oto@example.com',
-          'Reset', 'text', 'html', '{}', ${`<${tokenId}@example.com>`}, ${newId()}, null, ${0}) as sent`.execute(
-        database.storage.db,
-      );
+          ${`<${tokenId}@example.com>`}, ${['en']}, ${['Reset']}, ${['text']}, ${['html']}, ${['{}']},
+          ${newId()}, null, ${0}) as sent`.execute(database.storage.db);
       assert.equal(rows[0]?.sent, true, email);
       const token = await database.storage.db
         .selectFrom('security_tokens')

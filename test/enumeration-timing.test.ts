@@ -83,7 +83,11 @@ for (const { dialect, skip } of DIALECTS) {
         none.push(await timed(url, nobody(i)));
         if (i % 2 === 1) account.push(await timed(url, withAccount[i]!));
       }
-      return { ratio: median(account) / median(none), p: mannWhitneyP(account, none) };
+      return {
+        ratio: median(account) / median(none),
+        apartMs: Math.abs(median(account) - median(none)) / 1e6,
+        p: mannWhitneyP(account, none),
+      };
     }
 
     for (const [name, url, verified] of [
@@ -106,9 +110,11 @@ for (const { dialect, skip } of DIALECTS) {
           const prefix = `${url.replaceAll('/', '')}-${attempt}-`;
           const hash =
             url === '/v1/sessions' ? await hashPassword('the account holder knows this one') : null;
-          const { ratio, p } = await compare(url, await accounts(prefix, verified, hash), prefix);
-          figures += `attempt ${attempt}: median ratio ${ratio.toFixed(3)}, Mann-Whitney p = ${p.toFixed(4)}; `;
-          if (ratio > 1 / 1.1 && ratio < 1.1 && p > 0.01) return;
+          const { ratio, apartMs, p } = await compare(url, await accounts(prefix, verified, hash), prefix);
+          figures += `attempt ${attempt}: median ratio ${ratio.toFixed(3)} (${apartMs.toFixed(3)} ms apart), Mann-Whitney p = ${p.toFixed(4)}; `;
+          // Issue 21 asks, for sign-in by email, that medians of 50 timings differ by less than 5 ms;
+          // here it holds for every flow, over 200.
+          if (ratio > 1 / 1.1 && ratio < 1.1 && apartMs < 5 && p > 0.01) return;
         }
         assert.fail(figures);
       });

@@ -35,7 +35,13 @@ for (const { dialect, skip } of DIALECTS) {
     });
 
     it('is delivered after a restart', async () => {
-      const config = loadConfig({ DATABASE_URL: database.url, PUBLIC_URL, LOG_LEVEL: 'silent' });
+      // The endpoint is made under the signing keys the service runs with: its secret is sealed under them.
+      const config = loadConfig({
+        DATABASE_URL: database.url,
+        PUBLIC_URL,
+        LOG_LEVEL: 'silent',
+        OTO_SIGNING_KEYS: KEY_A,
+      });
       const ctx = createContext(config, database.storage, createLogger({ level: 'silent' }));
       const created = await createEndpoint(
         ctx,

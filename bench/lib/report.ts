@@ -56,20 +56,34 @@ export interface TargetRow {
   pass: boolean | null;
 }
 
-const THROUGHPUT_TARGETS = {
-  sqlite: { consume: 8000, issue: 6000 },
-  postgres: { consume: 4000, issue: 3000 },
-} as const;
-const P99_MS = 30;
+/**
+ * The throughput targets (issue 22), as shares of ceilings measured in the same run: a rate on a
+ * shared 2-core machine says little, its ratio to what the driver or a bare Fastify route manages
+ * on the same machine at the same moment says where oto's own work goes.
+ * - `raw`: the consume UPDATE alone through the driver; `raw-reset`: a reset request's writes
+ *   (token insert, supersede, outbox insert, audit insert) as one transaction through the driver;
+ *   `bare`: a Fastify route that answers at once.
+ */
+const SHARE_TARGETS: readonly {
+  dialect: string;
+  key: string;
+  ceiling: 'raw' | 'raw-reset' | 'bare';
+  share: number;
+}[] = [
+  { dialect: 'postgres', key: 'tokens.consume', ceiling: 'raw', share: 0.85 },
+  { dialect: 'postgres', key: 'consume', ceiling: 'raw', share: 0.65 },
+  { dialect: 'postgres', key: 'issue', ceiling: 'raw-reset', share: 0.6 },
+  { dialect: 'sqlite', key: 'tokens.consume', ceiling: 'bare', share: 0.5 },
+];
+/** p99 at most this many times p50, on every PostgreSQL row. */
+const P99_OVER_P50 = 3;
 /** Library mode behind a fetch handler, against the service on the same machine in the same run. */
 const FETCH_SHARE = 0.9;
-const RSS_MB = 200;
+const RSS_MB = 180;
 const SCALE_P50_RATIO = 1.3;
 const PURGE_P99_RATIO = 2;
 /** Issue 22: HOT share of security_tokens updates on the PostgreSQL consume rows. */
 const HOT_SHARE = 0.9;
-/** Issue 22: the reset request against the raw writes of one reset request. */
-const RESET_SHARE = 0.6;
 
 export class Report {
   readonly started = new Date();
@@ -85,7 +99,7 @@ export class Report {
     this.#settings = settings;
   }
 
-  ceiling(key: 'bare' | 'raw' | 'raw.reset', dialect: string): Figures | undefined {
+  ceiling(key: 'bare' | 'raw' | 'raw-reset', dialect: string): Figures | undefined {
     const row = this.throughput.find(
       (r) => r.key === `ceiling.${key}` && (key === 'bare' || r.dialect === dialect),
     );
@@ -97,31 +111,34 @@ export class Report {
     for (const dialect of this.#settings.dialects) {
       const mine = this.throughput.filter((r) => r.dialect === dialect && !r.ceiling);
       if (mine.length === 0) continue;
-      for (const kind of ['consume', 'issue'] as const) {
-        const floor = THROUGHPUT_TARGETS[dialect][kind];
-        const row = mine.find((r) => r.target === kind);
-        const name = `${kind} ≥ ${floor}/s, 0 non-2xx`;
-        if (!row?.figures) {
-          rows.push({ dialect, target: name, figure: `not run: ${row?.skipped ?? 'absent'}`, pass: null });
+      for (const goal of SHARE_TARGETS.filter((t) => t.dialect === dialect)) {
+        const row = mine.find((r) => r.key === goal.key);
+        const ceiling = this.ceiling(goal.ceiling, dialect);
+        const name = `${row?.label ?? goal.key} ≥ ${goal.share * 100}% of ceiling.${goal.ceiling}, 0 non-2xx`;
+        if (!row?.figures || !ceiling) {
+          const why = !row?.figures ? (row?.skipped ?? 'absent') : `no ceiling.${goal.ceiling} row`;
+          rows.push({ dialect, target: name, figure: `not run: ${why}`, pass: null });
           continue;
         }
         const f = row.figures;
         rows.push({
           dialect,
           target: name,
-          figure: `${f.rps}/s, ${f.non2xx} non-2xx${coresNeeded(f, floor)}`,
-          pass: f.rps >= floor && f.non2xx === 0 && f.errors === 0,
+          figure: `${f.rps} / ${ceiling.rps} /s = ${((f.rps / ceiling.rps) * 100).toFixed(0)}%, ${f.non2xx} non-2xx`,
+          pass: f.rps >= ceiling.rps * goal.share && f.non2xx === 0 && f.errors === 0,
         });
       }
-      for (const row of mine) {
-        if (!row.figures) continue;
-        rows.push({
-          dialect,
-          target: `p99 ≤ ${P99_MS} ms: ${row.label}`,
-          figure: `${row.figures.p99} ms`,
-          pass: row.figures.p99 <= P99_MS,
-        });
-      }
+      if (dialect === 'postgres')
+        for (const row of mine) {
+          if (!row.figures) continue;
+          const { p50, p99 } = row.figures;
+          rows.push({
+            dialect,
+            target: `p99 ≤ ${P99_OVER_P50}× p50: ${row.label}`,
+            figure: `${p99} / ${p50} ms = ${(p99 / Math.max(p50, 0.001)).toFixed(1)}×`,
+            pass: p99 <= P99_OVER_P50 * p50,
+          });
+        }
       const peaks = [
         ...mine.map((r) => r.figures?.rssMb),
         ...this.scale.filter((r) => r.dialect === dialect).map((r) => r.figures.rssMb),
@@ -183,17 +200,6 @@ export class Report {
         target: `HOT share of security_tokens updates ≥ ${HOT_SHARE * 100}%: ${row.label}`,
         figure: hotPercent(tokens),
         pass: share >= HOT_SHARE,
-      });
-    }
-    const rawReset = this.ceiling('raw.reset', dialect);
-    const reset = mine.find((r) => r.target === 'issue')?.figures;
-    if (rawReset && reset) {
-      const share = reset.rps / rawReset.rps;
-      rows.push({
-        dialect,
-        target: `reset request ≥ ${RESET_SHARE * 100}% of the raw reset ceiling`,
-        figure: `${reset.rps} / ${rawReset.rps} /s = ${(share * 100).toFixed(0)}%`,
-        pass: share >= RESET_SHARE && reset.non2xx === 0,
       });
     }
     return rows;
@@ -446,17 +452,6 @@ export class Report {
 function machine(): string {
   const cores = cpus();
   return `${cores.length} × ${cores[0]?.model.trim() ?? 'unknown CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
-}
-
-/**
- * The cores a throughput target would take at this run's CPU per request, all processes counted
- * (the load generator and PostgreSQL included). Past the machine's core count, the target is out of
- * reach here until a request costs less; below it, the rest of the gap is waiting, not work.
- * Per-request cost falls somewhat as load rises (larger group commits), so it is an estimate.
- */
-function coresNeeded(f: Measured, rate: number): string {
-  if (f.machineCpuUs === null) return '';
-  return `; at ${rate}/s needs ${((rate * f.machineCpuUs) / 1_000_000).toFixed(2)} of ${cpus().length} cores`;
 }
 
 function ratio(value: number, ceiling: number): string {

@@ -4,6 +4,7 @@ import { createDispatcher } from '../mail/dispatcher.ts';
 import { createTransport, type MailTransport } from '../mail/transport.ts';
 import type { MailObserver } from '../metrics.ts';
 import { createWebhookDispatcher } from '../webhooks/dispatcher.ts';
+import { resealSecrets } from '../webhooks/endpoints.ts';
 
 /**
  * The background worker: periodic jobs, each in its own loop, in the `oto serve` process or alone
@@ -84,10 +85,16 @@ export function outboxJob(ctx: Context, transport: MailTransport, observer?: Mai
 /** The webhook dispatcher as a job (src/webhooks/dispatcher.ts). */
 export function webhookJob(ctx: Context): PeriodicJob {
   const dispatcher = createWebhookDispatcher(ctx);
+  let resealed = false;
   return {
     name: 'webhooks',
     intervalMs: ctx.config.webhooks.pollIntervalMs,
     async run(signal) {
+      if (!resealed) {
+        const count = await resealSecrets(ctx);
+        if (count > 0) ctx.logger.info({ job: 'webhooks', endpoints: count }, 'webhook secrets sealed anew');
+        resealed = true;
+      }
       const report = await dispatcher.dispatchBatch(signal);
       if (report.claimed > 0) ctx.logger.debug({ job: 'webhooks', ...report }, 'webhook batch');
       return report.full && !signal.aborted;

@@ -1,7 +1,7 @@
 import type { Config } from '../config/config.ts';
 import type { Context } from '../context.ts';
 import type { Db } from '../db/schema.ts';
-import { isLocale, type Locale } from '../i18n/locales.ts';
+import { isLocale, LOCALES, type Locale } from '../i18n/locales.ts';
 import { enqueueEmail, enqueueEmails, type OutboxRow, type OutgoingEmail, outboxRow } from './outbox.ts';
 import { type EmailKind, type EmailParams, renderEmail, type TemplateEnv } from './templates.ts';
 
@@ -41,7 +41,7 @@ export async function queueMail<K extends EmailKind>(
  * The outbox row queueMail would insert, rendered before the recipient is known: for a PostgreSQL
  * statement that finds the account and inserts the row itself, taking recipient and user from it.
  */
-export function renderedMail<K extends EmailKind>(
+function renderedMail<K extends EmailKind>(
   ctx: Context,
   kind: K,
   params: EmailParams[K],
@@ -53,6 +53,56 @@ export function renderedMail<K extends EmailKind>(
     ...row
   } = outboxRow(ctx.clock, prepare(ctx, kind, '', params, { locale }), messageDomain(ctx));
   return row;
+}
+
+/** An email in each language a deployment writes in, for a statement that picks the recipient's. */
+export interface Renditions {
+  /** The outbox row's id, sender and Message-ID: the same whichever language goes. */
+  id: string;
+  sender: string;
+  messageId: string;
+  /** mailLocales' order: DEFAULT_LOCALE first, which also goes to a recipient whose language is not here. */
+  locales: Locale[];
+  /** Each language's words, in the order of locales. */
+  subjects: string[];
+  textBodies: string[];
+  htmlBodies: (string | null)[];
+  headers: (string | null)[];
+}
+
+/**
+ * renderedMail in every language of mailLocales, for a PostgreSQL statement that learns the
+ * recipient's language only when it finds the account (src/accounts/password-reset.ts).
+ */
+export function renderedMailInEachLocale<K extends EmailKind>(
+  ctx: Context,
+  kind: K,
+  params: EmailParams[K],
+): Renditions {
+  const [first, ...others] = mailLocales(ctx.config);
+  const render = (locale: Locale) => renderedMail(ctx, kind, params, locale);
+  const firstRow = render(first);
+  // The others' ids and Message-IDs go unused: only one of the renditions is queued.
+  const rows = [firstRow, ...others.map(render)];
+  return {
+    id: firstRow.id,
+    sender: firstRow.sender,
+    messageId: firstRow.message_id,
+    locales: [first, ...others],
+    subjects: rows.map((row) => row.subject),
+    textBodies: rows.map((row) => row.text_body),
+    htmlBodies: rows.map((row) => row.html_body),
+    headers: rows.map((row) => row.headers),
+  };
+}
+
+/**
+ * The languages this deployment writes email in: every one oto has a catalogue for, DEFAULT_LOCALE
+ * first. A stored language outside them is written in the first (recipientLocale).
+ */
+function mailLocales(config: Config): [Locale, ...Locale[]] {
+  const first = config.presentation.defaultLocale;
+  return [first, ...LOCALES.filter((locale) => locale !== first)];
 }
 
 export interface QueuedItem<K extends EmailKind> {

@@ -76,12 +76,32 @@ export function createWebhookDispatcher(ctx: Context, options: WebhookDispatcher
       observer.delivered(delivery.event_name, delivery.endpoint_id, 'failed');
       return 'failed';
     }
+    let secrets: string[];
+    try {
+      secrets = signingSecrets(ctx.config, endpoint, now);
+    } catch (error) {
+      // Sealed under a signing key taken off the ring: nothing can sign it until the key is back
+      // or the secret is rotated, so the delivery waits its turn like a failed attempt.
+      const message = (error as Error).message;
+      ctx.logger.error({ endpointId: endpoint.id }, message);
+      const retryAt = now + webhookRetryDelayMs(delivery.attempts, random);
+      const giveUp = retryAt > delivery.created_at + settings.retryForSeconds * 1000;
+      const outcome = { status: null, excerpt: null, error: message, durationMs: 0 };
+      await settleDelivery(
+        ctx.db,
+        delivery,
+        outcome,
+        giveUp ? { status: 'failed', at: now } : { status: 'pending', at: now, retryAt },
+      );
+      observer.delivered(delivery.event_name, delivery.endpoint_id, giveUp ? 'failed' : 'retried');
+      return giveUp ? 'failed' : 'retried';
+    }
     const outcome = await attemptDelivery({
       url: endpoint.url,
       id: event.id,
       timestamp: Math.floor(now / 1000),
       body: event.payload,
-      secrets: signingSecrets(endpoint, now),
+      secrets,
       timeoutMs: settings.timeoutMs,
       allowPrivate: settings.allowPrivate,
       resolver: options.resolver,

@@ -1,17 +1,20 @@
 import { recordAudit } from '../audit.ts';
 import type { Millis } from '../clock.ts';
+import type { Config } from '../config/config.ts';
 import type { Context } from '../context.ts';
 import { ID_PATTERN, newId } from '../db/ids.ts';
 import type { WebhookEndpoint } from '../db/schema.ts';
 import { WEBHOOK_EVENTS } from '../events.ts';
 import { urlProblem } from './address-policy.ts';
 import { enqueueEvent } from './record.ts';
+import { openSecret, sealSecret, wantsResealing } from './secret-box.ts';
 import { newWebhookSecret } from './signature.ts';
 import { forgetSubscriptions } from './subscribers.ts';
 
 /**
  * Webhook endpoints, as the admin API and the CLI manage them. The secret is shown once, when it is
- * made (creation, rotation); listings never hold it. Every change is audited with the operator.
+ * made (creation, rotation); listings never hold it, and the database holds it sealed
+ * (secret-box.ts). Every change is audited with the operator.
  */
 
 export interface EndpointView {
@@ -52,11 +55,54 @@ export function toView(row: WebhookEndpoint): EndpointView {
   };
 }
 
-/** The secrets that sign now: the current one, and the previous one during its grace period. */
-export function signingSecrets(row: WebhookEndpoint, now: Millis): string[] {
+/**
+ * The secrets that sign now, opened (secret-box.ts): the current one, and the previous one during
+ * its grace period.
+ */
+export function signingSecrets(config: Config, row: WebhookEndpoint, now: Millis): string[] {
   const grace =
     row.previous_secret !== null && row.previous_secret_until !== null && now < row.previous_secret_until;
-  return grace ? [row.secret, row.previous_secret!] : [row.secret];
+  const stored = grace ? [row.secret, row.previous_secret!] : [row.secret];
+  return stored.map((secret) => openSecret(config, secret));
+}
+
+/**
+ * Seals the secrets still stored in clear (by an oto from before sealing) and reseals those sealed
+ * under a signing key that no longer signs, so that an old key can leave OTO_SIGNING_KEYS once the
+ * webhook job has started under the new one; it runs this when it starts. A row is updated only if
+ * it still holds what was read, so instances that start together do no harm. Returns how many
+ * endpoints were resealed.
+ */
+export async function resealSecrets(ctx: Context): Promise<number> {
+  const { config } = ctx;
+  const rows = await ctx.db
+    .selectFrom('webhook_endpoints')
+    .select(['id', 'secret', 'previous_secret'])
+    .execute();
+  let resealed = 0;
+  for (const row of rows) {
+    const reseal = (stored: string) =>
+      wantsResealing(config, stored) ? sealSecret(config, openSecret(config, stored)) : stored;
+    let secret: string;
+    let previous: string | null;
+    try {
+      secret = reseal(row.secret);
+      previous = row.previous_secret === null ? null : reseal(row.previous_secret);
+    } catch (error) {
+      ctx.logger.error({ endpointId: row.id }, (error as Error).message);
+      continue;
+    }
+    if (secret === row.secret && previous === row.previous_secret) continue;
+    const updated = await ctx.db
+      .updateTable('webhook_endpoints')
+      .set({ secret, previous_secret: previous })
+      .where('id', '=', row.id)
+      .where('secret', '=', row.secret)
+      .where('previous_secret', row.previous_secret === null ? 'is' : '=', row.previous_secret)
+      .executeTakeFirst();
+    if (updated.numUpdatedRows > 0n) resealed++;
+  }
+  return resealed;
 }
 
 function check(ctx: Context, input: EndpointInput, creating: boolean): EndpointProblem | null {
@@ -91,7 +137,7 @@ export async function createEndpoint(
     url: input.url!,
     description: input.description ?? '',
     events: JSON.stringify([...new Set(input.events)]),
-    secret,
+    secret: sealSecret(ctx.config, secret),
     previous_secret: null,
     previous_secret_until: null,
     disabled_at: input.enabled === false ? now : null,
@@ -195,7 +241,12 @@ export async function rotateSecret(
     if (row === undefined) return { ok: false, reason: 'unknown' } as const;
     await trx
       .updateTable('webhook_endpoints')
-      .set({ secret, previous_secret: row.secret, previous_secret_until: until, updated_at: now })
+      .set({
+        secret: sealSecret(ctx.config, secret),
+        previous_secret: row.secret,
+        previous_secret_until: until,
+        updated_at: now,
+      })
       .where('id', '=', id)
       .execute();
     await recordAudit(trx, ctx.clock, { event: 'webhook.secret_rotated', ...by, detail: { endpointId: id } });

@@ -9,6 +9,7 @@ import { createTestDatabase, type TestDatabase } from './storage.ts';
 
 export const TEST_API_KEY = 'test-api-key-0123456789abcdefghij';
 export const PUBLIC_URL = 'https://oto.test';
+const TEST_SIGNING_KEYS = `test:${'c3'.repeat(32)}`;
 
 /** Every log line the app wrote, so tests can search them for secrets. */
 export class LogCapture extends Writable {
@@ -40,6 +41,9 @@ export async function startTestApp(dialect: Dialect, env: Record<string, string>
     PUBLIC_URL,
     OTO_API_KEYS: TEST_API_KEY,
     LOG_LEVEL: 'info',
+    // oto refuses to start on PostgreSQL without signing keys (src/tokens/keyring.ts); on SQLite it
+    // makes a development key beside the database, as a first run does.
+    ...(dialect === 'postgres' ? { OTO_SIGNING_KEYS: TEST_SIGNING_KEYS } : {}),
     ...env,
   });
   const clock = manualClock(Date.now());

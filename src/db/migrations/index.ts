@@ -13,6 +13,7 @@ import * as oneTimeCodes from './0011_one_time_codes.ts';
 import * as webhooks from './0012_webhooks.ts';
 import * as userLocale from './0013_user_locale.ts';
 import * as indexDiet from './0014_index_diet.ts';
+import * as resetRequestLocales from './0015_reset_request_locales.ts';
 
 /**
  * Every migration, by name. Names sort in the order they apply; once released, a migration never
@@ -33,4 +34,5 @@ export const migrations: Record<string, Migration> = {
   '0012_webhooks': webhooks,
   '0013_user_locale': userLocale,
   '0014_index_diet': indexDiet,
+  '0015_reset_request_locales': resetRequestLocales,
 };
