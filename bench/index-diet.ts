@@ -15,8 +15,9 @@
  *    The HOT share and WAL per consume of each cycle are printed too.
  *
  * BENCH_DIET_ROWS (default 1,000,000) shrinks it for a quick run, BENCH_DIET_CHURN_ROWS the churn
- * cycles alone; BENCH_DIET_PARTS picks parts (scale,purge,churn); BENCH_DURATION (10 s) is the
- * length of the purge part's runs. PostgreSQL only: the index diet is about its HOT updates.
+ * cycles alone; BENCH_DIET_PARTS picks parts (scale,purge,churn); BENCH_DIET_ORDER=random and
+ * BENCH_DIET_FILLFACTOR vary the churn; BENCH_DURATION (10 s) is the length of the purge part's
+ * runs. PostgreSQL only: the index diet is about its HOT updates.
  */
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -169,6 +170,12 @@ const CONSUME_SQL =
 
 async function churn(server: Child, store: BenchStore, stats: PgStats, databaseUrl: string) {
   await store.exec('truncate security_tokens cascade');
+  // BENCH_DIET_FILLFACTOR: try another fillfactor than migration 0014's for the churn.
+  const fillfactor = process.env['BENCH_DIET_FILLFACTOR'];
+  if (fillfactor !== undefined)
+    await store.exec(
+      `alter table security_tokens set (fillfactor = ${positive('BENCH_DIET_FILLFACTOR', 90)})`,
+    );
   const sizes: number[] = [];
   for (let cycle = 1; cycle <= 2; cycle++) {
     // Issued 31 days ago for a day: consumed at a time inside their life, expired past the
