@@ -2,11 +2,10 @@
  * `npm run bench`: oto under load, against its ceilings, on SQLite and PostgreSQL.
  *
  * autocannon runs here; everything it measures runs in a child process of its own (the oto server,
- * a bare Fastify server, the raw-driver consume). Each dialect gets a fresh database. Figures are
+ * a bare Fastify server, the raw-driver ceilings). Each dialect gets a fresh database. Figures are
  * printed as tables, judged against the issue's targets, and written to bench/results/latest.json.
  * Settings come from the environment (bench/lib/settings.ts); never part of `npm test`.
  */
-import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,9 +13,9 @@ import { parseDatabaseUrl } from '../src/config/config.ts';
 import { type Child, cpuMicros, forkChild, machineBusyMicros, PeakRss } from './lib/children.ts';
 import { type BenchDatabase, createBenchDatabase } from './lib/database.ts';
 import { type Figures, runLoad } from './lib/load.ts';
+import { type PgRunStats, PgStats } from './lib/pg-stats.ts';
 import { type Measured, Report } from './lib/report.ts';
 import {
-  API_KEY,
   type Bodies,
   resetIssue,
   type Scenario,
@@ -25,6 +24,7 @@ import {
   verifyConsume,
 } from './lib/scenarios.ts';
 import { type BenchStore, openBenchStore } from './lib/seed.ts';
+import { serverEnv as sharedServerEnv } from './lib/server-env.ts';
 import { readSettings, wants } from './lib/settings.ts';
 import { compareWorkers } from './lib/workers.ts';
 
@@ -88,10 +88,15 @@ async function measureBare() {
   }
 }
 
+/** PostgreSQL's own figures for each row (bench/lib/pg-stats.ts), while a PostgreSQL dialect runs. */
+let pgStats: PgStats | null = null;
+
 async function benchDialect(dialect: 'sqlite' | 'postgres', database: BenchDatabase) {
   log(`${dialect}: starting the oto server`);
   const server = startServer(database.url, dialect);
   const store = await openBenchStore(parseDatabaseUrl(database.url));
+  pgStats = dialect === 'postgres' ? await PgStats.open(database.url) : null;
+  serverOfDialect = server;
   try {
     const { port } = await server.next<{ port: number }>('ready');
     const url = base(port);
@@ -108,7 +113,8 @@ async function benchDialect(dialect: 'sqlite' | 'postgres', database: BenchDatab
 
     if (wants(settings, 'throughput')) {
       for (const scenario of THROUGHPUT) await throughput(dialect, server, store, url, scenario);
-      await measureRawConsume(dialect, database.url);
+      await measureRaw(dialect, database.url, 'consume');
+      if (dialect === 'postgres') await measureRaw(dialect, database.url, 'reset');
       await measureLibrary(dialect, store, database.url);
     } else if (wants(settings, 'library')) {
       // Library mode against the service's own token consume, and nothing else: a quick run.
@@ -124,6 +130,8 @@ async function benchDialect(dialect: 'sqlite' | 'postgres', database: BenchDatab
     if (wants(settings, 'scale')) await scale(dialect, server, store, url, consume);
     if (wants(settings, 'purge')) await purge(dialect, server, store, url, consume);
   } finally {
+    await pgStats?.close();
+    pgStats = null;
     await store.close();
     await server.stop();
   }
@@ -140,21 +148,7 @@ function startServer(databaseUrl: string, dialect: string, script = 'server.ts')
 }
 
 function serverEnv(databaseUrl: string): Record<string, string> {
-  return {
-    DATABASE_URL: databaseUrl,
-    DB_POOL_SIZE: String(settings.poolSize),
-    OTO_API_KEYS: API_KEY,
-    OTO_SIGNING_KEYS: `bench:${randomBytes(32).toString('base64url')}`,
-    PUBLIC_URL: 'http://localhost:3000',
-    LOG_LEVEL: settings.logLevel,
-    RUN_WORKER: 'false',
-    // Every request comes from 127.0.0.1: a per-IP limit of 20 a minute would refuse nearly
-    // all of them. The limiter still runs (and costs what it costs), with a ceiling out of reach.
-    RATE_LIMIT_PER_MINUTE: '1000000',
-    // Likewise per-recipient caps: each request must do the whole work, not stop at the cap.
-    MAIL_CAP_VERIFY_PER_HOUR: '1000',
-    MAIL_CAP_RESET_PER_HOUR: '1000',
-  };
+  return sharedServerEnv(databaseUrl, settings);
 }
 
 /** Runs one scenario for the configured duration against a prepared set of bodies. */
@@ -180,6 +174,9 @@ async function throughput(
   log(`${dialect}: ${scenario.label}`);
   const bodies = await scenario.prepare(store, need(supply(dialect)));
   await store.settle();
+  const counted = server === serverOfDialect;
+  const statementsBefore = counted ? await statementCount(server) : null;
+  const pgBefore = await pgStats?.snapshot();
   const figures = await measure(
     server,
     bodies,
@@ -194,33 +191,56 @@ async function throughput(
       }),
     `${dialect}-${scenario.key}`,
   );
-  report.throughput.push({ ...row, figures });
+  let pg: PgRunStats | undefined;
+  if (pgStats && pgBefore) {
+    const statements = statementsBefore === null ? null : (await statementCount(server)) - statementsBefore;
+    pg = await pgStats.since(pgBefore, figures.requests, statements);
+  }
+  report.throughput.push({ ...row, figures, ...(pg ? { pg } : {}) });
 }
 
-async function measureRawConsume(dialect: 'sqlite' | 'postgres', databaseUrl: string) {
-  log(`${dialect}: ceiling: raw consume through the driver`);
-  const child = forkChild(join(here, 'raw-consume.ts'), {
-    label: `raw ${dialect}`,
+/** The oto server of the dialect being measured: the only one that counts its statements. */
+let serverOfDialect: Child | null = null;
+
+async function statementCount(server: Child): Promise<number> {
+  return (await server.request<{ count: number }>({ type: 'statements' }, 'statements')).count;
+}
+
+async function measureRaw(dialect: 'sqlite' | 'postgres', databaseUrl: string, ceiling: 'consume' | 'reset') {
+  log(`${dialect}: ceiling: raw ${ceiling} through the driver`);
+  const child = forkChild(join(here, 'raw-ceiling.ts'), {
+    label: `raw ${ceiling} ${dialect}`,
     env: {
       DATABASE_URL: databaseUrl,
       DB_POOL_SIZE: String(settings.poolSize),
       BENCH_CONNECTIONS: String(settings.connections),
       BENCH_DURATION: String(settings.duration),
       BENCH_SUPPLY: String(supply(dialect) * 3),
+      BENCH_CEILING: ceiling,
+      BENCH_USERS: String(settings.users),
     },
   });
-  const { figures, exhausted } = await child.next<{ figures: Figures; exhausted: boolean }>('result');
+  // The child prepares its data, then waits for 'go': the snapshot comes after the preparation's writes.
+  await child.next('prepared');
+  const pgBefore = await pgStats?.snapshot();
+  const result = child.request<{ figures: Figures; exhausted: boolean }>({ type: 'go' }, 'result');
+  const { figures, exhausted } = await result;
+  const pg =
+    pgStats && pgBefore ? await pgStats.since(pgBefore, figures.requests, figures.requests) : undefined;
   report.throughput.push({
     dialect,
-    key: 'ceiling.raw',
-    label: `ceiling: raw consume statement (${dialect === 'postgres' ? 'pg' : 'node:sqlite'})`,
-    consumes: true,
+    key: ceiling === 'consume' ? 'ceiling.raw' : 'ceiling.raw-reset',
+    label:
+      ceiling === 'consume'
+        ? `ceiling: raw consume statement (${dialect === 'postgres' ? 'pg' : 'node:sqlite'})`
+        : 'ceiling: raw reset request writes, one statement (pg)',
+    consumes: ceiling === 'consume',
     ceiling: true,
     figures: { ...figures, rssMb: null, cpuUs: null, machineCpuUs: null, exhausted },
+    ...(pg ? { pg } : {}),
   });
 }
 
-/**
 /**
  * Library mode on the same database, while the standalone server sits idle: behind oto.fetch
  * (bench/fetch-server.ts) and behind the Node adapter (bench/node-server.ts), with the same token

@@ -94,12 +94,15 @@ async function seed(ctx: Context) {
   await db
     .insertInto('security_tokens')
     .values([
+      // TOKEN_RETENTION (7 days) counts from the expiry, whatever became of the token.
       token('gone-expired', { expires: now - 8 * DAY }),
-      token('gone-used', { expires: now + DAY, used: now - 8 * DAY }),
-      token('gone-revoked', { expires: now + DAY, revoked: now - 8 * DAY }),
+      token('gone-used', { expires: now - 8 * DAY, used: now - 9 * DAY }),
+      token('gone-revoked', { expires: now - 8 * DAY, revoked: now - 9 * DAY }),
       token('kept-live', { expires: now + DAY }),
       token('kept-expired-recently', { expires: now - 6 * DAY }),
       token('kept-used-recently', { expires: now - 6 * DAY, used: now - 6 * DAY - HOUR }),
+      token('kept-used-long-ago', { expires: now + DAY, used: now - 20 * DAY }),
+      token('kept-revoked-long-ago', { expires: now - 6 * DAY, revoked: now - 20 * DAY }),
     ])
     .execute();
 
@@ -257,7 +260,7 @@ for (const { dialect, skip } of DIALECTS) {
       const result = await runPurge(ctx, { dryRun: true });
       assert.deepEqual(result, { skipped: false, dryRun: true, counts: EXPECTED });
       assert.equal((await ids(ctx.db, 'audit_events')).length, 11);
-      assert.equal((await ids(ctx.db, 'security_tokens')).length, 6);
+      assert.equal((await ids(ctx.db, 'security_tokens')).length, 8);
     });
 
     test('a pass deletes exactly the rows past their retention, in batches, and keeps the rest', async () => {
@@ -268,6 +271,8 @@ for (const { dialect, skip } of DIALECTS) {
       assert.deepEqual(await ids(ctx.db, 'security_tokens'), [
         'kept-expired-recently',
         'kept-live',
+        'kept-revoked-long-ago',
+        'kept-used-long-ago',
         'kept-used-recently',
       ]);
       assert.deepEqual(await ids(ctx.db, 'sessions'), ['kept-active', 'kept-idle-not-yet']);
@@ -338,10 +343,8 @@ for (const { dialect, skip } of DIALECTS) {
         const cut = cutoffs(bigCtx);
         const db = big.storage.db;
         const statements = Object.values(purgeStatements(db, cut, 100)).flat();
-        // purgeTokens (src/tokens/purge.ts) runs one of these per column.
-        for (const column of ['expires_at', 'used_at', 'revoked_at'] as const) {
-          statements.push(tokenPurgeBatch(db, column, cut.tokensEndedBefore, 100));
-        }
+        // purgeTokens' batch (src/tokens/purge.ts).
+        statements.push(tokenPurgeBatch(db, cut.tokensExpiredBefore, 100));
         for (const statement of statements) {
           const compiled = statement.compile() as CompiledQuery;
           const plan = await explain(db, dialect, compiled);

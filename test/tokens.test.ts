@@ -158,15 +158,26 @@ for (const { dialect, skip } of DIALECTS) {
       assert.equal((await tokens.consume(db(), { purpose: 'tx', token: issued.token })).ok, true);
     });
 
-    test('purge deletes exactly the eligible rows, in batches, and keeps live tokens', async () => {
+    test('purge deletes the tokens expired before the cut-off, spent or not, in batches, and keeps the rest', async () => {
       await db().deleteFrom('security_tokens').execute();
       const start = clock.now();
       const live = await tokens.issue(db(), { purpose: 'keep', subject: 'live', ttlSeconds: 30 * 24 * 3600 });
       for (let i = 0; i < 25; i++)
         await tokens.issue(db(), { purpose: 'gone', subject: `x${i}`, ttlSeconds: 60 });
-      const used = await tokens.issue(db(), { purpose: 'used', subject: 'u', ttlSeconds: 30 * 24 * 3600 });
-      await tokens.consume(db(), { purpose: 'used', token: used.token });
-      await tokens.issue(db(), { purpose: 'rev', subject: 'r', ttlSeconds: 30 * 24 * 3600 });
+      const usedShort = await tokens.issue(db(), { purpose: 'used', subject: 'short', ttlSeconds: 60 });
+      await tokens.consume(db(), { purpose: 'used', token: usedShort.token });
+      // Spent or revoked long before the cut-off, but not expired: they stay until they expire.
+      const usedLong = await tokens.issue(db(), {
+        purpose: 'used',
+        subject: 'u',
+        ttlSeconds: 30 * 24 * 3600,
+      });
+      await tokens.consume(db(), { purpose: 'used', token: usedLong.token });
+      const revokedLong = await tokens.issue(db(), {
+        purpose: 'rev',
+        subject: 'r',
+        ttlSeconds: 30 * 24 * 3600,
+      });
       await tokens.revoke(db(), 'rev', { subject: 'r' });
       clock.advance(2 * HOUR);
       const recentlyExpired = await tokens.issue(db(), { purpose: 'recent', subject: 'y', ttlSeconds: 60 });
@@ -174,14 +185,16 @@ for (const { dialect, skip } of DIALECTS) {
 
       const batches: number[] = [];
       const deleted = await purgeTokens(db(), {
-        endedBefore: start + HOUR,
+        expiredBefore: start + HOUR,
         batchSize: 10,
         onBatch: (n) => batches.push(n),
       });
-      assert.equal(deleted, 27);
-      assert.ok(batches.length >= 3, `expected several batches, saw ${batches.length}`);
+      assert.equal(deleted, 26);
+      assert.deepEqual(batches, [10, 20, 26]);
       const left = (await db().selectFrom('security_tokens').select('id').execute()).map((r) => r.id).sort();
-      assert.deepEqual(left, [live.id, recentlyExpired.id].sort());
+      assert.deepEqual(left, [live.id, usedLong.id, revokedLong.id, recentlyExpired.id].sort());
+      const again = await tokens.consume(db(), { purpose: 'used', token: usedLong.token });
+      assert.deepEqual(again, { ok: false, reason: 'used' }, 'kept until its expiry, a spent token says so');
     });
   });
 }

@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import type { Figures } from './load.ts';
+import { HOT_TABLES, hotPercent, type PgRunStats } from './pg-stats.ts';
 import type { Settings } from './settings.ts';
 
 export interface Measured extends Figures {
@@ -23,6 +24,8 @@ export interface ThroughputRow {
   consumes: boolean;
   ceiling?: boolean;
   figures?: Measured;
+  /** PostgreSQL rows: HOT share, WAL and statements per request (bench/lib/pg-stats.ts). */
+  pg?: PgRunStats;
   /** Why the scenario did not run. */
   skipped?: string;
 }
@@ -79,6 +82,8 @@ const FETCH_SHARE = 0.9;
 const RSS_MB = 180;
 const SCALE_P50_RATIO = 1.3;
 const PURGE_P99_RATIO = 2;
+/** Issue 22: HOT share of security_tokens updates on the PostgreSQL consume rows. */
+const HOT_SHARE = 0.9;
 
 export class Report {
   readonly started = new Date();
@@ -159,6 +164,7 @@ export class Report {
           pass: share >= FETCH_SHARE && viaFetch.non2xx === 0,
         });
       }
+      rows.push(...this.#pgTargets(dialect, mine));
       const scale = this.scale.filter((r) => r.dialect === dialect);
       if (scale.length === 2) {
         const [small, large] = scale as [ScaleRow, ScaleRow];
@@ -181,6 +187,39 @@ export class Report {
       }
     }
     return rows;
+  }
+
+  #pgTargets(dialect: string, mine: ThroughputRow[]): TargetRow[] {
+    const rows: TargetRow[] = [];
+    for (const row of mine) {
+      const tokens = row.pg?.hot.security_tokens;
+      if (!row.consumes || !tokens) continue;
+      const share = tokens.updates > 0 ? tokens.hot / tokens.updates : 0;
+      rows.push({
+        dialect,
+        target: `HOT share of security_tokens updates ≥ ${HOT_SHARE * 100}%: ${row.label}`,
+        figure: hotPercent(tokens),
+        pass: share >= HOT_SHARE,
+      });
+    }
+    return rows;
+  }
+
+  /** HOT share, WAL and statements per request of each PostgreSQL row. */
+  #pgRows(): string[][] {
+    return this.throughput
+      .filter((row) => row.pg)
+      .map((row) => {
+        const pg = row.pg!;
+        return [
+          row.label,
+          ...HOT_TABLES.map((table) => hotPercent(pg.hot[table])),
+          String(pg.walBytesPerRequest),
+          pg.ownWalBytesPerRequest === null ? '-' : String(pg.ownWalBytesPerRequest),
+          pg.ownWalNoFpiBytesPerRequest === null ? '-' : String(pg.ownWalNoFpiBytesPerRequest),
+          pg.statementsPerRequest === null ? '-' : String(pg.statementsPerRequest),
+        ];
+      });
   }
 
   text(): string {
@@ -231,6 +270,28 @@ export class Report {
           }),
         ),
       );
+    const pgRows = this.#pgRows();
+    if (pgRows.length > 0) {
+      out.push(
+        '',
+        'PostgreSQL per row: HOT share of updates (pg_stat_user_tables), WAL bytes per request (whole ' +
+          "cluster, and oto's relations only via pg_walinspect), statements (round trips) per request",
+      );
+      out.push(
+        table(
+          [
+            'scenario',
+            ...HOT_TABLES.map((t) => `HOT ${t}`),
+            'WAL B/req',
+            'own WAL B/req',
+            'own w/o FPI',
+            'stmts/req',
+          ],
+          pgRows,
+          1,
+        ),
+      );
+    }
     if (this.scale.length > 0) {
       out.push(
         '',
@@ -285,7 +346,7 @@ export class Report {
         ),
       );
     }
-    out.push('', 'Targets (issue 7)');
+    out.push('', 'Targets (issues 7 and 22)');
     out.push(
       table(
         ['db', 'target', 'figure', 'result'],
@@ -345,6 +406,15 @@ export class Report {
       out.push(
         `| ${row.label} | ${row.dialect} | ${f.rps} | ${f.p50} | ${f.p99} | ${f.non2xx + f.errors} | ${f.rssMb ?? ''} | ${f.cpuUs ?? ''} | ${f.machineCpuUs ?? ''} | ` +
           `${row.ceiling || !bare ? '' : ratio(f.rps, bare.rps)} | ${row.ceiling || !raw || !row.consumes ? '' : ratio(f.rps, raw.rps)} |`,
+      );
+    }
+    const pgRows = this.#pgRows();
+    if (pgRows.length > 0) {
+      out.push(
+        '',
+        `| PostgreSQL row | ${HOT_TABLES.map((t) => `HOT ${t}`).join(' | ')} | WAL B/req | own WAL B/req | own WAL w/o full pages | statements/req |`,
+        '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+        ...pgRows.map((cells) => `| ${cells.join(' | ')} |`),
       );
     }
     if (this.scale.length > 0) {

@@ -38,12 +38,12 @@ function userValues(users: BenchUser[], verified: boolean) {
  */
 export interface BenchStore {
   readonly dialect: 'sqlite' | 'postgres';
-  /** Inserts live tokens; returns them in the clear, in insertion order. */
-  insertTokens(rows: TokenRow[], ttlMs?: number): Promise<string[]>;
+  /** Inserts tokens, live from `createdAt` (default now) for `ttlMs`; returns them in the clear, in order. */
+  insertTokens(rows: TokenRow[], ttlMs?: number, createdAt?: number): Promise<string[]>;
   /** Inserts users (verified or not) with the given ids and addresses. */
   insertUsers(users: BenchUser[], verified: boolean): Promise<void>;
-  /** Adds `count` filler tokens: a mix of live and used ones, or all long expired. */
-  insertFiller(count: number, kind: 'mixed' | 'expired'): Promise<void>;
+  /** Adds `count` filler tokens: a mix of live and used ones, all live, or all long expired. */
+  insertFiller(count: number, kind: 'mixed' | 'live' | 'expired'): Promise<void>;
   clearTokens(): Promise<void>;
   countTokens(): Promise<number>;
   /** Runs raw SQL (seeding users and the like), with $1-style placeholders on both dialects. */
@@ -82,12 +82,12 @@ function openSqlite(path: string): BenchStore {
   const sqliteParams = (sql: string) => sql.replace(/\$\d+/g, '?');
   return {
     dialect: 'sqlite',
-    async insertTokens(rows, ttlMs = DAY) {
+    async insertTokens(rows, ttlMs = DAY, createdAt = Date.now()) {
       const insert = db.prepare(
         `insert into security_tokens (id, token_hash, purpose, user_id, subject, binding, created_at, expires_at)
          values (?, ?, ?, ?, ?, ?, ?, ?)`,
       );
-      const made = tokenRows(rows, Date.now(), ttlMs);
+      const made = tokenRows(rows, createdAt, ttlMs);
       db.exec('begin immediate');
       try {
         for (const { values } of made) insert.run(...values);
@@ -116,7 +116,7 @@ function openSqlite(path: string): BenchStore {
       const now = Date.now();
       const run = randomBytes(4).toString('hex');
       const [created, expires] = kind === 'expired' ? [now - 31 * DAY, now - 30 * DAY] : [now, now + DAY];
-      const usedAt = kind === 'expired' ? 'null' : `case when x % 3 = 0 then ${now} else null end`;
+      const usedAt = kind === 'mixed' ? `case when x % 3 = 0 then ${now} else null end` : 'null';
       db.prepare(
         `insert into security_tokens (id, token_hash, purpose, subject, created_at, expires_at, used_at)
          with recursive g(x) as (select 1 union all select x + 1 from g where x < ?)
@@ -151,8 +151,8 @@ async function openPostgres(url: string): Promise<BenchStore> {
   await client.connect();
   return {
     dialect: 'postgres',
-    async insertTokens(rows, ttlMs = DAY) {
-      const made = tokenRows(rows, Date.now(), ttlMs);
+    async insertTokens(rows, ttlMs = DAY, createdAt = Date.now()) {
+      const made = tokenRows(rows, createdAt, ttlMs);
       for (let start = 0; start < made.length; start += 10_000) {
         const chunk = made.slice(start, start + 10_000);
         const columns = Array.from({ length: 8 }, (_, i) => chunk.map((row) => row.values[i]));
@@ -182,7 +182,7 @@ async function openPostgres(url: string): Promise<BenchStore> {
       const now = Date.now();
       const run = randomBytes(4).toString('hex');
       const [created, expires] = kind === 'expired' ? [now - 31 * DAY, now - 30 * DAY] : [now, now + DAY];
-      const usedAt = kind === 'expired' ? 'null' : `case when g % 3 = 0 then ${now}::bigint end`;
+      const usedAt = kind === 'mixed' ? `case when g % 3 = 0 then ${now}::bigint end` : 'null';
       await client.query(
         `insert into security_tokens (id, token_hash, purpose, subject, created_at, expires_at, used_at)
          select 'fill-${run}-' || g, encode(sha256(('${run}' || g)::bytea), 'hex'), 'bench-fill',

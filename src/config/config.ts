@@ -77,6 +77,7 @@ export interface Config {
   };
   readonly purge: {
     readonly intervalSeconds: number;
+    /** How long a token row outlives its expiry, used, revoked or neither (src/tokens/purge.ts). */
     readonly tokenRetentionSeconds: number;
     readonly outboxRetentionSeconds: number;
     readonly auditRetentionSeconds: number;

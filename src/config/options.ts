@@ -92,6 +92,7 @@ export interface OtoSettings {
   purge?: {
     interval?: Duration;
     batchSize?: number;
+    /** How long a token is kept after its expiry, whether it was used, revoked or neither. */
     tokenRetention?: Duration;
     auditRetention?: Duration;
   };

@@ -30,7 +30,7 @@ const MIN_CAPPED_RETENTION_MS = 3_600_000;
 
 export interface Cutoffs {
   now: Millis;
-  tokensEndedBefore: Millis;
+  tokensExpiredBefore: Millis;
   sessionsIdleSince: Millis;
   outboxCreatedBefore: Millis;
   invitationsExpiredBefore: Millis;
@@ -44,7 +44,7 @@ export function cutoffs(ctx: Context): Cutoffs {
   const { purge, sessions, limits } = ctx.config;
   return {
     now,
-    tokensEndedBefore: now - purge.tokenRetentionSeconds * 1000,
+    tokensExpiredBefore: now - purge.tokenRetentionSeconds * 1000,
     sessionsIdleSince: now - sessions.idleTtlSeconds * 1000,
     outboxCreatedBefore: now - Math.max(purge.outboxRetentionSeconds * 1000, MIN_CAPPED_RETENTION_MS),
     invitationsExpiredBefore: now - Math.max(purge.tokenRetentionSeconds * 1000, MIN_CAPPED_RETENTION_MS),
@@ -158,7 +158,7 @@ export function purgeStatements(
             db
               .selectFrom('one_time_codes')
               .select('id')
-              .where('expires_at', '<', cut.tokensEndedBefore)
+              .where('expires_at', '<', cut.tokensExpiredBefore)
               .orderBy('expires_at')
               .limit(limit),
           ),

@@ -17,8 +17,8 @@ import {
 /**
  * The purge: one pass deletes what oto no longer needs.
  *
- * - security_tokens: used, revoked or expired more than TOKEN_RETENTION ago (kept until then for
- *   the audit trail and for "this link was already used" answers);
+ * - security_tokens: expired more than TOKEN_RETENTION ago, whether used, revoked or neither (kept
+ *   until then for the audit trail and for "this link was already used" answers);
  * - sessions: past their absolute expiry, or idle for longer than SESSION_IDLE_TTL;
  * - email_outbox: sent or failed messages created more than OUTBOX_RETENTION ago. Failed ones go too:
  *   their bodies are already erased and the rest (recipient, last error) is personal data kept only
@@ -39,17 +39,22 @@ import {
  *   running: a new code would start them from zero anyway.
  *
  * Every step is a loop of short statements of at most PURGE_BATCH_SIZE rows, each found through an
- * index (migrations 0001 and 0005) and committed on its own, with a return to the event loop between
+ * index (migrations 0001, 0005 and 0014) and committed on its own, with a return to the event loop between
  * batches: no table scan, no long transaction, no lock held for long, so requests keep flowing.
  */
 
 export interface PurgeOptions {
   /** Count what a pass would delete, and delete nothing. */
   dryRun?: boolean;
-  /** Called after each batch with the running count of the target being purged. */
-  onProgress?: (target: PurgeTarget, rowsSoFar: number) => void;
+  /** Called after each batch with the running count of the target being purged, and the batch's size and time. */
+  onProgress?: (target: PurgeTarget, rowsSoFar: number, batch: PurgeBatch) => void;
   /** Stops the pass between batches (shutdown). */
   signal?: AbortSignal;
+}
+
+export interface PurgeBatch {
+  rows: number;
+  ms: number;
 }
 
 export interface PurgeResult {
@@ -77,10 +82,11 @@ async function purgeAll(ctx: Context, db: Db, cut: Cutoffs, options: PurgeOption
   const statements = purgeStatements(db, cut, batchSize);
   for (const target of PURGE_TARGETS) {
     if (options.signal?.aborted) break;
-    const progress = (soFar: number) => options.onProgress?.(target, soFar);
+    const progress = (soFar: number, rows: number, ms: number) =>
+      options.onProgress?.(target, soFar, { rows, ms });
     if (target === 'security_tokens') {
       counts[target] = await purgeTokens(db, {
-        endedBefore: cut.tokensEndedBefore,
+        expiredBefore: cut.tokensExpiredBefore,
         batchSize,
         onBatch: progress,
         signal: options.signal,
@@ -89,7 +95,12 @@ async function purgeAll(ctx: Context, db: Db, cut: Cutoffs, options: PurgeOption
     }
     for (const statement of statements[target]) {
       const done = counts[target];
-      counts[target] += await inBatches(statement, batchSize, (n) => progress(done + n), options.signal);
+      counts[target] += await inBatches(
+        statement,
+        batchSize,
+        (n, rows, ms) => progress(done + n, rows, ms),
+        options.signal,
+      );
     }
   }
   return counts;
@@ -99,18 +110,19 @@ async function purgeAll(ctx: Context, db: Db, cut: Cutoffs, options: PurgeOption
 async function inBatches(
   statement: BatchStatement,
   batchSize: number,
-  onBatch: (soFar: number) => void,
+  onBatch: (soFar: number, rows: number, ms: number) => void,
   signal: AbortSignal | undefined,
 ): Promise<number> {
   let total = 0;
   while (!signal?.aborted) {
     const began = performance.now();
     const result = await statement.executeTakeFirst();
+    const took = performance.now() - began;
     const rows = Number('numDeletedRows' in result ? result.numDeletedRows : result.numUpdatedRows);
     total += rows;
-    if (rows > 0) onBatch(total);
+    if (rows > 0) onBatch(total, rows, took);
     if (rows < batchSize) break;
-    await restAfterBatch(performance.now() - began);
+    await restAfterBatch(took);
   }
   return total;
 }
@@ -120,25 +132,10 @@ async function countPurgeable(db: Db, cut: Cutoffs): Promise<PurgeCounts> {
   const count = async (query: { executeTakeFirstOrThrow(): Promise<{ n: number | string | bigint }> }) =>
     Number((await query.executeTakeFirstOrThrow()).n);
   const n = sql<number>`count(*)`.as('n');
-  const ended = cut.tokensEndedBefore;
   return {
-    security_tokens:
-      (await count(db.selectFrom('security_tokens').select(n).where('expires_at', '<', ended))) +
-      (await count(
-        db
-          .selectFrom('security_tokens')
-          .select(n)
-          .where('used_at', '<', ended)
-          .where('expires_at', '>=', ended),
-      )) +
-      (await count(
-        db
-          .selectFrom('security_tokens')
-          .select(n)
-          .where('revoked_at', '<', ended)
-          .where('expires_at', '>=', ended)
-          .where((eb) => eb.or([eb('used_at', 'is', null), eb('used_at', '>=', ended)])),
-      )),
+    security_tokens: await count(
+      db.selectFrom('security_tokens').select(n).where('expires_at', '<', cut.tokensExpiredBefore),
+    ),
     sessions:
       (await count(db.selectFrom('sessions').select(n).where('expires_at', '<', cut.now))) +
       (await count(
@@ -167,7 +164,7 @@ async function countPurgeable(db: Db, cut: Cutoffs): Promise<PurgeCounts> {
         .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<=', cut.now)])),
     ),
     one_time_codes: await count(
-      db.selectFrom('one_time_codes').select(n).where('expires_at', '<', cut.tokensEndedBefore),
+      db.selectFrom('one_time_codes').select(n).where('expires_at', '<', cut.tokensExpiredBefore),
     ),
     code_budgets: await count(
       db

@@ -5,38 +5,42 @@ import { dialectOf } from '../db/dialect.ts';
 import type { Db } from '../db/schema.ts';
 
 export interface PurgeOptions {
-  /** Tokens whose life ended before this instant are deleted. */
-  endedBefore: Millis;
+  /** Tokens that expired before this instant are deleted, whether they were used, revoked or not. */
+  expiredBefore: Millis;
   batchSize: number;
-  /** Called after each batch with the running total, for progress output. */
-  onBatch?: (deletedSoFar: number) => void;
+  /** Called after each batch with the running total, the batch's rows and its milliseconds. */
+  onBatch?: (deletedSoFar: number, batchRows: number, batchMs: number) => void;
   /** Checked between batches: once aborted, the purge stops after the batch in flight. */
   signal?: AbortSignal;
 }
 
 /**
- * Deletes tokens that were used, revoked or expired before the cut-off. Each batch is its own short
- * statement found through an index, with a pause for the event loop between batches, so the purge
- * of millions of rows never holds a long lock or starves live requests.
+ * Deletes tokens that expired before the cut-off (now − TOKEN_RETENTION), spent and revoked ones
+ * included: a token row lives until its expiry plus the retention, whatever became of it. So the
+ * purge reads one index, on expires_at, a column no consume or revoke ever writes, and the table
+ * needs no index on used_at or revoked_at (migration 0014): on PostgreSQL a consume or supersede can
+ * then be a HOT update. Single use does not depend on the purge: a spent row stays spent until it
+ * is deleted, and by then it has expired, so a purged token is unknown and could not be used anyway.
+ *
+ * Each batch is its own short statement found through the index, with a pause for the event loop
+ * between batches, so the purge of millions of rows never holds a long lock or starves live
+ * requests.
  */
 export async function purgeTokens(db: Db, options: PurgeOptions): Promise<number> {
   // node:sqlite runs a statement on the event loop's own thread: there a batch is sized by time.
   const blocking = dialectOf(db) !== 'postgres';
   let size = options.batchSize;
   let deleted = 0;
-  for (const column of ['expires_at', 'used_at', 'revoked_at'] as const) {
-    if (options.signal?.aborted) break;
-    for (;;) {
-      const began = performance.now();
-      const result = await tokenPurgeBatch(db, column, options.endedBefore, size).executeTakeFirst();
-      const took = performance.now() - began;
-      const count = Number(result.numDeletedRows);
-      deleted += count;
-      if (count > 0) options.onBatch?.(deleted);
-      if (count < size || options.signal?.aborted) break;
-      if (blocking) size = batchSizeFor(took, size, options.batchSize);
-      await restAfterBatch(took);
-    }
+  while (!options.signal?.aborted) {
+    const began = performance.now();
+    const result = await tokenPurgeBatch(db, options.expiredBefore, size).executeTakeFirst();
+    const took = performance.now() - began;
+    const count = Number(result.numDeletedRows);
+    deleted += count;
+    if (count > 0) options.onBatch?.(deleted, count, took);
+    if (count < size) break;
+    if (blocking) size = batchSizeFor(took, size, options.batchSize);
+    await restAfterBatch(took);
   }
   return deleted;
 }
@@ -64,18 +68,13 @@ export function restAfterBatch(batchMs: number): Promise<void> {
   return sleep(Math.min(1000, Math.max(1, Math.round(batchMs * 3))));
 }
 
-/** One batch of purgeTokens: the oldest ended tokens by one column, read in index order. */
-export function tokenPurgeBatch(
-  db: Db,
-  column: 'expires_at' | 'used_at' | 'revoked_at',
-  endedBefore: Millis,
-  batchSize: number,
-) {
+/** One batch of purgeTokens: the tokens that expired first, read in index order. */
+export function tokenPurgeBatch(db: Db, expiredBefore: Millis, batchSize: number) {
   const batch = db
     .selectFrom('security_tokens')
     .select('id')
-    .where(column, '<', endedBefore)
-    .orderBy(column)
+    .where('expires_at', '<', expiredBefore)
+    .orderBy('expires_at')
     .limit(batchSize);
   return db.deleteFrom('security_tokens').where(idInBatch(db, batch));
 }

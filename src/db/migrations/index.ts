@@ -12,6 +12,7 @@ import * as sessionIpPrefix from './0009_session_ip_prefix.ts';
 import * as oneTimeCodes from './0011_one_time_codes.ts';
 import * as webhooks from './0012_webhooks.ts';
 import * as userLocale from './0013_user_locale.ts';
+import * as indexDiet from './0014_index_diet.ts';
 import * as resetRequestLocales from './0015_reset_request_locales.ts';
 
 /**
@@ -32,5 +33,6 @@ export const migrations: Record<string, Migration> = {
   '0011_one_time_codes': oneTimeCodes,
   '0012_webhooks': webhooks,
   '0013_user_locale': userLocale,
+  '0014_index_diet': indexDiet,
   '0015_reset_request_locales': resetRequestLocales,
 };
