@@ -17,6 +17,7 @@ import { newId } from '../src/db/ids.ts';
 import { openSqliteFile } from '../src/db/sqlite/open.ts';
 import { generateToken, hashToken } from '../src/tokens/secret.ts';
 import { percentiles } from './lib/load.ts';
+import { shuffled } from './lib/scenarios.ts';
 import { type BenchStore, openBenchStore } from './lib/seed.ts';
 
 const CONSUME_SQL =
@@ -105,7 +106,10 @@ try {
 }
 
 async function consumeCeiling(store: BenchStore): Promise<Ceiling> {
-  const tokens = await store.insertTokens(Array.from({ length: supply }, () => ({ purpose: 'raw' })));
+  // In a random order, as oto's consume rows spend theirs (shuffled, lib/scenarios.ts).
+  const tokens = shuffled(
+    await store.insertTokens(Array.from({ length: supply }, () => ({ purpose: 'raw' }))),
+  );
   const consume = target.kind === 'postgres' ? postgresConsume(target.url) : sqliteConsume(target.path);
   return { run: (index) => consume.run(tokens[index]!), supply: tokens.length, close: consume.close };
 }
