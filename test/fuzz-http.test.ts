@@ -60,8 +60,23 @@ const FIELDS = [
 ];
 const QUERY_FIELDS = ['token', 'vt', 'sent', 'reset', 'verified', 'resent', 'logged_out'];
 
-/** Changes a 4xx may make: counting a failed login is what a failed login is for. */
-const LOGIN_ROUTES = new Set(['POST /v1/sessions', 'POST /login']);
+/**
+ * Changes a 4xx may make: counting a failed login is what a failed login is for, and so is counting
+ * a wrong current password where an action asks for one (proveOwnPassword): otherwise those forms
+ * would let anyone holding a session guess the password without the login's throttle.
+ */
+const LOGIN_ROUTES = new Set([
+  'POST /v1/sessions',
+  'POST /login',
+  'POST /v1/me/password',
+  'POST /v1/me/email',
+  'POST /v1/me/sessions/revoke-others',
+  'DELETE /v1/me',
+  'POST /account/password',
+  'POST /account/sessions/revoke-others',
+  'POST /account/delete',
+  'POST /verify-email',
+]);
 const BOOKKEEPING = ['sessions(last_seen_at)'];
 const LOGIN_BOOKKEEPING = ['audit_events', 'login_failures'];
 
