@@ -72,7 +72,8 @@ export class UniformTiming {
     // Each short answer moves the offset by a part of the medians' difference: small enough that
     // the noise of two medians of a few dozen answers averages out, large enough to follow the
     // load within a hundred requests or so.
-    const step = (full.median() - short.median()) * OFFSET_GAIN;
+    const fullTime = full.median();
+    const step = (fullTime - short.median()) * OFFSET_GAIN;
     // Only a short path that waited lowers it: one whose own work outlasted its deadline would
     // have been as slow with any offset. Lowering it then anyway ran it far below what it needs
     // (the short path 0.71× as long as the full one on SQLite, once the process had warmed up).
@@ -81,7 +82,6 @@ export class UniformTiming {
     // than the full path (the later of two similar times), 1.4× under CI's load, and the offset
     // goes as low as it takes to wait less often.
     if (step < 0 && !waited) return;
-    const fullTime = full.median();
     this.#offset = Math.max(-fullTime, Math.min(this.#offset + step, fullTime * MAX_OFFSET));
   }
 

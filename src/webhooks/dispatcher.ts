@@ -46,6 +46,23 @@ export function createWebhookDispatcher(ctx: Context, options: WebhookDispatcher
   const random = options.random ?? Math.random;
   const settings = ctx.config.webhooks;
 
+  /** A failed attempt: the next one after the backoff, or failed once past WEBHOOK_RETRY_FOR. */
+  async function retryOrGiveUp(
+    delivery: WebhookDelivery,
+    outcome: Parameters<typeof settleDelivery>[2],
+    at: number,
+  ): Promise<'failed' | 'retried'> {
+    const retryAt = at + webhookRetryDelayMs(delivery.attempts, random);
+    const giveUp = retryAt > delivery.created_at + settings.retryForSeconds * 1000;
+    await settleDelivery(
+      ctx.db,
+      delivery,
+      outcome,
+      giveUp ? { status: 'failed', at } : { status: 'pending', at, retryAt },
+    );
+    return giveUp ? 'failed' : 'retried';
+  }
+
   async function deliverOne(delivery: WebhookDelivery, signal?: AbortSignal): Promise<keyof Counts | null> {
     if (signal?.aborted) {
       await releaseDelivery(ctx.db, delivery, ctx.clock.now());
@@ -84,17 +101,10 @@ export function createWebhookDispatcher(ctx: Context, options: WebhookDispatcher
       // or the secret is rotated, so the delivery waits its turn like a failed attempt.
       const message = (error as Error).message;
       ctx.logger.error({ endpointId: endpoint.id }, message);
-      const retryAt = now + webhookRetryDelayMs(delivery.attempts, random);
-      const giveUp = retryAt > delivery.created_at + settings.retryForSeconds * 1000;
       const outcome = { status: null, excerpt: null, error: message, durationMs: 0 };
-      await settleDelivery(
-        ctx.db,
-        delivery,
-        outcome,
-        giveUp ? { status: 'failed', at: now } : { status: 'pending', at: now, retryAt },
-      );
-      observer.delivered(delivery.event_name, delivery.endpoint_id, giveUp ? 'failed' : 'retried');
-      return giveUp ? 'failed' : 'retried';
+      const result = await retryOrGiveUp(delivery, outcome, now);
+      observer.delivered(delivery.event_name, delivery.endpoint_id, result);
+      return result;
     }
     const outcome = await attemptDelivery({
       url: endpoint.url,
@@ -118,15 +128,7 @@ export function createWebhookDispatcher(ctx: Context, options: WebhookDispatcher
       await disableGone(ctx, endpoint, at);
       await settleDelivery(ctx.db, delivery, outcome, { status: 'failed', at });
     } else {
-      const retryAt = at + webhookRetryDelayMs(delivery.attempts, random);
-      const giveUp = retryAt > delivery.created_at + settings.retryForSeconds * 1000;
-      result = giveUp ? 'failed' : 'retried';
-      await settleDelivery(
-        ctx.db,
-        delivery,
-        outcome,
-        giveUp ? { status: 'failed', at } : { status: 'pending', at, retryAt },
-      );
+      result = await retryOrGiveUp(delivery, outcome, at);
     }
     observer.delivered(
       delivery.event_name,
