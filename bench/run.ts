@@ -12,9 +12,10 @@ import { fileURLToPath } from 'node:url';
 import { parseDatabaseUrl } from '../src/config/config.ts';
 import { type Child, cpuMicros, forkChild, machineBusyMicros, PeakRss } from './lib/children.ts';
 import { type BenchDatabase, createBenchDatabase } from './lib/database.ts';
-import { type Figures, runLoad } from './lib/load.ts';
+import { type Figures, latenciesOf, runLoad } from './lib/load.ts';
 import { type PgRunStats, PgStats } from './lib/pg-stats.ts';
-import { type Measured, Report } from './lib/report.ts';
+import { type Measured, Report, type ThroughputRow } from './lib/report.ts';
+import { mergeRows } from './lib/rounds.ts';
 import {
   type Bodies,
   resetIssue,
@@ -33,7 +34,9 @@ const settings = readSettings();
 const report = new Report(settings);
 const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
 
-const THROUGHPUT: Scenario[] = [resetIssue, verifyConsume, tokenIssue, tokenConsume];
+const THROUGHPUT: Scenario[] = [resetIssue, verifyConsume, tokenIssue, tokenConsume].filter(
+  (scenario) => settings.scenarios.length === 0 || settings.scenarios.includes(scenario.key),
+);
 
 async function main() {
   if (wants(settings, 'throughput')) await measureBare();
@@ -115,15 +118,14 @@ async function benchDialect(dialect: 'sqlite' | 'postgres', database: BenchDatab
       for (const scenario of THROUGHPUT) await throughput(dialect, server, store, url, scenario);
       await measureRaw(dialect, database.url, 'consume');
       if (dialect === 'postgres') await measureRaw(dialect, database.url, 'reset');
-      await measureLibrary(dialect, store, database.url);
+      await measureLibrary(dialect, store, database.url, server, url);
     } else if (wants(settings, 'library')) {
       // Library mode against the service's own token consume, and nothing else: a quick run.
-      await throughput(dialect, server, store, url, tokenConsume);
-      await measureLibrary(dialect, store, database.url);
+      await measureLibrary(dialect, store, database.url, server, url);
     }
     if (settings.workers && dialect === 'postgres') {
       const env = serverEnv(database.url);
-      const pass = { env, store, scenarios: THROUGHPUT, need: need(supply(dialect)), log, ...settings };
+      const pass = { ...settings, env, store, scenarios: THROUGHPUT, need: need(supply(dialect)), log };
       report.notes.push(...(await compareWorkers(pass)));
     }
     const consume = await primaryConsume(url);
@@ -159,6 +161,18 @@ async function throughput(
   url: string,
   scenario: Scenario,
 ) {
+  report.throughput.push(await runScenario(dialect, server, store, url, scenario, settings.duration));
+}
+
+/** One timed run of a scenario: its row, not yet reported. */
+async function runScenario(
+  dialect: 'sqlite' | 'postgres',
+  server: Child,
+  store: BenchStore,
+  url: string,
+  scenario: Scenario,
+  seconds: number,
+): Promise<ThroughputRow> {
   const row = {
     dialect,
     key: scenario.key,
@@ -167,12 +181,9 @@ async function throughput(
     consumes: scenario.consumes,
   };
   const missing = await unavailable(url, scenario);
-  if (missing) {
-    report.throughput.push({ ...row, skipped: missing });
-    return;
-  }
+  if (missing) return { ...row, skipped: missing };
   log(`${dialect}: ${scenario.label}`);
-  const bodies = await scenario.prepare(store, need(supply(dialect)));
+  const bodies = await scenario.prepare(store, need(supply(dialect, seconds)));
   await store.settle();
   const counted = server === serverOfDialect;
   const statementsBefore = counted ? await statementCount(server) : null;
@@ -187,7 +198,7 @@ async function throughput(
         headers: scenario.headers,
         body: b.next,
         connections: settings.connections,
-        duration: settings.duration,
+        duration: seconds,
       }),
     `${dialect}-${scenario.key}`,
   );
@@ -196,7 +207,7 @@ async function throughput(
     const statements = statementsBefore === null ? null : (await statementCount(server)) - statementsBefore;
     pg = await pgStats.since(pgBefore, figures.requests, statements);
   }
-  report.throughput.push({ ...row, figures, ...(pg ? { pg } : {}) });
+  return { ...row, figures, ...(pg ? { pg } : {}) };
 }
 
 /** The oto server of the dialect being measured: the only one that counts its statements. */
@@ -242,32 +253,68 @@ async function measureRaw(dialect: 'sqlite' | 'postgres', databaseUrl: string, c
 }
 
 /**
- * Library mode on the same database, while the standalone server sits idle: behind oto.fetch
- * (bench/fetch-server.ts) and behind the Node adapter (bench/node-server.ts), with the same token
- * consume as the service's row, so the three compare directly.
+ * Library mode on the same database: behind oto.fetch (bench/fetch-server.ts) and behind the Node
+ * adapter (bench/node-server.ts), against the service's own token consume, all three with the same
+ * consume. They run in LIBRARY_ROUNDS rounds, a third of the duration each, the order turned by
+ * one every round, and each row is the sum of its rounds (bench/lib/rounds.ts); the fetch target
+ * compares with the service's row measured that way (`service.tokens.consume`). Measured one
+ * after the other, the same row moved by 20-40% within a minute here (the first run after the
+ * start, or right after another server's, was the slow one), more than the gap being measured.
+ * Only one of the three servers takes load at a time; the others sit idle.
  */
-async function measureLibrary(dialect: 'sqlite' | 'postgres', store: BenchStore, databaseUrl: string) {
-  for (const [script, scenario] of [
-    ['fetch-server.ts', FETCH_CONSUME],
-    ['node-server.ts', NODE_CONSUME],
-  ] as const) {
-    const child = startServer(databaseUrl, dialect, script);
-    try {
-      const { port } = await child.next<{ port: number }>('ready');
+async function measureLibrary(
+  dialect: 'sqlite' | 'postgres',
+  store: BenchStore,
+  databaseUrl: string,
+  service: Child,
+  serviceUrl: string,
+) {
+  const contenders: [Child, string, Scenario][] = [[service, serviceUrl, SERVICE_BESIDE]];
+  try {
+    for (const [script, scenario] of [
+      ['fetch-server.ts', FETCH_CONSUME],
+      ['node-server.ts', NODE_CONSUME],
+    ] as const) {
+      const child = startServer(databaseUrl, dialect, script);
+      contenders.push([child, base((await child.next<{ port: number }>('ready')).port), scenario]);
       await runLoad({
-        url: base(port),
+        url: contenders.at(-1)![1],
         path: scenario.path,
         headers: scenario.headers,
         body: (await scenario.prepare(store, need(0))).next,
         connections: settings.connections,
         duration: settings.warmup,
       });
-      await throughput(dialect, child, store, base(port), scenario);
-    } finally {
-      await child.stop();
     }
+    const runs = new Map<string, ThroughputRow[]>();
+    for (let round = 0; round < LIBRARY_ROUNDS; round++) {
+      for (let i = 0; i < contenders.length; i++) {
+        const [child, url, scenario] = contenders[(i + round) % contenders.length]!;
+        const row = await runScenario(
+          dialect,
+          child,
+          store,
+          url,
+          scenario,
+          settings.duration / LIBRARY_ROUNDS,
+        );
+        runs.set(scenario.key, [...(runs.get(scenario.key) ?? []), row]);
+      }
+    }
+    for (const [, , scenario] of contenders) report.throughput.push(mergeRows(runs.get(scenario.key)!));
+  } finally {
+    for (const [child] of contenders.slice(1)) await child.stop();
   }
 }
+
+const LIBRARY_ROUNDS = 3;
+
+const SERVICE_BESIDE: Scenario = {
+  ...tokenConsume,
+  key: 'service.tokens.consume',
+  label: 'service, in rounds with the library rows: POST /v1/tokens/consume',
+  target: undefined,
+};
 
 const FETCH_CONSUME: Scenario = {
   ...tokenConsume,
@@ -415,13 +462,16 @@ async function measure(
     await child.request({ type: 'profile-stop', file }, 'profiled');
     log(`CPU profile: ${file}`);
   }
-  return {
+  const measured: Measured = {
     ...figures,
     rssMb,
     cpuUs: Number.isFinite(cpuPerRequest) ? Math.round(cpuPerRequest) : null,
     machineCpuUs: Number.isFinite(busyPerRequest) ? Math.round(busyPerRequest) : null,
     exhausted: bodies.exhausted(),
   };
+  const latencies = latenciesOf.get(figures);
+  if (latencies) latenciesOf.set(measured, latencies);
+  return measured;
 }
 
 /** A route that is not there answers 404 not_found: the flow it belongs to has not landed. */
@@ -436,8 +486,8 @@ async function unavailable(url: string, scenario: Scenario): Promise<string | nu
 }
 
 /** Tokens to prepare for one timed consume run. */
-function supply(dialect: 'sqlite' | 'postgres'): number {
-  return Math.ceil(settings.duration * settings.supplyPerSecond[dialect]) + settings.connections;
+function supply(dialect: 'sqlite' | 'postgres', seconds = settings.duration): number {
+  return Math.ceil(seconds * settings.supplyPerSecond[dialect]) + settings.connections;
 }
 
 function need(requests: number) {

@@ -15,6 +15,9 @@ export interface Figures {
   statusCodes: Record<string, number>;
 }
 
+/** Every latency of a run, kept beside its figures (not in them: they go into the JSON report). */
+export const latenciesOf = new WeakMap<Figures, Float64Array>();
+
 export interface LoadSpec {
   url: string;
   path: string;
@@ -78,7 +81,7 @@ export function runLoad(spec: LoadSpec): Promise<Figures> {
         const statusCodes: Record<string, number> = {};
         for (const [code, { count }] of Object.entries(result.statusCodeStats)) statusCodes[code] = count;
         const completed = latencies.values().length;
-        resolve({
+        const figures: Figures = {
           requests: completed,
           seconds: result.duration,
           rps: Math.round(completed / result.duration),
@@ -86,7 +89,9 @@ export function runLoad(spec: LoadSpec): Promise<Figures> {
           non2xx: result.non2xx,
           errors: result.errors,
           statusCodes,
-        });
+        };
+        latenciesOf.set(figures, latencies.values());
+        resolve(figures);
       },
     );
     instance.on('response', (_client: unknown, _status: number, _bytes: number, ms: number) =>

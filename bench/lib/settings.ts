@@ -24,6 +24,8 @@ export interface Settings {
   dialects: ('sqlite' | 'postgres')[];
   /** Only these parts (throughput, scale, purge, dispatcher); all when empty. */
   only: string[];
+  /** Only the throughput scenarios with these keys (issue, consume, tokens.issue, tokens.consume). */
+  scenarios: string[];
   postgresUrl: string;
   logLevel: string;
   /** Write a CPU profile of each oto server under bench/results/profiles. */
@@ -73,6 +75,7 @@ export function readSettings(): Settings {
     poolSize: number('DB_POOL_SIZE', 10),
     dialects: dialects as Settings['dialects'],
     only: list('BENCH_ONLY', ''),
+    scenarios: list('BENCH_SCENARIOS', ''),
     postgresUrl:
       process.env['BENCH_DATABASE_URL'] ??
       process.env['TEST_DATABASE_URL'] ??
