@@ -120,7 +120,7 @@ async function benchDialect(dialect: 'sqlite' | 'postgres', database: BenchDatab
       if (dialect === 'postgres') await measureRaw(dialect, database.url, 'reset');
       await measureLibrary(dialect, store, database.url, server, url);
     } else if (wants(settings, 'library')) {
-      // Library mode against the service's own token consume, and nothing else: a quick run.
+      // The library rows and the service's token consume in rounds, nothing else: a quick run.
       await measureLibrary(dialect, store, database.url, server, url);
     }
     if (settings.workers && dialect === 'postgres') {

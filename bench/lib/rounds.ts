@@ -46,10 +46,9 @@ function mergeFigures(runs: Measured[]): Measured {
   for (const run of runs)
     for (const [code, count] of Object.entries(run.statusCodes))
       statusCodes[code] = (statusCodes[code] ?? 0) + count;
+  const requestsOf = runs.map((run) => run.requests);
   const weighted = (pick: (run: Measured) => number | null) =>
-    runs.some((run) => pick(run) === null)
-      ? null
-      : Math.round(sum(runs.map((run) => pick(run)! * run.requests)) / requests);
+    rounded(perRequest(runs.map(pick), requestsOf), 0);
   const peaks = runs.map((run) => run.rssMb).filter((mb): mb is number => mb !== null);
   return {
     requests,
@@ -67,11 +66,8 @@ function mergeFigures(runs: Measured[]): Measured {
 }
 
 function mergePg(runs: PgRunStats[], requests: number[]): PgRunStats {
-  const total = sum(requests);
-  const weighted = (pick: (run: PgRunStats) => number | null) =>
-    runs.some((run) => pick(run) === null)
-      ? null
-      : Math.round(sum(runs.map((run, i) => pick(run)! * requests[i]!)) / total);
+  const weighted = (pick: (run: PgRunStats) => number | null, digits = 0) =>
+    rounded(perRequest(runs.map(pick), requests), digits);
   const hot = {} as PgRunStats['hot'];
   for (const table of HOT_TABLES) {
     hot[table] = {
@@ -81,13 +77,21 @@ function mergePg(runs: PgRunStats[], requests: number[]): PgRunStats {
   }
   return {
     hot,
-    walBytesPerRequest: weighted((run) => run.walBytesPerRequest)!,
+    walBytesPerRequest: weighted((run) => run.walBytesPerRequest) ?? 0,
     ownWalBytesPerRequest: weighted((run) => run.ownWalBytesPerRequest),
     ownWalNoFpiBytesPerRequest: weighted((run) => run.ownWalNoFpiBytesPerRequest),
-    statementsPerRequest: runs.some((run) => run.statementsPerRequest === null)
-      ? null
-      : Math.round((sum(runs.map((run, i) => run.statementsPerRequest! * requests[i]!)) / total) * 100) / 100,
+    statementsPerRequest: weighted((run) => run.statementsPerRequest, 2),
   };
+}
+
+/** A figure per request of each round, as one figure per request of them all; null if any is. */
+function perRequest(values: (number | null)[], requests: number[]): number | null {
+  if (values.some((value) => value === null)) return null;
+  return sum(values.map((value, i) => value! * requests[i]!)) / sum(requests);
+}
+
+function rounded(value: number | null, digits: number): number | null {
+  return value === null ? null : Math.round(value * 10 ** digits) / 10 ** digits;
 }
 
 function sum(values: number[]): number {
