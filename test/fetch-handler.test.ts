@@ -2,17 +2,14 @@ import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
 import { describe, it } from 'node:test';
 import Fastify from 'fastify';
-import { createOto, type Oto, type OtoOptions, type OutgoingMessage } from '../src/index.ts';
 import { MAX_BUFFERED_BODY, type Routing, routeRequest } from '../src/library/fetch-bridge.ts';
 import { contextOf } from '../src/library/oto.ts';
-import { KEY_A } from './helpers/flows.ts';
-import { createTestDatabase, DIALECTS, type TestDatabase } from './helpers/storage.ts';
+import { type Harness, harness, PASSWORD, PUBLIC_URL, verifiedUser } from './helpers/library.ts';
+import { DIALECTS } from './helpers/storage.ts';
 
 // oto.fetch hands a web Request to the service's Fastify application through a bridge of its own
 // (src/library/fetch-bridge.ts): what a Bun, Deno or Hono app sees of it.
 
-const PUBLIC_URL = 'https://app.example';
-const PASSWORD = 'correct horse battery staple';
 const FORM = { 'content-type': 'application/x-www-form-urlencoded', origin: PUBLIC_URL };
 
 describe('the bridge from a Request to Fastify', () => {
@@ -76,6 +73,18 @@ describe('the bridge from a Request to Fastify', () => {
       const answer = await routeRequest(routing, request, '192.0.2.44');
       assert.deepEqual(await answer.json(), { body: { word: 'héllo' }, ip: '192.0.2.44', url: '/echo?a=1' });
 
+      // With its length declared, as a server's Request carries it: read whole, then handed over.
+      const sized = await routeRequest(
+        routing,
+        new Request('http://x.test/echo', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'content-length': '16' },
+          body: '{"word":"sized"}',
+        }),
+        '192.0.2.44',
+      );
+      assert.deepEqual(((await sized.json()) as { body: unknown }).body, { word: 'sized' });
+
       // A streamed body of unknown length, read in chunks.
       const chunks = ['{"word":', '"streamed"}'];
       const stream = new ReadableStream<Uint8Array>({
@@ -101,58 +110,6 @@ describe('the bridge from a Request to Fastify', () => {
     }
   });
 });
-
-interface Harness {
-  oto: Oto;
-  sent: OutgoingMessage[];
-  database: TestDatabase;
-  close(): Promise<void>;
-}
-
-async function harness(dialect: 'sqlite' | 'postgres', options: OtoOptions = {}): Promise<Harness> {
-  const database = await createTestDatabase(dialect);
-  await database.storage.close();
-  const sent: OutgoingMessage[] = [];
-  const oto = createOto({
-    database: database.url,
-    publicUrl: PUBLIC_URL,
-    signingKeys: KEY_A,
-    logLevel: 'silent',
-    rateLimitPerMinute: 3,
-    mail: {
-      async send(message) {
-        sent.push(message);
-      },
-    },
-    ...options,
-  });
-  await oto.migrate();
-  return {
-    oto,
-    sent,
-    database,
-    async close() {
-      await oto.close();
-      await database.drop();
-    },
-  };
-}
-
-/** A verified account, made through the library's own calls. */
-async function verifiedUser(h: Harness, email: string): Promise<void> {
-  const worker = h.oto.startWorker();
-  try {
-    assert.deepEqual(await h.oto.signUp({ email, password: PASSWORD }), { ok: true });
-    for (let i = 0; i < 200 && !h.sent.some((m) => m.to === email); i++)
-      await new Promise((resolve) => setTimeout(resolve, 25));
-  } finally {
-    await worker.stop();
-  }
-  const mail = h.sent.find((m) => m.to === email);
-  const token = mail && /[?&]token=([A-Za-z0-9_-]{43})/.exec(mail.text)?.[1];
-  assert.ok(token, 'the verification mail carries a link');
-  assert.ok((await h.oto.verifyEmail({ token })).ok);
-}
 
 const logIn = (h: Harness, email: string, password: string, clientIp: string) =>
   h.oto.fetch(
@@ -269,17 +226,41 @@ for (const { dialect, skip } of DIALECTS) {
           true,
         );
 
+        // A length that understates the body does not get it past the limit.
+        const understated = await h.oto.fetch(
+          new Request(`${PUBLIC_URL}/v1/users`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', 'content-length': '10' },
+            body: 'x'.repeat(MAX_BUFFERED_BODY + 1),
+          }),
+          { clientIp: '192.0.2.10' },
+        );
+        assert.equal(understated.status, 413);
+
         // A body that breaks off midway is the client's fault: a 400 problem, not a 500.
-        let pulls = 0;
-        const broken = new ReadableStream<Uint8Array>({
-          pull(controller) {
-            if (pulls++ === 0) controller.enqueue(new TextEncoder().encode('{"email":'));
-            else controller.error(new Error('connection reset'));
-          },
-        });
-        const cut = await h.oto.fetch(signUpStreaming(broken));
+        const breaking = () => {
+          let pulls = 0;
+          return new ReadableStream<Uint8Array>({
+            pull(controller) {
+              if (pulls++ === 0) controller.enqueue(new TextEncoder().encode('{"email":'));
+              else controller.error(new Error('connection reset'));
+            },
+          });
+        };
+        const cut = await h.oto.fetch(signUpStreaming(breaking()));
         assert.equal(cut.status, 400);
         assert.equal(cut.headers.get('content-type'), 'application/problem+json; charset=utf-8');
+        // The same with its length declared.
+        const declaredCut = await h.oto.fetch(
+          new Request(`${PUBLIC_URL}/v1/users`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', 'content-length': '40' },
+            body: breaking(),
+            duplex: 'half',
+          } as RequestInit),
+          { clientIp: '192.0.2.11' },
+        );
+        assert.equal(declaredCut.status, 400);
       } finally {
         await h.close();
       }
