@@ -253,14 +253,15 @@ async function measureRaw(dialect: 'sqlite' | 'postgres', databaseUrl: string, c
 }
 
 /**
- * Library mode on the same database: behind oto.fetch (bench/fetch-server.ts) and behind the Node
- * adapter (bench/node-server.ts), against the service's own token consume, all three with the same
- * consume. They run in LIBRARY_ROUNDS rounds, a third of the duration each, the order turned by
- * one every round, and each row is the sum of its rounds (bench/lib/rounds.ts); the fetch target
- * compares with the service's row measured that way (`service.tokens.consume`). Measured one
- * after the other, the same row moved by 20-40% within a minute here (the first run after the
+ * Library mode on the same database: oto.fetch behind a plain node:http bridge
+ * (bench/fetch-server.ts) and behind Hono's Node server (bench/hono-server.ts), and the Node adapter
+ * (bench/node-server.ts), against the service's own token consume, all four with the same consume.
+ * They run in LIBRARY_ROUNDS rounds, a third of the duration each, the order turned by one every
+ * round, and each row is the sum of its rounds (bench/lib/rounds.ts); the fetch target (on Hono's
+ * server) compares with the service's row measured that way (`service.tokens.consume`). Measured
+ * one after the other, the same row moved by 20-40% within a minute here (the first run after the
  * start, or right after another server's, was the slow one), more than the gap being measured.
- * Only one of the three servers takes load at a time; the others sit idle.
+ * Only one of the four servers takes load at a time; the others sit idle.
  */
 async function measureLibrary(
   dialect: 'sqlite' | 'postgres',
@@ -274,6 +275,7 @@ async function measureLibrary(
     for (const [script, scenario] of [
       ['fetch-server.ts', FETCH_CONSUME],
       ['node-server.ts', NODE_CONSUME],
+      ['hono-server.ts', HONO_CONSUME],
     ] as const) {
       const child = startServer(databaseUrl, dialect, script);
       contenders.push([child, base((await child.next<{ port: number }>('ready')).port), scenario]);
@@ -320,6 +322,13 @@ const FETCH_CONSUME: Scenario = {
   ...tokenConsume,
   key: 'fetch.tokens.consume',
   label: 'library, oto.fetch on node:http: POST /v1/tokens/consume',
+  target: undefined,
+};
+
+const HONO_CONSUME: Scenario = {
+  ...tokenConsume,
+  key: 'hono.tokens.consume',
+  label: 'library, oto.fetch on @hono/node-server: POST /v1/tokens/consume',
   target: undefined,
 };
 
