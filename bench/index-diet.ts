@@ -19,11 +19,10 @@
  * BENCH_DIET_FILLFACTOR vary the churn; BENCH_DURATION (10 s) is the length of the purge part's
  * runs. PostgreSQL only: the index diet is about its HOT updates.
  */
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { parseDatabaseUrl } from '../src/config/config.ts';
 import { hashToken } from '../src/tokens/secret.ts';
+import { compiled } from './lib/build.ts';
 import { type Child, forkChild } from './lib/children.ts';
 import { createBenchDatabase } from './lib/database.ts';
 import { type Figures, runLoad } from './lib/load.ts';
@@ -33,7 +32,6 @@ import { type BenchStore, openBenchStore } from './lib/seed.ts';
 import { serverEnv } from './lib/server-env.ts';
 import { readSettings } from './lib/settings.ts';
 
-const here = dirname(fileURLToPath(import.meta.url));
 const settings = readSettings();
 const ROWS = positive('BENCH_DIET_ROWS', 1_000_000);
 /** Tokens per churn cycle: a cycle is ROWS single consumes, the longest part by far. */
@@ -60,7 +58,7 @@ function positive(name: string, fallback: number): number {
 
 async function main() {
   const database = await createBenchDatabase('postgres', settings.postgresUrl);
-  const server = forkChild(join(here, 'server.ts'), {
+  const server = forkChild(compiled('server.ts'), {
     label: 'oto postgres (server.ts)',
     execArgv: ['--max-semi-space-size=8'],
     env: { ...serverEnv(database.url, settings), LOG_LEVEL: 'warn' },

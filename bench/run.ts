@@ -10,6 +10,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseDatabaseUrl } from '../src/config/config.ts';
+import { compiled } from './lib/build.ts';
 import { type Child, cpuMicros, forkChild, machineBusyMicros, PeakRss } from './lib/children.ts';
 import { type BenchDatabase, createBenchDatabase } from './lib/database.ts';
 import { type Figures, latenciesOf, runLoad } from './lib/load.ts';
@@ -64,7 +65,7 @@ async function main() {
 
 async function measureBare() {
   log('ceiling: bare Fastify route');
-  const child = forkChild(join(here, 'bare-server.ts'), { env: {}, label: 'bare' });
+  const child = forkChild(compiled('bare-server.ts'), { env: {}, label: 'bare' });
   try {
     const { port } = await child.next<{ port: number }>('ready');
     const body = () => '{"purpose":"bench","token":"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"}';
@@ -141,7 +142,7 @@ async function benchDialect(dialect: 'sqlite' | 'postgres', database: BenchDatab
 }
 
 function startServer(databaseUrl: string, dialect: string, script = 'server.ts'): Child {
-  return forkChild(join(here, script), {
+  return forkChild(compiled(script), {
     label: `oto ${dialect} (${script})`,
     // As `npm start` and the oto command run it.
     execArgv: ['--max-semi-space-size=8'],
@@ -219,7 +220,7 @@ async function statementCount(server: Child): Promise<number> {
 
 async function measureRaw(dialect: 'sqlite' | 'postgres', databaseUrl: string, ceiling: 'consume' | 'reset') {
   log(`${dialect}: ceiling: raw ${ceiling} through the driver`);
-  const child = forkChild(join(here, 'raw-ceiling.ts'), {
+  const child = forkChild(compiled('raw-ceiling.ts'), {
     label: `raw ${ceiling} ${dialect}`,
     env: {
       DATABASE_URL: databaseUrl,
