@@ -60,7 +60,7 @@ async function main() {
   const database = await createBenchDatabase('postgres', settings.postgresUrl);
   const server = forkChild(compiled('server.ts'), {
     label: 'oto postgres (server.ts)',
-    execArgv: ['--max-semi-space-size=8'],
+    execArgv: ['--max-semi-space-size=4'],
     env: { ...serverEnv(database.url, settings), LOG_LEVEL: 'warn' },
   });
   const store = await openBenchStore(parseDatabaseUrl(database.url));

@@ -145,7 +145,7 @@ function startServer(databaseUrl: string, dialect: string, script = 'server.ts')
   return forkChild(compiled(script), {
     label: `oto ${dialect} (${script})`,
     // As `npm start` and the oto command run it.
-    execArgv: ['--max-semi-space-size=8'],
+    execArgv: ['--max-semi-space-size=4'],
     env: serverEnv(databaseUrl),
   });
 }
