@@ -2,9 +2,16 @@ import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
 import { describe, it } from 'node:test';
 import Fastify from 'fastify';
+import type { OtoOptions } from '../src/index.ts';
 import { MAX_BUFFERED_BODY, type Routing, routeRequest } from '../src/library/fetch-bridge.ts';
 import { contextOf } from '../src/library/oto.ts';
-import { type Harness, harness, PASSWORD, PUBLIC_URL, verifiedUser } from './helpers/library.ts';
+import {
+  type Harness,
+  harness as libraryHarness,
+  PASSWORD,
+  PUBLIC_URL,
+  verifiedUser,
+} from './helpers/library.ts';
 import { DIALECTS } from './helpers/storage.ts';
 
 // oto.fetch hands a web Request to the service's Fastify application through a bridge of its own
@@ -110,6 +117,10 @@ describe('the bridge from a Request to Fastify', () => {
     }
   });
 });
+
+// A per-IP limit of 3 a minute, which the limit test reaches in four requests.
+const harness = (dialect: 'sqlite' | 'postgres', options: OtoOptions = {}) =>
+  libraryHarness(dialect, { rateLimitPerMinute: 3, ...options });
 
 const logIn = (h: Harness, email: string, password: string, clientIp: string) =>
   h.oto.fetch(

@@ -6,52 +6,18 @@ import Fastify from 'fastify';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { otoPlugin } from '../src/fastify.ts';
-import { ConfigError, createOto, type Oto, type OtoOptions, type OutgoingMessage } from '../src/index.ts';
+import { ConfigError, createOto, type OtoOptions, type OutgoingMessage } from '../src/index.ts';
 import { toNodeHandler } from '../src/node.ts';
 import { KEY_A } from './helpers/flows.ts';
-import { createTestDatabase, DIALECTS, type TestDatabase } from './helpers/storage.ts';
+import { harness as libraryHarness, PASSWORD, PUBLIC_URL } from './helpers/library.ts';
+import { DIALECTS } from './helpers/storage.ts';
 
 // Library mode as an app uses it: createOto over a database, the app's own mail function, events,
 // the token engine in the app's transactions, and the HTTP surface through each adapter.
 
-const PUBLIC_URL = 'https://app.example';
-const PASSWORD = 'correct horse battery staple';
-
-interface Harness {
-  oto: Oto;
-  sent: OutgoingMessage[];
-  database: TestDatabase;
-  close(): Promise<void>;
-}
-
-async function harness(dialect: 'sqlite' | 'postgres', options: OtoOptions = {}): Promise<Harness> {
-  const database = await createTestDatabase(dialect);
-  await database.storage.close();
-  const sent: OutgoingMessage[] = [];
-  const oto = createOto({
-    database: database.url,
-    publicUrl: PUBLIC_URL,
-    signingKeys: KEY_A,
-    logLevel: 'silent',
-    outbox: { pollInterval: '1s' },
-    mail: {
-      async send(message) {
-        sent.push(message);
-      },
-    },
-    ...options,
-  });
-  await oto.migrate();
-  return {
-    oto,
-    sent,
-    database,
-    async close() {
-      await oto.close();
-      await database.drop();
-    },
-  };
-}
+// The outbox polls every second, so that a test waits for its mail no longer than that.
+const harness = (dialect: 'sqlite' | 'postgres', options: OtoOptions = {}) =>
+  libraryHarness(dialect, { outbox: { pollInterval: '1s' }, ...options });
 
 async function waitFor<T>(probe: () => T | undefined, what: string): Promise<T> {
   for (let i = 0; i < 200; i++) {

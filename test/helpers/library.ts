@@ -25,7 +25,6 @@ export async function harness(dialect: 'sqlite' | 'postgres', options: OtoOption
     publicUrl: PUBLIC_URL,
     signingKeys: KEY_A,
     logLevel: 'silent',
-    rateLimitPerMinute: 3,
     mail: {
       async send(message) {
         sent.push(message);
