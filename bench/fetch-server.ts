@@ -1,14 +1,12 @@
 /**
  * oto as a library behind a web-standard fetch handler, in a process of its own, started by
  * bench/run.ts: node:http turns each request into a Request, oto.fetch answers it, and the Response
- * is written back. This is what an app on Hono's or Next.js's Node server does, and the benchmark
+ * is written back, as a hand-made adapter does it (bench/hono-server.ts runs Hono's), and the benchmark
  * compares it with the standalone service (bench/server.ts) on the same database in the same run.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { createOto } from '../src/index.ts';
-import { type ProfileMessage, profilerIn } from './lib/profiler.ts';
-
-const tell = (message: object) => process.send?.(message);
+import type { AddressInfo } from 'node:net';
+import { serveLibrary } from './lib/library-child.ts';
 
 /** The whole body, as a Buffer: read off the events, without an async iterator's promises. */
 function bodyOf(request: IncomingMessage): Promise<Buffer> {
@@ -47,34 +45,16 @@ async function writeBack(response: Response, res: ServerResponse): Promise<void>
   res.end(body);
 }
 
-try {
-  const env = process.env;
-  const oto = createOto({
-    env,
-    database: env['DATABASE_URL'],
-    logLevel: (env['LOG_LEVEL'] ?? 'info') as 'info',
-  });
-  await oto.migrate();
-  const server = createServer(async (req, res) => {
-    const response = await oto.fetch(await toRequest(req), { clientIp: req.socket.remoteAddress });
-    await writeBack(response, res);
-  });
-  server.keepAliveTimeout = 60_000;
-  server.listen(0, '127.0.0.1', () => {
-    const address = server.address();
-    tell({ type: 'ready', port: typeof address === 'object' && address ? address.port : 0 });
-  });
-  const profiling = profilerIn(tell);
-  process.on('message', async (message: ProfileMessage) => {
-    if (await profiling(message)) return;
-    if (message.type === 'memory') tell({ type: 'memory', usage: process.memoryUsage() });
-    else if (message.type === 'stop') {
-      server.close();
-      await oto.close();
-      process.exit(0);
-    }
-  });
-} catch (error) {
-  tell({ type: 'error', error: String(error) });
-  process.exit(1);
-}
+await serveLibrary(
+  (oto) =>
+    new Promise((resolve) => {
+      const server = createServer(async (req, res) => {
+        const response = await oto.fetch(await toRequest(req), { clientIp: req.socket.remoteAddress });
+        await writeBack(response, res);
+      });
+      server.keepAliveTimeout = 60_000;
+      server.listen(0, '127.0.0.1', () =>
+        resolve({ port: (server.address() as AddressInfo).port, close: () => server.close() }),
+      );
+    }),
+);

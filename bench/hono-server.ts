@@ -5,40 +5,21 @@
  * from a string or bytes without undici's body machinery, which the plain node:http bridge of
  * fetch-server.ts pays for in full.
  */
+import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
-import { createOto } from '../src/index.ts';
-import { type ProfileMessage, profilerIn } from './lib/profiler.ts';
+import { serveLibrary } from './lib/library-child.ts';
 
-const tell = (message: object) => process.send?.(message);
-
-try {
-  const env = process.env;
-  const oto = createOto({
-    env,
-    database: env['DATABASE_URL'],
-    logLevel: (env['LOG_LEVEL'] ?? 'info') as 'info',
-  });
-  await oto.migrate();
-  const server = serve(
-    {
-      fetch: (request, bindings: { incoming: { socket: { remoteAddress?: string } } }) =>
-        oto.fetch(request, { clientIp: bindings.incoming.socket.remoteAddress }),
-      port: 0,
-      hostname: '127.0.0.1',
-    },
-    (info) => tell({ type: 'ready', port: info.port }),
-  );
-  const profiling = profilerIn(tell);
-  process.on('message', async (message: ProfileMessage) => {
-    if (await profiling(message)) return;
-    if (message.type === 'memory') tell({ type: 'memory', usage: process.memoryUsage() });
-    else if (message.type === 'stop') {
-      server.close();
-      await oto.close();
-      process.exit(0);
-    }
-  });
-} catch (error) {
-  tell({ type: 'error', error: String(error) });
-  process.exit(1);
-}
+await serveLibrary(
+  (oto) =>
+    new Promise((resolve) => {
+      const server = serve(
+        {
+          fetch: (request, bindings: { incoming: { socket: { remoteAddress?: string } } }) =>
+            oto.fetch(request, { clientIp: bindings.incoming.socket.remoteAddress }),
+          port: 0,
+          hostname: '127.0.0.1',
+        },
+        (info: AddressInfo) => resolve({ port: info.port, close: () => server.close() }),
+      );
+    }),
+);
