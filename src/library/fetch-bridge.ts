@@ -299,7 +299,10 @@ async function bufferedBody(request: Request, headers: IncomingHttpHeaders): Pro
  * A body of a declared length, within the limit, read whole with arrayBuffer(): Hono's Node server
  * reads it straight off node:http then, without a web stream or an undici Request (asked for
  * request.body, it builds both, and a request there cost more than on a hand-made bridge). A body
- * longer than it said is still caught by the length check.
+ * longer than it said is still caught by the length check, but only after it has been read whole:
+ * the servers a handler runs behind (node:http, Hono's, Bun, Deno) stop a body at the length its
+ * header declares, so a real request never gets past the 1 MiB bound, and only a Request built in
+ * the same process with a header that understates its body is buffered before it is refused (413).
  */
 async function declaredBody(request: Request): Promise<BufferedBody> {
   let bytes: Buffer;
